@@ -1,0 +1,206 @@
+"""Plans (bộ chỉ tiêu): pydantic models of the bundled YAML files.
+
+The file format is documented in docs/plan-format.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from indicators.targets import Expectation, Target, TargetError, parse_target
+from indicators.values import Measure
+
+
+class Tier(StrEnum):
+    """Where in the administrative tree a level sits; names vary, tiers do not."""
+
+    VILLAGE = "village"
+    COMMUNE = "commune"
+    DISTRICT = "district"
+    PROVINCE = "province"
+
+
+LEVEL_TIERS: dict[str, Tier] = {
+    "thôn": Tier.VILLAGE,
+    "bản": Tier.VILLAGE,
+    "làng": Tier.VILLAGE,
+    "ấp": Tier.VILLAGE,
+    "tổ dân phố": Tier.VILLAGE,
+    "khu phố": Tier.VILLAGE,
+    "xã": Tier.COMMUNE,
+    "phường": Tier.COMMUNE,
+    "thị trấn": Tier.COMMUNE,
+    "đặc khu": Tier.COMMUNE,
+    "huyện": Tier.DISTRICT,
+    "thị xã": Tier.DISTRICT,
+    "quận": Tier.DISTRICT,
+    "thành phố": Tier.DISTRICT,
+    "tỉnh": Tier.PROVINCE,
+    "thành phố trực thuộc trung ương": Tier.PROVINCE,
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _none_to_list(value: Any) -> Any:
+    return [] if value is None else value
+
+
+StrList = Annotated[list[str], BeforeValidator(_none_to_list)]
+
+
+class Frequency(StrEnum):
+    YEAR = "year"
+    HALF = "half"
+    QUARTER = "quarter"
+    MONTH = "month"
+
+
+class Schedule(_Model):
+    """When results are due: before `due_day` of the period's last month or the next one."""
+
+    frequency: Frequency
+    due_day: int = Field(ge=1, le=28)
+    due_month: Literal["last", "next"]
+    printed: str | None = None
+    source_line: int | None = None
+    note: str | None = None
+
+
+class UnitSpec(_Model):
+    name: str
+    level: str
+    children: Annotated[list[UnitSpec], BeforeValidator(_none_to_list)] = []
+
+    @property
+    def tier(self) -> Tier | None:
+        return LEVEL_TIERS.get(self.level.lower())
+
+    def walk(self) -> list[UnitSpec]:
+        found = [self]
+        for child in self.children:
+            found.extend(child.walk())
+        return found
+
+
+class TargetSpec(_Model):
+    printed: str
+    normalized: str | None = None
+    labels: StrList = []
+    note: str | None = None
+
+
+class Formula(_Model):
+    printed: str | None = None
+    numerator: str
+    denominator: str
+    noun: str
+
+
+class HistoryEntry(_Model):
+    period: str = Field(pattern=r"^\d{4}(-H[12]|-Q[1-4]|-(0[1-9]|1[0-2]))?$")
+    kind: Literal["actual", "target"]
+    printed: str
+    note: str | None = None
+
+
+class Indicator(_Model):
+    code: str
+    printed_code: str | None = None
+    name: str
+    measure: Measure
+    unit: str | None = None
+    target: Target
+    formula: Formula | None = None
+    reported_by: Tier
+    lead: StrList = []
+    coordinating: StrList = []
+    monitoring: StrList = []
+    notes: str | None = None
+    history: Annotated[list[HistoryEntry], BeforeValidator(_none_to_list)] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_target(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "target" in data and not isinstance(data["target"], Target):
+            raw = data["target"]
+            spec = TargetSpec.model_validate({"printed": raw} if isinstance(raw, str) else raw)
+            try:
+                target = parse_target(
+                    spec.printed, normalized=spec.normalized, labels=spec.labels, note=spec.note
+                )
+            except TargetError as exc:
+                raise ValueError(str(exc)) from exc
+            data = {**data, "target": target}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Indicator:
+        yesno_target = all(isinstance(p, Expectation) for p in self.target.parts)
+        if self.measure is Measure.YESNO and not yesno_target:
+            raise ValueError("a yes/no indicator needs a yes/no target (Có/Không)")
+        return self
+
+    def history_value(self, period: str, kind: str = "actual") -> HistoryEntry | None:
+        for entry in self.history:
+            if entry.period == period and entry.kind == kind:
+                return entry
+        return None
+
+
+class Group(_Model):
+    code: str
+    name: str
+    indicators: list[Indicator]
+
+
+class Plan(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    kind: Literal["plan", "report"]
+    year: int = Field(ge=2000, le=2100)
+    title: str
+    document: str
+    appendix: str | None = None
+    issued_on: dt.date | None = None
+    source: str | None = None
+    source_lines: str | None = None
+    issuer: str
+    units: UnitSpec
+    schedule: Schedule
+    notes: StrList = []
+    groups: list[Group]
+    derived_from: str | None = None
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> Plan:
+        seen: set[str] = set()
+        for group in self.groups:
+            for indicator in group.indicators:
+                if indicator.code in seen:
+                    raise ValueError(f"indicator code {indicator.code!r} appears twice")
+                seen.add(indicator.code)
+        if self.issuer not in {u.name for u in self.units.walk()}:
+            raise ValueError(f"issuer {self.issuer!r} is not a unit in `units`")
+        return self
+
+    @property
+    def indicators(self) -> list[Indicator]:
+        return [i for g in self.groups for i in g.indicators]
+
+    def indicator(self, code: str) -> Indicator:
+        for indicator in self.indicators:
+            if indicator.code == code:
+                return indicator
+        raise KeyError(f"plan {self.id} has no indicator {code!r}")
+
+    def group_of(self, code: str) -> Group:
+        for group in self.groups:
+            if any(i.code == code for i in group.indicators):
+                return group
+        raise KeyError(f"plan {self.id} has no indicator {code!r}")

@@ -71,3 +71,66 @@ class StatusValue:
 
 
 Value = PercentValue | RatioValue | CountValue | YesNoValue | StatusValue
+
+
+@dataclass(frozen=True, slots=True)
+class PartsValue:
+    """One value per part of a multi-part target ("90%; 80%; 75%"), in the target's order."""
+
+    parts: tuple[PercentValue | RatioValue, ...]
+
+
+AnyValue = Value | PartsValue
+
+
+def value_to_data(value: AnyValue) -> dict[str, object]:
+    """A JSON-safe mapping; Decimals as strings so nothing is rounded on the way."""
+    match value:
+        case PercentValue(percent):
+            return {"kind": "percent", "percent": str(percent)}
+        case RatioValue(numerator, denominator):
+            return {"kind": "ratio", "numerator": numerator, "denominator": denominator}
+        case CountValue(count):
+            return {"kind": "count", "count": count}
+        case YesNoValue(yes):
+            return {"kind": "yesno", "yes": yes}
+        case StatusValue(status):
+            return {"kind": "status", "status": status.value}
+        case PartsValue(parts):
+            return {"kind": "parts", "parts": [value_to_data(p) for p in parts]}
+
+
+def value_from_data(data: dict[str, object]) -> AnyValue:
+    """Inverse of value_to_data; raises ValueError on anything else."""
+    kind = data.get("kind")
+    try:
+        if kind == "percent":
+            return PercentValue(Decimal(str(data["percent"])))
+        if kind == "ratio":
+            return RatioValue(_int(data["numerator"]), _int(data["denominator"]))
+        if kind == "count":
+            return CountValue(_int(data["count"]))
+        if kind == "yesno":
+            return YesNoValue(bool(data["yes"]))
+        if kind == "status":
+            return StatusValue(Status(str(data["status"])))
+        if kind == "parts":
+            raw_parts = data["parts"]
+            if not isinstance(raw_parts, list):
+                raise ValueError("parts must be a list")
+            parts: list[PercentValue | RatioValue] = []
+            for raw in raw_parts:
+                part = value_from_data(raw)
+                if not isinstance(part, PercentValue | RatioValue):
+                    raise ValueError("a part must be a percent or a ratio")
+                parts.append(part)
+            return PartsValue(tuple(parts))
+    except (KeyError, ArithmeticError) as exc:
+        raise ValueError(f"bad value data {data!r}") from exc
+    raise ValueError(f"unknown value kind {kind!r}")
+
+
+def _int(raw: object) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise ValueError(f"expected a whole number, got {raw!r}")
+    return raw

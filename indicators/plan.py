@@ -185,9 +185,19 @@ class Plan(_Model):
                 if indicator.code in seen:
                     raise ValueError(f"indicator code {indicator.code!r} appears twice")
                 seen.add(indicator.code)
-        if self.issuer not in {u.name for u in self.units.walk()}:
-            raise ValueError(f"issuer {self.issuer!r} is not a unit in `units`")
+        self.issuer_unit  # noqa: B018 - resolving it is the check
         return self
+
+    @property
+    def issuer_unit(self) -> UnitSpec:
+        """The issuing unit; `issuer` is a name, or "level name" where names repeat."""
+        units = self.units.walk()
+        found = [u for u in units if f"{u.level} {u.name}" == self.issuer]
+        found = found or [u for u in units if u.name == self.issuer]
+        if len(found) != 1:
+            problem = "is not a unit in `units`" if not found else "names several units"
+            raise ValueError(f"issuer {self.issuer!r} {problem}; write it as 'level name'")
+        return found[0]
 
     @property
     def indicators(self) -> list[Indicator]:

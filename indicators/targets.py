@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 
 from indicators.numbers import format_decimal, parse_decimal
 from indicators.text import fold, normalize
@@ -22,7 +23,7 @@ class Comparator(StrEnum):
     def lower_is_better(self) -> bool:
         return self in (Comparator.LE, Comparator.LT)
 
-    def holds(self, actual: Decimal | int, amount: Decimal | int) -> bool:
+    def holds(self, actual: Fraction, amount: Fraction) -> bool:
         match self:
             case Comparator.GE:
                 return actual >= amount

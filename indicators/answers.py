@@ -74,8 +74,10 @@ class Rejected:
 Answer = Accepted | NeedsConfirmation | Rejected
 
 _NEGATIVE = re.compile(r"(?:^|[\s:(])[-−–]\s*\d")
+# The counted noun may follow either number: "175 hộ / 300 hộ", "175 hộ trên 300 hộ".
 _RATIO = re.compile(
-    r"^\D*?(\d[\d., ]*?)\s*(?:/|\btren(?: tong(?: so)?)?\b)\s*(\d[\d., ]*?)(?:\s*\D*)?$"
+    r"^\D*?(\d[\d., ]*?)\s*(?:[a-z]+(?: [a-z]+)*\s*)??"
+    r"(?:/|\btren(?: tong(?: so)?)?\b)\s*(\d[\d., ]*?)(?:\s*\D*)?$"
 )
 _FILLERS_BEFORE = ("da ", "vang ", "u ", "thua ")
 _FILLERS_AFTER = (" a", " roi", " nhe", " nha", " ạ")

@@ -121,7 +121,10 @@ def _compare(
 ) -> PartResult:
     if part.comparator.holds(actual, amount):
         return PartResult(part, True, None)
-    fewer = part.comparator.lower_is_better
+    # Above an exact target ("=100%") the gap is also one of "fewer".
+    fewer = part.comparator.lower_is_better or (
+        part.comparator is Comparator.EQ and actual > amount
+    )
     points = actual - amount if fewer else amount - actual
     count: int | None = None
     reachable = True
@@ -129,9 +132,12 @@ def _compare(
         numerator, denominator = counted
         if denominator is None:
             needed = _smallest_meeting(part.comparator, amount)
+            reachable = needed >= 0 and part.comparator.holds(Fraction(needed), amount)
         else:
             needed = _smallest_meeting(part.comparator, amount * denominator / 100)
-            reachable = 0 <= needed <= denominator
+            reachable = 0 <= needed <= denominator and part.comparator.holds(
+                Fraction(needed * 100, denominator), amount
+            )
         count = numerator - needed if fewer else needed - numerator
     return PartResult(
         part, False, Gap(points=points, count=count, fewer=fewer, reachable=reachable)

@@ -9,6 +9,13 @@ from decimal import Decimal, InvalidOperation
 # separated by one kind of separator ("1.234.567", "1 234").
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?: \d{3}(?!\d))*")
 _GROUPED = re.compile(r"\d{1,3}(?:([., ])\d{3})(?:\1\d{3})*")
+# No indicator value has more digits; longer ones are not figures (phone numbers, IDs)
+# and would overflow exact formatting (Decimal's 28 digits) or int conversion limits.
+MAX_DIGITS = 15
+
+
+def _too_long(token: str) -> bool:
+    return sum(ch.isdigit() for ch in token) > MAX_DIGITS
 
 
 def parse_decimal(token: str) -> Decimal | None:
@@ -18,7 +25,7 @@ def parse_decimal(token: str) -> Decimal | None:
     separators of one kind are thousands groups.
     """
     token = token.strip()
-    if not token:
+    if not token or _too_long(token):
         return None
     if _GROUPED.fullmatch(token) and (token.count(".") + token.count(",") + token.count(" ") > 1):
         return _to_decimal(re.sub(r"[., ]", "", token))
@@ -32,6 +39,8 @@ def parse_decimal(token: str) -> Decimal | None:
 def parse_integer(token: str) -> int | None:
     """A whole number from "13", "1234", "1.234", "1,234", "1 234"; None otherwise."""
     token = token.strip()
+    if _too_long(token):
+        return None
     if re.fullmatch(r"\d+", token):
         return int(token)
     if _GROUPED.fullmatch(token):

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from indicators.periods import Period, PeriodKind, deadline, last_reporting_day, open_period
 from indicators.targets import Expectation, Target, TargetError, parse_target
 from indicators.values import Measure
 
@@ -71,6 +72,21 @@ class Schedule(_Model):
     printed: str | None = None
     source_line: int | None = None
     note: str | None = None
+
+    @property
+    def period_kind(self) -> PeriodKind:
+        return PeriodKind(self.frequency.value)
+
+    def open_period(self, now: dt.datetime) -> Period:
+        return open_period(
+            self.period_kind, now=now, due_day=self.due_day, due_month=self.due_month
+        )
+
+    def deadline(self, period: Period) -> dt.datetime:
+        return deadline(period, due_day=self.due_day, due_month=self.due_month)
+
+    def last_day(self, period: Period) -> dt.date:
+        return last_reporting_day(period, due_day=self.due_day, due_month=self.due_month)
 
 
 class UnitSpec(_Model):

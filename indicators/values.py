@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
 
@@ -52,7 +52,9 @@ class RatioValue:
     def percent(self) -> Decimal:
         """The share in percent, rounded half-up to two decimals (display only)."""
         exact = Fraction(self.numerator * 100, self.denominator)
-        return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(Decimal("0.01"))
+        return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,16 +104,24 @@ def value_to_data(value: AnyValue) -> dict[str, object]:
 
 def value_from_data(data: dict[str, object]) -> AnyValue:
     """Inverse of value_to_data; raises ValueError on anything else."""
+    if not isinstance(data, dict):
+        raise ValueError(f"value data must be a mapping, got {data!r}")
     kind = data.get("kind")
     try:
         if kind == "percent":
-            return PercentValue(Decimal(str(data["percent"])))
+            percent = Decimal(str(data["percent"]))
+            if not percent.is_finite():
+                raise ValueError(f"percent must be finite, got {percent}")
+            return PercentValue(percent)
         if kind == "ratio":
             return RatioValue(_int(data["numerator"]), _int(data["denominator"]))
         if kind == "count":
             return CountValue(_int(data["count"]))
         if kind == "yesno":
-            return YesNoValue(bool(data["yes"]))
+            yes = data["yes"]
+            if not isinstance(yes, bool):
+                raise ValueError(f"expected true or false, got {yes!r}")
+            return YesNoValue(yes)
         if kind == "status":
             return StatusValue(Status(str(data["status"])))
         if kind == "parts":

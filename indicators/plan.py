@@ -205,6 +205,24 @@ class Plan(_Model):
         return self
 
     @property
+    def issuer_path(self) -> tuple[str, ...]:
+        """Names from the root of `units` down to the issuer."""
+
+        def search(node: UnitSpec, path: tuple[str, ...]) -> tuple[str, ...] | None:
+            path = (*path, node.name)
+            if node is self.issuer_unit:
+                return path
+            for child in node.children:
+                found = search(child, path)
+                if found:
+                    return found
+            return None
+
+        found = search(self.units, ())
+        assert found is not None
+        return found
+
+    @property
     def issuer_unit(self) -> UnitSpec:
         """The issuing unit; `issuer` is a name, or "level name" where names repeat."""
         units = self.units.walk()

@@ -1,0 +1,138 @@
+"""Storage: everything the bot knows, in one SQLite database, nothing silently lost.
+
+`Store` bundles the repositories over one `Database`. Every write method runs in a
+transaction of its own; wrap several in `async with store.transaction():` to make them
+one atomic step (inner ones become savepoints).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from indicators.plan import Plan
+from indicators.plans import load_plan_text
+from storage.audit import Audit, AuditEntry
+from storage.backup import backup
+from storage.conversations import Conversations, ConversationState
+from storage.database import Database, StorageError, Tx
+from storage.invites import Invite, Invites, InviteUse, RedeemError, normalize_code
+from storage.outbox import NewMessage, Outbox, OutboxMessage, OutboxState
+from storage.people import Channel, Identity, People, Person, Role
+from storage.plans import Plans, PlanVersion, bundled_text
+from storage.units import FormerName, Unit, Units
+from storage.updates import Updates
+from storage.values import NewValue, StoredValue, Values
+
+
+@dataclass(frozen=True, slots=True)
+class InstalledPlan:
+    version: PlanVersion
+    unit_ids: dict[tuple[str, ...], int]  # the plan's tree, by path of names
+    issuer_id: int
+
+
+class Store:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.units = Units(db)
+        self.plans = Plans(db)
+        self.people = People(db)
+        self.invites = Invites(db)
+        self.values = Values(db)
+        self.conversations = Conversations(db)
+        self.updates = Updates(db)
+        self.outbox = Outbox(db)
+        self.audit = Audit(db)
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        return cls(await Database.open(path))
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        async with self.db.transaction() as tx:
+            yield tx
+
+    async def backup(self, target_path: str | Path) -> Path:
+        return await backup(self.db, target_path)
+
+    async def install_plan(
+        self,
+        plan: Plan,
+        yaml_text: str,
+        *,
+        source: str,
+        by: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> InstalledPlan:
+        """Load a plan, add the units of its tree and assign it to its issuer, atomically."""
+        async with self.db.transaction():
+            version = await self.plans.load(plan, yaml_text, source=source, by=by, now=now)
+            unit_ids = await self.units.import_tree(plan.units, by=by, now=now)
+            issuer_id = unit_ids[plan.issuer_path]
+            await self.plans.assign(issuer_id, plan.id, by=by, now=now)
+        return InstalledPlan(version, unit_ids, issuer_id)
+
+    async def install_bundled(
+        self, plan_id: str, *, by: int | None = None, now: dt.datetime | None = None
+    ) -> InstalledPlan:
+        text = bundled_text(plan_id)
+        plan = load_plan_text(text, source=f"{plan_id}.yaml")
+        return await self.install_plan(plan, text, source=f"bundled:{plan_id}.yaml", by=by, now=now)
+
+
+__all__ = [
+    "Audit",
+    "AuditEntry",
+    "Channel",
+    "ConversationState",
+    "Conversations",
+    "Database",
+    "FormerName",
+    "Identity",
+    "InstalledPlan",
+    "Invite",
+    "InviteUse",
+    "Invites",
+    "NewMessage",
+    "NewValue",
+    "Outbox",
+    "OutboxMessage",
+    "OutboxState",
+    "People",
+    "Person",
+    "PlanVersion",
+    "Plans",
+    "RedeemError",
+    "Role",
+    "StorageError",
+    "Store",
+    "StoredValue",
+    "Tx",
+    "Unit",
+    "Units",
+    "Updates",
+    "Values",
+    "backup",
+    "normalize_code",
+]

@@ -1,0 +1,181 @@
+"""The `chitieu` command: set-up, operator commands, and running the channels."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot import setup
+from bot.settings import Settings, SettingsError, load_settings
+from storage import Store
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request URL, and Telegram's URLs carry the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"chitieu: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return int(asyncio.run(args.func(args, settings)))
+    except setup.OperatorError as exc:
+        print(f"chitieu: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chitieu", description="Chỉ tiêu chuyển đổi số — chat bot"
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    init = sub.add_parser("init", help="create or upgrade the database, load the bundled plans")
+    init.add_argument(
+        "--demo", action="store_true", help="add a demo commune with people and values"
+    )
+    init.set_defaults(func=_init)
+
+    invite = sub.add_parser("invite", help="create an invite code for a unit and role")
+    invite.add_argument("--unit", required=True, help="unit id or name")
+    invite.add_argument("--role", required=True, choices=("member", "official", "admin"))
+    invite.add_argument("--uses", type=int, default=1)
+    invite.add_argument("--days", type=int, default=14)
+    invite.set_defaults(func=_invite)
+
+    run = sub.add_parser("run", help="run the configured channels (Telegram)")
+    run.set_defaults(func=_run)
+
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--as", dest="person", help="person id or name (default: a demo member)")
+    chat.set_defaults(func=_chat)
+
+    units = sub.add_parser("units", help="list the units")
+    units.set_defaults(func=_units)
+    people = sub.add_parser("people", help="list the people")
+    people.set_defaults(func=_people)
+
+    plans = sub.add_parser("plans", help="list plans, or copy one to a new year")
+    plans.set_defaults(func=_plans)
+    plans_sub = plans.add_subparsers(metavar="ACTION")
+    copy = plans_sub.add_parser("copy", help="start a new year's plan from an earlier one")
+    copy.add_argument("plan")
+    copy.add_argument("--year", type=int, required=True)
+    copy.set_defaults(func=_plans_copy)
+
+    backup = sub.add_parser("backup", help="consistent copy of the database, also while running")
+    backup.add_argument("file")
+    backup.set_defaults(func=_backup)
+    return parser
+
+
+async def _init(args: argparse.Namespace, settings: Settings) -> int:
+    async with await Store.open(settings.db) as store:
+        loaded = await setup.load_bundled_plans(store)
+        print(f"Database {settings.db}: {len(loaded)} bundled plans loaded.")
+        if args.demo:
+            summary = await setup.add_demo(store, now=dt.datetime.now(dt.UTC))
+            print(summary)
+    return 0
+
+
+async def _invite(args: argparse.Namespace, settings: Settings) -> int:
+    async with await Store.open(settings.db) as store:
+        unit = await setup.find_unit(store, args.unit)
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=args.days)
+        code = await store.invites.create(unit.id, args.role, uses=args.uses, expires_at=expires)
+    username = await setup.bot_username(settings)
+    print(
+        f"Mã mời / invite code: {code}  ({unit.level} {unit.name}, {args.role}, {args.uses} lượt)"
+    )
+    if username:
+        print(f"https://t.me/{username}?start={code}")
+    else:
+        print("Telegram: (set CHITIEU_TELEGRAM_TOKEN to get the t.me link) — /start " + code)
+    return 0
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    del args
+    if settings.telegram_token is None:
+        raise setup.OperatorError(
+            "CHITIEU_TELEGRAM_TOKEN is not set: nothing to run. Use `chitieu chat` in the terminal."
+        )
+    from bot.runner import run_telegram
+
+    await run_telegram(settings)
+    return 0
+
+
+async def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.console import ConsoleChat, is_interactive, run_console
+    from handlers.context import Services
+    from handlers.router import Router
+
+    async with await Store.open(settings.db) as store:
+        person = await setup.console_person(store, args.person)
+        services = Services(store=store, tz=settings.tz)
+        chat = ConsoleChat(Router(services), f"person-{person.id}", person.name, sys.stdout)
+        interactive = is_interactive()
+        if interactive:
+            print(f"chitieu — {person.name}. Nút bấm: gõ /1, /2…; thoát: /exit\n")
+        await run_console(chat, sys.stdin, interactive=interactive)
+    return 0
+
+
+async def _units(args: argparse.Namespace, settings: Settings) -> int:
+    del args
+    async with await Store.open(settings.db) as store:
+        for line in await setup.unit_lines(store):
+            print(line)
+    return 0
+
+
+async def _people(args: argparse.Namespace, settings: Settings) -> int:
+    del args
+    async with await Store.open(settings.db) as store:
+        for line in await setup.people_lines(store):
+            print(line)
+    return 0
+
+
+async def _plans(args: argparse.Namespace, settings: Settings) -> int:
+    del args
+    async with await Store.open(settings.db) as store:
+        for plan in await store.plans.all():
+            origin = f" (from {plan.derived_from})" if plan.derived_from else ""
+            print(
+                f"{plan.id}\t{plan.year}\t{len(plan.indicators)} indicators\t{plan.title}{origin}"
+            )
+    return 0
+
+
+async def _plans_copy(args: argparse.Namespace, settings: Settings) -> int:
+    async with await Store.open(settings.db) as store:
+        plan = await setup.copy_plan(store, args.plan, args.year)
+    print(f"{plan.id}: {plan.title}")
+    return 0
+
+
+async def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.backup import backup
+
+    async with await Store.open(settings.db) as store:
+        await backup(store.db, args.file)
+    print(f"Backup written to {args.file}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

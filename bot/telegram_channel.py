@@ -1,0 +1,173 @@
+"""Telegram: python-telegram-bot's Application turning updates into turns and replies back."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, MessageLimit, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import BaseRequest
+
+from handlers.router import COMMANDS, Router
+from handlers.turns import Reply, Turn, TurnKind
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+
+
+def build_application(
+    token: str,
+    router: Router,
+    *,
+    base_url: str = "https://api.telegram.org/bot",
+    request: BaseRequest | None = None,
+    rate_limit: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """The Application; `request` replaces the HTTP layer (tests, proxies)."""
+    builder = ApplicationBuilder().token(token).base_url(base_url).concurrent_updates(False)
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    application = builder.build()
+    application.bot_data["router"] = router
+    application.add_handler(TypeHandler(Update, _on_update))
+    application.add_error_handler(_on_error)
+    return application
+
+
+async def register_commands(application: Application) -> None:  # type: ignore[type-arg]
+    """The command menu with Vietnamese descriptions (setMyCommands)."""
+    await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+
+
+def to_turn(update: Update) -> Turn | None:
+    """The transport-neutral turn of an update; None for updates that are not for us."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        return None
+    base = Turn(
+        channel=CHANNEL,
+        external_id=str(user.id),
+        chat_id=str(chat.id),
+        kind=TurnKind.TEXT,
+        name=user.full_name,
+        update_id=str(update.update_id),
+        is_group=chat.type in (ChatType.GROUP, ChatType.SUPERGROUP),
+    )
+    if update.callback_query is not None:
+        return replace(base, kind=TurnKind.BUTTON, text=update.callback_query.data or "")
+    message = update.effective_message
+    if message is None:
+        return None
+    text = message.text
+    if text is None:
+        return replace(base, kind=TurnKind.OTHER)
+    if text.startswith("/"):
+        head, _, rest = text[1:].partition(" ")
+        command = head.split("@", 1)[0].lower()
+        return replace(base, kind=TurnKind.COMMAND, command=command, text=rest.strip())
+    return replace(base, text=text)
+
+
+async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = to_turn(update)
+    if turn is None:
+        return
+    if update.callback_query is not None:
+        # Stops the button's spinner; failure here must not lose the answer itself.
+        try:
+            await update.callback_query.answer()
+        except TelegramError:
+            log.warning("could not answer a callback query")
+    router: Router = context.bot_data["router"]
+    replies = await router.handle(turn)
+    await send_replies(context.bot, int(turn.chat_id), replies)
+
+
+async def send_replies(bot: object, chat_id: int, replies: Sequence[Reply]) -> list[Message]:
+    sent: list[Message] = []
+    for reply in replies:
+        chunks = split_message(html.escape(reply.text, quote=False))
+        markup = _keyboard(reply)
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            sent.append(
+                await bot.send_message(  # type: ignore[attr-defined]
+                    chat_id=chat_id,
+                    text=chunk,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup if last else None,
+                )
+            )
+        if reply.image is not None:
+            sent.append(
+                await bot.send_photo(  # type: ignore[attr-defined]
+                    chat_id=chat_id,
+                    photo=InputFile(reply.image.content, filename=reply.image.filename),
+                    caption=html.escape(reply.image.caption, quote=False) or None,
+                    parse_mode=ParseMode.HTML,
+                )
+            )
+        if reply.file is not None:
+            sent.append(
+                await bot.send_document(  # type: ignore[attr-defined]
+                    chat_id=chat_id,
+                    document=InputFile(reply.file.content, filename=reply.file.filename),
+                    caption=html.escape(reply.file.caption, quote=False) or None,
+                    parse_mode=ParseMode.HTML,
+                )
+            )
+    return sent
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            for row in reply.buttons
+        ]
+    )
+
+
+def split_message(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Pieces within Telegram's limit, cut at line ends where possible.
+
+    The text is already escaped; cutting never splits an entity such as "&amp;".
+    """
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+            amp = text.rfind("&", cut - 8, cut)
+            if amp != -1 and ";" not in text[amp:cut]:
+                cut = amp
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    if text:
+        pieces.append(text)
+    return pieces
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # The exception text can hold a request URL with the token: log its type only.
+    error = context.error
+    log.error("telegram error: %s", type(error).__name__ if error else "unknown")

@@ -1,0 +1,67 @@
+"""Which unit reports which indicators of which plan, for which period."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from handlers.context import Services
+from indicators.periods import Period
+from indicators.plan import LEVEL_TIERS, Indicator, Plan, Tier
+from storage.units import Unit
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One unit's duty in one plan for one period."""
+
+    unit: Unit
+    plan: Plan
+    period: Period
+    indicators: tuple[Indicator, ...]
+
+    @property
+    def deadline(self) -> dt.datetime:
+        return self.plan.schedule.deadline(self.period)
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.plan.schedule.last_day(self.period)
+
+
+async def require_unit(services: Services, unit_id: int | None) -> Unit:
+    unit = await services.store.units.get(unit_id) if unit_id is not None else None
+    if unit is None:
+        raise LookupError(f"unit {unit_id} does not exist")
+    return unit
+
+
+def tier_of(unit: Unit) -> Tier | None:
+    return LEVEL_TIERS.get(unit.level.lower())
+
+
+def reported_indicators(plan: Plan, unit: Unit) -> tuple[Indicator, ...]:
+    tier = tier_of(unit)
+    return tuple(i for i in plan.indicators if i.reported_by is tier)
+
+
+async def assignments(
+    services: Services, unit: Unit, period: Period | None = None
+) -> list[Assignment]:
+    """The plans this unit reports on, each with its open period (or `period`).
+
+    Plans roll over each year, so only a plan for the period's year applies.
+    """
+    found: list[Assignment] = []
+    now = services.now()
+    for plan_id in await services.store.plans.plans_of(unit.id):
+        plan = await services.store.plans.get(plan_id)
+        if plan is None:
+            continue
+        chosen = period or plan.schedule.open_period(now)
+        if chosen.year != plan.year:
+            continue
+        indicators = reported_indicators(plan, unit)
+        if indicators:
+            found.append(Assignment(unit, plan, chosen, indicators))
+    return found

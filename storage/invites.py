@@ -1,0 +1,206 @@
+"""Invites: how people join. A code is bound to a unit and a role, has a number of uses
+and an expiry, and redeeming it creates the person atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from storage.audit import write_audit
+from storage.clock import from_db, now_or, to_db, utcnow
+from storage.database import Database, Row, StorageError
+from storage.people import People, Person, Role, insert_identity, insert_person
+
+# No 0/O, 1/I/L: codes are read off paper and typed on phones; with 31 symbols, 8 of
+# them give about 8.5e11 codes, far beyond guessing within an invite's lifetime.
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+class RedeemError(StrEnum):
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED_UP = "used_up"
+    ALREADY_JOINED = "already_joined"  # this chat identity already belongs to a person
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    code: str
+    unit_id: int
+    role: Role
+    uses_left: int
+    expires_at: dt.datetime
+    created_by: int | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InviteUse:
+    person_id: int
+    channel: str
+    external_id: str
+    used_at: dt.datetime
+
+
+_COLUMNS = "code, unit_id, role, uses_left, expires_at, created_by, created_at"
+
+
+def _invite(row: Row) -> Invite:
+    return Invite(
+        code=row["code"],
+        unit_id=row["unit_id"],
+        role=Role(row["role"]),
+        uses_left=row["uses_left"],
+        expires_at=from_db(row["expires_at"]),
+        created_by=row["created_by"],
+        created_at=from_db(row["created_at"]),
+    )
+
+
+def normalize_code(text: str) -> str:
+    """The code as stored, from what someone typed: case, spaces and dashes do not matter."""
+    return "".join(ch for ch in text.upper() if not ch.isspace() and ch != "-")
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+class Invites:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self,
+        unit_id: int,
+        role: Role,
+        *,
+        expires_at: dt.datetime,
+        uses: int = 1,
+        created_by: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> str:
+        if uses < 1:
+            raise ValueError("an invite needs at least one use")
+        created_at = utcnow() if now is None else now
+        # to_db first: it refuses a naive datetime with a clear message.
+        if to_db(expires_at) <= to_db(created_at):
+            raise ValueError("an invite must expire in the future")
+        async with self._db.transaction() as tx:
+            while True:
+                code = new_code()
+                # A collision is astronomically rare, but retrying costs nothing.
+                inserted = await tx.execute(
+                    f"INSERT INTO invites ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    (
+                        code,
+                        unit_id,
+                        Role(role).value,
+                        uses,
+                        to_db(expires_at),
+                        created_by,
+                        to_db(created_at),
+                    ),
+                )
+                if inserted:
+                    break
+            await write_audit(
+                tx,
+                created_by,
+                "invite.created",
+                {"code": code, "unit_id": unit_id, "role": Role(role).value, "uses": uses},
+                now=created_at,
+            )
+        return code
+
+    async def get(self, code: str) -> Invite | None:
+        row = await self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM invites WHERE code = ?", (normalize_code(code),)
+        )
+        return None if row is None else _invite(row)
+
+    async def of_unit(self, unit_id: int, *, now: dt.datetime | None = None) -> list[Invite]:
+        """Invites of a unit that can still be used, soonest to expire first."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_COLUMNS} FROM invites WHERE unit_id = ? AND uses_left > 0"
+            " AND expires_at > ? ORDER BY expires_at, code",
+            (unit_id, now_or(now)),
+        )
+        return [_invite(row) for row in rows]
+
+    async def uses(self, code: str) -> list[InviteUse]:
+        rows = await self._db.fetch_all(
+            "SELECT person_id, channel, external_id, used_at FROM invite_uses"
+            " WHERE code = ? ORDER BY used_at, id",
+            (normalize_code(code),),
+        )
+        return [
+            InviteUse(row["person_id"], row["channel"], row["external_id"], from_db(row["used_at"]))
+            for row in rows
+        ]
+
+    async def revoke(
+        self, code: str, *, by: int | None = None, now: dt.datetime | None = None
+    ) -> bool:
+        """Use up the invite's remaining uses; False if it had none left or does not exist."""
+        code = normalize_code(code)
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE invites SET uses_left = 0 WHERE code = ? AND uses_left > 0", (code,)
+            )
+            if changed:
+                await write_audit(tx, by, "invite.revoked", {"code": code}, now=now)
+        return bool(changed)
+
+    async def redeem(
+        self,
+        code: str,
+        *,
+        channel: str,
+        external_id: str,
+        name: str,
+        chat_id: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> Person | RedeemError:
+        """Join the person writing from (channel, external_id) with the invite's unit and
+        role. Either everything happens (person, identity, one use taken, who used it)
+        or, on an error result or exception, nothing does."""
+        code = normalize_code(code)
+        at = now_or(now)
+        async with self._db.transaction() as tx:
+            row = await tx.fetch_one(f"SELECT {_COLUMNS} FROM invites WHERE code = ?", (code,))
+            if row is None:
+                return RedeemError.UNKNOWN
+            invite = _invite(row)
+            if await People(self._db).by_identity(channel, external_id) is not None:
+                return RedeemError.ALREADY_JOINED
+            if invite.expires_at <= from_db(at):
+                return RedeemError.EXPIRED
+            taken = await tx.execute(
+                "UPDATE invites SET uses_left = uses_left - 1 WHERE code = ? AND uses_left > 0",
+                (code,),
+            )
+            if not taken:
+                return RedeemError.USED_UP
+            person_id = await insert_person(tx, name, invite.role, invite.unit_id, now)
+            await insert_identity(tx, person_id, channel, external_id, chat_id, now)
+            await tx.execute(
+                "INSERT INTO invite_uses (code, person_id, channel, external_id, used_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (code, person_id, channel, external_id, at),
+            )
+            await write_audit(
+                tx,
+                person_id,
+                "invite.redeemed",
+                {"code": code, "unit_id": invite.unit_id, "role": invite.role.value},
+                now=now,
+            )
+        person = await People(self._db).get(person_id)
+        if person is None:
+            raise StorageError(f"person {person_id} vanished after joining")
+        return person

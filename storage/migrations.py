@@ -1,0 +1,281 @@
+"""Numbered schema migrations, append-only.
+
+Never edit a migration that has shipped: databases in the field already ran it. Add a
+new one at the end instead. Each migration is a list of statements run in one
+transaction together with its row in schema_migrations, so a migration is either
+fully applied and recorded, or not at all.
+
+The DDL keeps to types and constraints PostgreSQL also understands; only
+`INTEGER PRIMARY KEY` (SQLite's rowid alias) would become an identity column there.
+"""
+
+from __future__ import annotations
+
+from storage.clock import now_or
+from storage.database import Database, StorageError
+
+_ROLES = "'member', 'official', 'admin'"
+_OUTBOX_STATES = "'pending', 'sending', 'sent', 'failed', 'dead'"
+
+_INITIAL_SCHEMA: list[str] = [
+    # Units: the administrative tree. A merged unit keeps its row (and its values keep
+    # pointing at it); merged_into_id says which unit took it over.
+    """
+    CREATE TABLE units (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        folded_name TEXT NOT NULL,
+        level TEXT NOT NULL,
+        parent_id INTEGER REFERENCES units (id),
+        merged_into_id INTEGER REFERENCES units (id),
+        merged_at TEXT,
+        created_at TEXT NOT NULL,
+        CHECK (parent_id IS NULL OR parent_id <> id),
+        CHECK (merged_into_id IS NULL OR merged_into_id <> id)
+    )
+    """,
+    "CREATE INDEX units_parent_idx ON units (parent_id)",
+    "CREATE INDEX units_merged_into_idx ON units (merged_into_id)",
+    "CREATE INDEX units_folded_name_idx ON units (folded_name)",
+    # Former names, so that old documents and old habits still find the unit.
+    """
+    CREATE TABLE unit_names (
+        id INTEGER PRIMARY KEY,
+        unit_id INTEGER NOT NULL REFERENCES units (id),
+        name TEXT NOT NULL,
+        folded_name TEXT NOT NULL,
+        replaced_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX unit_names_unit_idx ON unit_names (unit_id)",
+    "CREATE INDEX unit_names_folded_idx ON unit_names (folded_name)",
+    # Plans: every distinct text of a plan file is a version, so what was evaluated
+    # against which wording can always be reconstructed.
+    """
+    CREATE TABLE plans (
+        id INTEGER PRIMARY KEY,
+        plan_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        year INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        yaml_text TEXT NOT NULL,
+        source TEXT NOT NULL,
+        loaded_at TEXT NOT NULL,
+        UNIQUE (plan_id, version)
+    )
+    """,
+    """
+    CREATE TABLE plan_units (
+        plan_id TEXT NOT NULL,
+        unit_id INTEGER NOT NULL REFERENCES units (id),
+        assigned_at TEXT NOT NULL,
+        PRIMARY KEY (plan_id, unit_id)
+    )
+    """,
+    "CREATE INDEX plan_units_unit_idx ON plan_units (unit_id)",
+    f"""
+    CREATE TABLE people (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ({_ROLES})),
+        unit_id INTEGER REFERENCES units (id),
+        created_at TEXT NOT NULL,
+        CHECK (role = 'admin' OR unit_id IS NOT NULL)
+    )
+    """,
+    "CREATE INDEX people_unit_idx ON people (unit_id)",
+    """
+    CREATE TABLE identities (
+        channel TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        person_id INTEGER NOT NULL REFERENCES people (id),
+        chat_id TEXT,
+        linked_at TEXT NOT NULL,
+        unreachable_at TEXT,
+        PRIMARY KEY (channel, external_id)
+    )
+    """,
+    "CREATE INDEX identities_person_idx ON identities (person_id)",
+    f"""
+    CREATE TABLE invites (
+        code TEXT PRIMARY KEY,
+        unit_id INTEGER NOT NULL REFERENCES units (id),
+        role TEXT NOT NULL CHECK (role IN ({_ROLES})),
+        uses_left INTEGER NOT NULL CHECK (uses_left >= 0),
+        expires_at TEXT NOT NULL,
+        created_by INTEGER REFERENCES people (id),
+        created_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX invites_unit_idx ON invites (unit_id)",
+    """
+    CREATE TABLE invite_uses (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL REFERENCES invites (code),
+        person_id INTEGER NOT NULL REFERENCES people (id),
+        channel TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        used_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX invite_uses_code_idx ON invite_uses (code)",
+    # Report values: never updated, never deleted. The highest version of a
+    # (unit, plan, indicator, period) is the value; the others are its history.
+    """
+    CREATE TABLE report_values (
+        id INTEGER PRIMARY KEY,
+        unit_id INTEGER NOT NULL REFERENCES units (id),
+        plan_id TEXT NOT NULL,
+        indicator_code TEXT NOT NULL,
+        period TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        kind TEXT NOT NULL,
+        value_json TEXT NOT NULL,
+        note TEXT,
+        person_id INTEGER REFERENCES people (id),
+        channel TEXT,
+        update_key TEXT,
+        recorded_at TEXT NOT NULL,
+        UNIQUE (unit_id, plan_id, indicator_code, period, version)
+    )
+    """,
+    # One chat update records a given value at most once, however often it is
+    # delivered; rows without an update key never collide (NULLs are distinct).
+    """
+    CREATE UNIQUE INDEX report_values_update_idx
+        ON report_values (update_key, unit_id, plan_id, indicator_code, period)
+    """,
+    """
+    CREATE INDEX report_values_plan_period_idx
+        ON report_values (plan_id, period, unit_id, indicator_code, version)
+    """,
+    """
+    CREATE INDEX report_values_series_idx
+        ON report_values (plan_id, indicator_code, unit_id, period, version)
+    """,
+    """
+    CREATE TABLE conversation_state (
+        channel TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        dialog TEXT NOT NULL,
+        step TEXT NOT NULL,
+        data_json TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (channel, external_id)
+    )
+    """,
+    "CREATE INDEX conversation_state_updated_idx ON conversation_state (updated_at)",
+    """
+    CREATE TABLE processed_updates (
+        channel TEXT NOT NULL,
+        update_id TEXT NOT NULL,
+        processed_at TEXT NOT NULL,
+        PRIMARY KEY (channel, update_id)
+    )
+    """,
+    "CREATE INDEX processed_updates_at_idx ON processed_updates (processed_at)",
+    f"""
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        payload_json TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ({_OUTBOX_STATES})),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        dedupe_key TEXT UNIQUE,
+        batch_id TEXT,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        claimed_at TEXT,
+        sent_at TEXT
+    )
+    """,
+    "CREATE INDEX outbox_due_idx ON outbox (state, next_attempt_at)",
+    "CREATE INDEX outbox_batch_idx ON outbox (batch_id, state)",
+    """
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        person_id INTEGER REFERENCES people (id),
+        action TEXT NOT NULL,
+        details_json TEXT NOT NULL,
+        at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX audit_log_person_idx ON audit_log (person_id, at)",
+    "CREATE INDEX audit_log_at_idx ON audit_log (at)",
+]
+
+# Other names people use for a unit ("Thôn 3" for "Thôn Nà Mò", the name without its
+# level word): matched like the current name, but unlike unit_names never a former name.
+_UNIT_ALIASES: list[str] = [
+    """
+    CREATE TABLE unit_aliases (
+        unit_id INTEGER NOT NULL REFERENCES units (id),
+        alias TEXT NOT NULL,
+        folded_alias TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (unit_id, folded_alias)
+    )
+    """,
+    "CREATE INDEX unit_aliases_folded_idx ON unit_aliases (folded_alias)",
+]
+
+MIGRATIONS: list[tuple[int, list[str]]] = [
+    (1, _INITIAL_SCHEMA),
+    (2, _UNIT_ALIASES),
+]
+
+LATEST = MIGRATIONS[-1][0]
+
+_CREATE_MIGRATIONS_TABLE = """
+    CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY,
+        applied_at TEXT NOT NULL
+    )
+"""
+
+
+async def current_version(db: Database) -> int:
+    """The highest migration applied, 0 for an empty database."""
+    exists = await db.fetch_value(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    )
+    if not exists:
+        return 0
+    version = await db.fetch_value("SELECT MAX(version) FROM schema_migrations")
+    return int(version) if isinstance(version, int) else 0
+
+
+async def migrate(db: Database, target: int | None = None) -> int:
+    """Apply the migrations the database lacks, up to `target` (default: all); the version."""
+    goal = LATEST if target is None else target
+    if not 0 <= goal <= LATEST:
+        raise StorageError(f"no migration {goal}; the latest is {LATEST}")
+    async with db.transaction() as tx:
+        await tx.execute(_CREATE_MIGRATIONS_TABLE)
+    version = 0
+    for number, statements in MIGRATIONS:
+        if number > goal:
+            break
+        async with db.transaction() as tx:
+            # Read inside the write transaction: another process opening the same file
+            # at the same moment must not apply the same migration twice.
+            applied = await tx.fetch_value("SELECT MAX(version) FROM schema_migrations")
+            applied = applied if isinstance(applied, int) else 0
+            if applied > LATEST:
+                raise StorageError(
+                    f"the database is at schema version {applied}, newer than this "
+                    f"program knows ({LATEST}); upgrade chitieu instead"
+                )
+            if number <= applied:
+                version = applied
+                continue
+            for statement in statements:
+                await tx.execute(statement)
+            await tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                (number, now_or(None)),
+            )
+            version = number
+    return version

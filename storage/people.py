@@ -1,0 +1,270 @@
+"""People, their roles and scopes, and the chat identities they write from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from indicators.text import normalize
+from storage.audit import write_audit
+from storage.clock import from_db, now_or, optional_from_db
+from storage.database import Database, Row, StorageError, Tx
+from storage.units import SUBTREE_CTE
+
+
+class Role(StrEnum):
+    MEMBER = "member"  # reports for one unit
+    OFFICIAL = "official"  # reports for and sees a subtree, invites, broadcasts
+    ADMIN = "admin"  # everything; may have no unit, meaning the whole tree
+
+
+class Channel(StrEnum):
+    """Known channels; the database takes any name, so a new channel needs no migration."""
+
+    TELEGRAM = "telegram"
+    ZALO = "zalo"
+    CONSOLE = "console"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: int
+    name: str
+    role: Role
+    unit_id: int | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    channel: str
+    external_id: str
+    person_id: int
+    chat_id: str | None
+    linked_at: dt.datetime
+    unreachable_at: dt.datetime | None
+
+
+_PERSON_COLUMNS = "p.id, p.name, p.role, p.unit_id, p.created_at"
+_IDENTITY_COLUMNS = "channel, external_id, person_id, chat_id, linked_at, unreachable_at"
+
+
+def _person(row: Row) -> Person:
+    return Person(
+        id=row["id"],
+        name=row["name"],
+        role=Role(row["role"]),
+        unit_id=row["unit_id"],
+        created_at=from_db(row["created_at"]),
+    )
+
+
+def _identity(row: Row) -> Identity:
+    return Identity(
+        channel=row["channel"],
+        external_id=row["external_id"],
+        person_id=row["person_id"],
+        chat_id=row["chat_id"],
+        linked_at=from_db(row["linked_at"]),
+        unreachable_at=optional_from_db(row["unreachable_at"]),
+    )
+
+
+async def insert_person(
+    tx: Tx, name: str, role: Role, unit_id: int | None, now: dt.datetime | None
+) -> int:
+    name = normalize(name)
+    role = Role(role)
+    if not name:
+        raise ValueError("a person needs a name")
+    if unit_id is None and role is not Role.ADMIN:
+        raise StorageError(f"a {role.value} needs a unit")
+    return await tx.insert(
+        "INSERT INTO people (name, role, unit_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        (name, role.value, unit_id, now_or(now)),
+    )
+
+
+async def insert_identity(
+    tx: Tx,
+    person_id: int,
+    channel: str,
+    external_id: str,
+    chat_id: str | None,
+    now: dt.datetime | None,
+) -> None:
+    owner = await tx.fetch_value(
+        "SELECT person_id FROM identities WHERE channel = ? AND external_id = ?",
+        (channel, external_id),
+    )
+    if owner is None:
+        await tx.execute(
+            "INSERT INTO identities (channel, external_id, person_id, chat_id, linked_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (channel, external_id, person_id, chat_id, now_or(now)),
+        )
+    elif owner == person_id:
+        if chat_id is not None:
+            await tx.execute(
+                "UPDATE identities SET chat_id = ? WHERE channel = ? AND external_id = ?",
+                (chat_id, channel, external_id),
+            )
+    else:
+        raise StorageError(f"{channel} identity {external_id} belongs to person {owner}")
+
+
+class People:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add_person(
+        self,
+        name: str,
+        role: Role,
+        unit_id: int | None,
+        *,
+        by: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Person:
+        async with self._db.transaction() as tx:
+            person_id = await insert_person(tx, name, role, unit_id, now)
+            await write_audit(
+                tx,
+                by,
+                "person.added",
+                {"person_id": person_id, "role": Role(role).value, "unit_id": unit_id},
+                now=now,
+            )
+        return await self._require(person_id)
+
+    async def get(self, person_id: int) -> Person | None:
+        row = await self._db.fetch_one(
+            f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id = ?", (person_id,)
+        )
+        return None if row is None else _person(row)
+
+    async def all(self) -> list[Person]:
+        rows = await self._db.fetch_all(f"SELECT {_PERSON_COLUMNS} FROM people p ORDER BY p.id")
+        return [_person(row) for row in rows]
+
+    async def update(
+        self,
+        person_id: int,
+        *,
+        name: str | None = None,
+        role: Role | None = None,
+        unit_id: int | None = None,
+        by: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Person:
+        """Change name, role or unit (None leaves a field as it is)."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetch_one(
+                f"SELECT {_PERSON_COLUMNS} FROM people p WHERE p.id = ?", (person_id,)
+            )
+            if row is None:
+                raise StorageError(f"no person {person_id}")
+            old = _person(row)
+            new_name = old.name if name is None else normalize(name)
+            new_role = old.role if role is None else Role(role)
+            new_unit = old.unit_id if unit_id is None else unit_id
+            await tx.execute(
+                "UPDATE people SET name = ?, role = ?, unit_id = ? WHERE id = ?",
+                (new_name, new_role.value, new_unit, person_id),
+            )
+            await write_audit(
+                tx,
+                by,
+                "person.updated",
+                {
+                    "person_id": person_id,
+                    "from": {"name": old.name, "role": old.role.value, "unit_id": old.unit_id},
+                    "to": {"name": new_name, "role": new_role.value, "unit_id": new_unit},
+                },
+                now=now,
+            )
+        return await self._require(person_id)
+
+    async def link_identity(
+        self,
+        person_id: int,
+        channel: str,
+        external_id: str,
+        *,
+        chat_id: str | None = None,
+        by: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Identity:
+        """Let `person_id` write from this chat identity; an identity has one owner, and
+        linking it to someone else raises StorageError."""
+        async with self._db.transaction() as tx:
+            await insert_identity(tx, person_id, channel, external_id, chat_id, now)
+            await write_audit(
+                tx,
+                by,
+                "person.identity_linked",
+                {"person_id": person_id, "channel": channel, "external_id": external_id},
+                now=now,
+            )
+        identity = await self.identity(channel, external_id)
+        if identity is None:
+            raise StorageError(f"{channel} identity {external_id} vanished")
+        return identity
+
+    async def identity(self, channel: str, external_id: str) -> Identity | None:
+        row = await self._db.fetch_one(
+            f"SELECT {_IDENTITY_COLUMNS} FROM identities WHERE channel = ? AND external_id = ?",
+            (channel, external_id),
+        )
+        return None if row is None else _identity(row)
+
+    async def by_identity(self, channel: str, external_id: str) -> Person | None:
+        row = await self._db.fetch_one(
+            f"SELECT {_PERSON_COLUMNS} FROM identities i JOIN people p ON p.id = i.person_id"
+            " WHERE i.channel = ? AND i.external_id = ?",
+            (channel, external_id),
+        )
+        return None if row is None else _person(row)
+
+    async def identities_of(self, person_id: int) -> list[Identity]:
+        rows = await self._db.fetch_all(
+            f"SELECT {_IDENTITY_COLUMNS} FROM identities WHERE person_id = ?"
+            " ORDER BY linked_at, channel",
+            (person_id,),
+        )
+        return [_identity(row) for row in rows]
+
+    async def in_subtree(self, unit_id: int, *, role: Role | None = None) -> list[Person]:
+        """People whose unit lies in the subtree (merged-in units included)."""
+        role_condition = "" if role is None else " AND p.role = ?"
+        role_params = () if role is None else (Role(role).value,)
+        rows = await self._db.fetch_all(
+            f"WITH RECURSIVE {SUBTREE_CTE}"
+            f" SELECT {_PERSON_COLUMNS} FROM people p WHERE p.unit_id IN (SELECT id FROM subtree)"
+            f"{role_condition} ORDER BY p.id",
+            (unit_id, *role_params),
+        )
+        return [_person(row) for row in rows]
+
+    async def set_unreachable(
+        self,
+        channel: str,
+        external_id: str,
+        unreachable: bool = True,
+        *,
+        now: dt.datetime | None = None,
+    ) -> None:
+        """Remember that sending to this identity fails for good (the person blocked the
+        bot), or that it works again."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE identities SET unreachable_at = ? WHERE channel = ? AND external_id = ?",
+                (now_or(now) if unreachable else None, channel, external_id),
+            )
+
+    async def _require(self, person_id: int) -> Person:
+        person = await self.get(person_id)
+        if person is None:
+            raise StorageError(f"no person {person_id}")
+        return person

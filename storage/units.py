@@ -1,0 +1,381 @@
+"""Units: the administrative tree, with renames and merges that keep history attributable.
+
+A merged unit keeps its row; `merged_into_id` points at the unit that took it over.
+Its past values keep its id, and the subtree of the unit it was merged into includes
+it (and its children), so "all values under the new commune" still finds them. The
+old parent's subtree includes it too, so reports on an old plan still see it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from indicators.plan import LEVEL_TIERS, Tier, UnitSpec
+from indicators.text import fold, normalize
+from storage.audit import write_audit
+from storage.clock import from_db, now_or, optional_from_db
+from storage.database import Database, Row, StorageError, Tx
+
+UNIT_COLUMNS = "id, name, level, parent_id, merged_into_id, merged_at, created_at"
+
+# The unit bound to the first placeholder and everything below it: children by parent
+# and units merged into it, recursively. UNION (not UNION ALL) drops repeats, so a unit
+# reachable both ways is listed once. Use as `WITH RECURSIVE {SUBTREE_CTE} ...`.
+SUBTREE_CTE = """
+    subtree (id) AS (
+        SELECT id FROM units WHERE id = ?
+        UNION
+        SELECT u.id FROM units u
+        JOIN subtree s ON u.parent_id = s.id OR u.merged_into_id = s.id
+    )
+"""
+
+# The unit bound to the first placeholder (depth 0) and every unit whose subtree holds
+# it, with the number of steps up; a unit reachable by several ways appears once per
+# way, so take MIN(depth). The depth limit is far beyond any real tree and only keeps
+# the walk finite should a cycle ever get into the table.
+ANCESTRY_CTE = """
+    up (id, depth) AS (
+        SELECT id, 0 FROM units WHERE id = ?
+        UNION ALL
+        SELECT p.id, up.depth + 1 FROM up
+        JOIN units c ON c.id = up.id
+        JOIN units p ON p.id = c.parent_id OR p.id = c.merged_into_id
+        WHERE up.depth < 64
+    )
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    id: int
+    name: str
+    level: str
+    parent_id: int | None
+    merged_into_id: int | None
+    merged_at: dt.datetime | None
+    created_at: dt.datetime
+
+    @property
+    def tier(self) -> Tier | None:
+        return LEVEL_TIERS.get(self.level)
+
+    @property
+    def merged(self) -> bool:
+        return self.merged_into_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class FormerName:
+    name: str
+    replaced_at: dt.datetime
+
+
+def unit_from_row(row: Row) -> Unit:
+    return Unit(
+        id=row["id"],
+        name=row["name"],
+        level=row["level"],
+        parent_id=row["parent_id"],
+        merged_into_id=row["merged_into_id"],
+        merged_at=optional_from_db(row["merged_at"]),
+        created_at=from_db(row["created_at"]),
+    )
+
+
+def normalize_level(level: str) -> str:
+    """Levels are compared and stored lowercase, the form LEVEL_TIERS is keyed by."""
+    return normalize(level).lower()
+
+
+def levels_of(tier: Tier) -> list[str]:
+    return [level for level, level_tier in LEVEL_TIERS.items() if level_tier is tier]
+
+
+class Units:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(
+        self,
+        name: str,
+        level: str,
+        parent_id: int | None = None,
+        *,
+        by: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Unit:
+        async with self._db.transaction() as tx:
+            unit_id = await self._insert(tx, name, level, parent_id, now)
+            await write_audit(tx, by, "unit.added", {"unit_id": unit_id}, now=now)
+        return await self._require(unit_id)
+
+    async def get(self, unit_id: int) -> Unit | None:
+        row = await self._db.fetch_one(f"SELECT {UNIT_COLUMNS} FROM units WHERE id = ?", (unit_id,))
+        return None if row is None else unit_from_row(row)
+
+    async def by_name(self, name: str, *, level: str | None = None) -> list[Unit]:
+        """Units whose current name, a former name or an alias equals `name`, accents and
+        case ignored; current-name matches first."""
+        folded = fold(name)
+        level_condition = "" if level is None else " AND level = ?"
+        level_params = () if level is None else (normalize_level(level),)
+        rows = await self._db.fetch_all(
+            f"SELECT {UNIT_COLUMNS} FROM units WHERE (folded_name = ?"
+            " OR id IN (SELECT unit_id FROM unit_names WHERE folded_name = ?)"
+            " OR id IN (SELECT unit_id FROM unit_aliases WHERE folded_alias = ?))"
+            f"{level_condition}"
+            " ORDER BY CASE WHEN folded_name = ? THEN 0 ELSE 1 END, id",
+            (folded, folded, folded, *level_params, folded),
+        )
+        return [unit_from_row(row) for row in rows]
+
+    async def children(self, unit_id: int, *, include_merged: bool = False) -> list[Unit]:
+        """Direct children by parent, in the order they were added."""
+        merged_condition = "" if include_merged else " AND merged_into_id IS NULL"
+        rows = await self._db.fetch_all(
+            f"SELECT {UNIT_COLUMNS} FROM units WHERE parent_id = ?{merged_condition} ORDER BY id",
+            (unit_id,),
+        )
+        return [unit_from_row(row) for row in rows]
+
+    async def roots(self) -> list[Unit]:
+        rows = await self._db.fetch_all(
+            f"SELECT {UNIT_COLUMNS} FROM units WHERE parent_id IS NULL"
+            " AND merged_into_id IS NULL ORDER BY id"
+        )
+        return [unit_from_row(row) for row in rows]
+
+    async def subtree(self, unit_id: int, *, active_only: bool = False) -> list[Unit]:
+        """The unit and everything below it, merged-in units included.
+
+        `active_only` leaves out units that were merged away (they no longer report),
+        but still includes the children they brought along.
+        """
+        merged_condition = " WHERE u.merged_into_id IS NULL" if active_only else ""
+        rows = await self._db.fetch_all(
+            f"WITH RECURSIVE {SUBTREE_CTE}"
+            f" SELECT {_prefixed('u')} FROM units u JOIN subtree s ON s.id = u.id"
+            f"{merged_condition} ORDER BY u.id",
+            (unit_id,),
+        )
+        return [unit_from_row(row) for row in rows]
+
+    async def ancestors(self, unit_id: int) -> list[Unit]:
+        """Every unit whose subtree holds this one, nearest first.
+
+        A merged unit has two ways up: its old parent and the unit it was merged into;
+        both are listed, since plans of either apply to its history.
+        """
+        rows = await self._db.fetch_all(
+            f"""
+            WITH RECURSIVE {ANCESTRY_CTE},
+            nearest (id, depth) AS (
+                SELECT id, MIN(depth) FROM up WHERE depth > 0 GROUP BY id
+            )
+            SELECT {_prefixed("u")} FROM nearest n JOIN units u ON u.id = n.id
+            ORDER BY n.depth, u.id
+            """,
+            (unit_id,),
+        )
+        return [unit_from_row(row) for row in rows]
+
+    async def rename(
+        self,
+        unit_id: int,
+        new_name: str,
+        *,
+        by: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Unit:
+        new_name = normalize(new_name)
+        if not new_name:
+            raise ValueError("a unit needs a name")
+        async with self._db.transaction() as tx:
+            old = await self._require_in(tx, unit_id)
+            if old.name == new_name:
+                return old
+            at = now_or(now)
+            await tx.execute(
+                "INSERT INTO unit_names (unit_id, name, folded_name, replaced_at)"
+                " VALUES (?, ?, ?, ?)",
+                (unit_id, old.name, fold(old.name), at),
+            )
+            await tx.execute(
+                "UPDATE units SET name = ?, folded_name = ? WHERE id = ?",
+                (new_name, fold(new_name), unit_id),
+            )
+            await write_audit(
+                tx,
+                by,
+                "unit.renamed",
+                {"unit_id": unit_id, "from": old.name, "to": new_name},
+                now=now,
+            )
+        return await self._require(unit_id)
+
+    async def merge(
+        self,
+        source_id: int,
+        into_id: int,
+        *,
+        by: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Unit:
+        """Mark `source_id` as merged into `into_id`; the merged unit (as it is now)."""
+        if source_id == into_id:
+            raise StorageError("a unit cannot be merged into itself")
+        async with self._db.transaction() as tx:
+            source = await self._require_in(tx, source_id)
+            into = await self._require_in(tx, into_id)
+            if source.merged:
+                raise StorageError(
+                    f"{source.name} was already merged into unit {source.merged_into_id}"
+                )
+            if into.merged:
+                raise StorageError(f"{into.name} was itself merged away; merge into its successor")
+            inside = await tx.fetch_value(
+                f"WITH RECURSIVE {SUBTREE_CTE} SELECT COUNT(*) FROM subtree WHERE id = ?",
+                (source_id, into_id),
+            )
+            if inside:
+                raise StorageError(f"{into.name} lies inside {source.name}; that would be a cycle")
+            await tx.execute(
+                "UPDATE units SET merged_into_id = ?, merged_at = ? WHERE id = ?",
+                (into_id, now_or(now), source_id),
+            )
+            await write_audit(
+                tx, by, "unit.merged", {"unit_id": source_id, "into_id": into_id}, now=now
+            )
+        return await self._require(source_id)
+
+    async def add_alias(
+        self,
+        unit_id: int,
+        alias: str,
+        *,
+        by: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        alias = normalize(alias)
+        async with self._db.transaction() as tx:
+            await self._require_in(tx, unit_id)
+            added = await tx.execute(
+                "INSERT INTO unit_aliases (unit_id, alias, folded_alias, added_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (unit_id, alias, fold(alias), now_or(now)),
+            )
+            if added:
+                await write_audit(
+                    tx, by, "unit.alias_added", {"unit_id": unit_id, "alias": alias}, now=now
+                )
+
+    async def former_names(self, unit_id: int) -> list[FormerName]:
+        rows = await self._db.fetch_all(
+            "SELECT name, replaced_at FROM unit_names WHERE unit_id = ? ORDER BY replaced_at, id",
+            (unit_id,),
+        )
+        return [FormerName(row["name"], from_db(row["replaced_at"])) for row in rows]
+
+    async def name_index(self, root_id: int | None = None) -> list[tuple[int, str]]:
+        """(unit id, name) for every current name, former name and alias, for fuzzy
+        matching what people type; limited to a subtree when `root_id` is given."""
+        names = """
+            SELECT id AS unit_id, name FROM units
+            UNION SELECT unit_id, name FROM unit_names
+            UNION SELECT unit_id, alias FROM unit_aliases
+        """
+        if root_id is None:
+            rows = await self._db.fetch_all(f"SELECT unit_id, name FROM ({names}) n ORDER BY 1, 2")
+        else:
+            rows = await self._db.fetch_all(
+                f"WITH RECURSIVE {SUBTREE_CTE}"
+                f" SELECT n.unit_id, n.name FROM ({names}) n"
+                " JOIN subtree s ON s.id = n.unit_id ORDER BY 1, 2",
+                (root_id,),
+            )
+        return [(row[0], row[1]) for row in rows]
+
+    async def import_tree(
+        self,
+        spec: UnitSpec,
+        *,
+        by: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> dict[tuple[str, ...], int]:
+        """Add the units of a plan's tree that are not there yet; ids by path of names.
+
+        A unit matches an existing one with the same parent, level and name (accents
+        and case ignored; former names and aliases count), so importing again, or
+        importing a second plan of the same commune, adds nothing twice. Keys are
+        paths from the root (names as in `spec`) because village names repeat across
+        communes.
+        """
+        ids: dict[tuple[str, ...], int] = {}
+        async with self._db.transaction() as tx:
+            added: list[int] = []
+            await self._import(tx, spec, None, (), ids, added, now)
+            if added:
+                await write_audit(tx, by, "unit.imported", {"unit_ids": added}, now=now)
+        return ids
+
+    async def _import(
+        self,
+        tx: Tx,
+        spec: UnitSpec,
+        parent_id: int | None,
+        parent_path: tuple[str, ...],
+        ids: dict[tuple[str, ...], int],
+        added: list[int],
+        now: dt.datetime | None,
+    ) -> None:
+        path = (*parent_path, spec.name)
+        unit_id = await self._find(tx, spec.name, spec.level, parent_id)
+        if unit_id is None:
+            unit_id = await self._insert(tx, spec.name, spec.level, parent_id, now)
+            added.append(unit_id)
+        ids[path] = unit_id
+        for child in spec.children:
+            await self._import(tx, child, unit_id, path, ids, added, now)
+
+    async def _find(self, tx: Tx, name: str, level: str, parent_id: int | None) -> int | None:
+        folded = fold(name)
+        parent_condition = "parent_id IS NULL" if parent_id is None else "parent_id = ?"
+        parent_params = () if parent_id is None else (parent_id,)
+        found = await tx.fetch_value(
+            f"SELECT id FROM units WHERE {parent_condition} AND level = ? AND (folded_name = ?"
+            " OR id IN (SELECT unit_id FROM unit_names WHERE folded_name = ?)"
+            " OR id IN (SELECT unit_id FROM unit_aliases WHERE folded_alias = ?))"
+            " ORDER BY CASE WHEN folded_name = ? THEN 0 ELSE 1 END, id",
+            (*parent_params, normalize_level(level), folded, folded, folded, folded),
+        )
+        return found if isinstance(found, int) else None
+
+    async def _insert(
+        self, tx: Tx, name: str, level: str, parent_id: int | None, now: dt.datetime | None
+    ) -> int:
+        name = normalize(name)
+        if not name:
+            raise ValueError("a unit needs a name")
+        return await tx.insert(
+            "INSERT INTO units (name, folded_name, level, parent_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (name, fold(name), normalize_level(level), parent_id, now_or(now)),
+        )
+
+    async def _require(self, unit_id: int) -> Unit:
+        unit = await self.get(unit_id)
+        if unit is None:
+            raise StorageError(f"no unit {unit_id}")
+        return unit
+
+    async def _require_in(self, tx: Tx, unit_id: int) -> Unit:
+        row = await tx.fetch_one(f"SELECT {UNIT_COLUMNS} FROM units WHERE id = ?", (unit_id,))
+        if row is None:
+            raise StorageError(f"no unit {unit_id}")
+        return unit_from_row(row)
+
+
+def _prefixed(alias: str) -> str:
+    return ", ".join(f"{alias}.{column.strip()}" for column in UNIT_COLUMNS.split(","))

@@ -1,0 +1,45 @@
+"""Processed chat updates, so that a redelivered update is handled once.
+
+Call `mark_processed` inside the same transaction as the update's effects: then either
+both the effects and the mark are stored, or neither is and the redelivery is handled
+as the first delivery.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from storage.clock import now_or, to_db
+from storage.database import Database
+
+
+class Updates:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def mark_processed(
+        self, channel: str, update_id: str | int, *, now: dt.datetime | None = None
+    ) -> bool:
+        """True the first time an update is seen, False on every redelivery."""
+        async with self._db.transaction() as tx:
+            inserted = await tx.execute(
+                "INSERT INTO processed_updates (channel, update_id, processed_at)"
+                " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (channel, str(update_id), now_or(now)),
+            )
+        return inserted == 1
+
+    async def is_processed(self, channel: str, update_id: str | int) -> bool:
+        row = await self._db.fetch_one(
+            "SELECT 1 FROM processed_updates WHERE channel = ? AND update_id = ?",
+            (channel, str(update_id)),
+        )
+        return row is not None
+
+    async def prune(self, before: dt.datetime) -> int:
+        """Forget updates processed before `before` (platforms stop redelivering after a
+        day or so); how many were forgotten."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                "DELETE FROM processed_updates WHERE processed_at < ?", (to_db(before),)
+            )

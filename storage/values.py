@@ -1,0 +1,379 @@
+"""Report values: every version kept. The highest version of a (unit, plan, indicator,
+period) is the value; the lower ones are its history. Nothing here updates or deletes
+a report value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from indicators.plan import Tier
+from indicators.text import normalize
+from indicators.values import AnyValue, value_from_data, value_to_data
+from storage.audit import dumps, write_audit
+from storage.clock import from_db, now_or
+from storage.database import Database, Params, Row, StorageError, Tx
+from storage.units import SUBTREE_CTE, levels_of
+
+PERIOD = re.compile(r"\d{4}(-H[12]|-Q[1-4]|-(0[1-9]|1[0-2]))?")
+
+_COLUMNS = (
+    "v.id, v.unit_id, v.plan_id, v.indicator_code, v.period, v.version, v.value_json,"
+    " v.note, v.person_id, v.channel, v.update_key, v.recorded_at"
+)
+
+# Keeps only the latest version of each row's (unit, plan, indicator, period); served by
+# the UNIQUE (unit_id, plan_id, indicator_code, period, version) index.
+_IS_LATEST = """
+    v.version = (
+        SELECT MAX(w.version) FROM report_values w
+        WHERE w.unit_id = v.unit_id AND w.plan_id = v.plan_id
+          AND w.indicator_code = v.indicator_code AND w.period = v.period
+    )
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class NewValue:
+    """One answer to record; who, through which channel and from which update are given
+    once for the whole batch."""
+
+    unit_id: int
+    plan_id: str
+    indicator_code: str
+    period: str
+    value: AnyValue
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredValue:
+    id: int
+    unit_id: int
+    plan_id: str
+    indicator_code: str
+    period: str
+    version: int
+    value: AnyValue
+    note: str | None
+    person_id: int | None
+    channel: str | None
+    update_key: str | None
+    recorded_at: dt.datetime
+
+
+def _stored(row: Row) -> StoredValue:
+    return StoredValue(
+        id=row["id"],
+        unit_id=row["unit_id"],
+        plan_id=row["plan_id"],
+        indicator_code=row["indicator_code"],
+        period=row["period"],
+        version=row["version"],
+        value=value_from_data(json.loads(row["value_json"])),
+        note=row["note"],
+        person_id=row["person_id"],
+        channel=row["channel"],
+        update_key=row["update_key"],
+        recorded_at=from_db(row["recorded_at"]),
+    )
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def _values_list(count: int) -> str:
+    """`(?, ?), (?, ?), ...`: an ordinal and an item per row, for a VALUES list."""
+    return ", ".join(["(?, ?)"] * count)
+
+
+def _numbered(items: Sequence[object]) -> list[object]:
+    return [x for pair in enumerate(items) for x in pair]
+
+
+def _check(item: NewValue) -> NewValue:
+    if not PERIOD.fullmatch(item.period):
+        raise ValueError(f"period {item.period!r} is not like 2024, 2024-H1, 2024-Q3, 2024-09")
+    if not item.indicator_code.strip() or not item.plan_id.strip():
+        raise ValueError("a value needs a plan and an indicator code")
+    note = None if item.note is None else normalize(item.note) or None
+    return NewValue(
+        item.unit_id, item.plan_id, item.indicator_code.strip(), item.period, item.value, note
+    )
+
+
+class Values:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def record(
+        self,
+        unit_id: int,
+        plan_id: str,
+        indicator_code: str,
+        period: str,
+        value: AnyValue,
+        *,
+        note: str | None = None,
+        person_id: int | None = None,
+        channel: str | None = None,
+        update_key: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> StoredValue:
+        """Record a new version. With an `update_key` (the chat update it came from) a
+        redelivered update records nothing and gives the version it recorded before."""
+        [stored] = await self.record_many(
+            [NewValue(unit_id, plan_id, indicator_code, period, value, note)],
+            person_id=person_id,
+            channel=channel,
+            update_key=update_key,
+            now=now,
+        )
+        return stored
+
+    async def record_many(
+        self,
+        items: Sequence[NewValue],
+        *,
+        person_id: int | None = None,
+        channel: str | None = None,
+        update_key: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> list[StoredValue]:
+        """Record all of `items` in one transaction, all or nothing; the stored versions in
+        the order given. The same cell twice in `items` makes two versions (unless an
+        update key is given, which records a cell once per update)."""
+        checked = [_check(item) for item in items]
+        if not checked:
+            return []
+        at = now_or(now)
+        async with self._db.transaction() as tx:
+            ids: list[int] = []
+            new_ids: list[int] = []
+            for item in checked:
+                value_id, created = await self._insert(tx, item, person_id, channel, update_key, at)
+                ids.append(value_id)
+                if created:
+                    new_ids.append(value_id)
+            if new_ids:
+                await write_audit(
+                    tx,
+                    person_id,
+                    "value.recorded",
+                    {"value_ids": new_ids, "channel": channel, "update_key": update_key},
+                    now=now,
+                )
+            unique_ids = sorted(set(ids))
+            rows = await tx.fetch_all(
+                f"SELECT {_COLUMNS} FROM report_values v"
+                f" WHERE v.id IN ({_placeholders(len(unique_ids))})",
+                unique_ids,
+            )
+        by_id = {row["id"]: _stored(row) for row in rows}
+        return [by_id[value_id] for value_id in ids]
+
+    async def _insert(
+        self,
+        tx: Tx,
+        item: NewValue,
+        person_id: int | None,
+        channel: str | None,
+        update_key: str | None,
+        at: str,
+    ) -> tuple[int, bool]:
+        data = value_to_data(item.value)
+        cell = (item.unit_id, item.plan_id, item.indicator_code, item.period)
+        # The next version is computed by the INSERT itself, inside the write transaction,
+        # so two writers can never both take the same number. Only the update-key index
+        # is named as the conflict target: a clash on the version must raise, never be
+        # dropped silently.
+        row = await tx.fetch_one(
+            "INSERT INTO report_values (unit_id, plan_id, indicator_code, period, version,"
+            " kind, value_json, note, person_id, channel, update_key, recorded_at)"
+            " SELECT ?, ?, ?, ?, COALESCE(MAX(version), 0) + 1, ?, ?, ?, ?, ?, ?, ?"
+            " FROM report_values"
+            " WHERE unit_id = ? AND plan_id = ? AND indicator_code = ? AND period = ?"
+            " ON CONFLICT (update_key, unit_id, plan_id, indicator_code, period) DO NOTHING"
+            " RETURNING id",
+            (
+                *cell,
+                str(data["kind"]),
+                dumps(data),
+                item.note,
+                person_id,
+                channel,
+                update_key,
+                at,
+                *cell,
+            ),
+        )
+        if row is not None:
+            return int(row[0]), True
+        existing = await tx.fetch_value(
+            "SELECT id FROM report_values WHERE update_key = ? AND unit_id = ? AND plan_id = ?"
+            " AND indicator_code = ? AND period = ?",
+            (update_key, *cell),
+        )
+        if not isinstance(existing, int):
+            raise StorageError(f"value for {cell} neither recorded nor found")
+        return existing, False
+
+    async def get(self, value_id: int) -> StoredValue | None:
+        row = await self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM report_values v WHERE v.id = ?", (value_id,)
+        )
+        return None if row is None else _stored(row)
+
+    async def latest(
+        self,
+        unit_ids: Collection[int],
+        plan_id: str,
+        period: str,
+        *,
+        indicator_codes: Collection[str] | None = None,
+    ) -> list[StoredValue]:
+        """The current value of every indicator the units reported for the period."""
+        if not unit_ids or (indicator_codes is not None and not indicator_codes):
+            return []
+        codes_condition, codes_params = _codes_filter(indicator_codes)
+        rows = await self._db.fetch_all(
+            f"SELECT {_COLUMNS} FROM report_values v"
+            " WHERE v.plan_id = ? AND v.period = ?"
+            f" AND v.unit_id IN ({_placeholders(len(unit_ids))})"
+            f"{codes_condition} AND {_IS_LATEST}"
+            " ORDER BY v.unit_id, v.indicator_code",
+            (plan_id, period, *unit_ids, *codes_params),
+        )
+        return [_stored(row) for row in rows]
+
+    async def latest_in_subtree(
+        self,
+        root_id: int,
+        plan_id: str,
+        period: str,
+        *,
+        indicator_codes: Collection[str] | None = None,
+    ) -> list[StoredValue]:
+        """Like `latest` for every unit of a subtree, merged-in units included."""
+        if indicator_codes is not None and not indicator_codes:
+            return []
+        codes_condition, codes_params = _codes_filter(indicator_codes)
+        rows = await self._db.fetch_all(
+            f"WITH RECURSIVE {SUBTREE_CTE}"
+            f" SELECT {_COLUMNS} FROM report_values v"
+            " WHERE v.plan_id = ? AND v.period = ? AND v.unit_id IN (SELECT id FROM subtree)"
+            f"{codes_condition} AND {_IS_LATEST}"
+            " ORDER BY v.unit_id, v.indicator_code",
+            (root_id, plan_id, period, *codes_params),
+        )
+        return [_stored(row) for row in rows]
+
+    async def missing(
+        self,
+        unit_ids: Sequence[int],
+        plan_id: str,
+        period: str,
+        indicator_codes: Sequence[str],
+    ) -> dict[int, list[str]]:
+        """For each unit that lacks some: the indicators it has no value for in the period,
+        units and codes in the order given."""
+        if not unit_ids or not indicator_codes:
+            return {}
+        rows = await self._db.fetch_all(
+            f"WITH scope (ord, unit_id) AS (VALUES {_values_list(len(unit_ids))}),"
+            f" codes (ord, code) AS (VALUES {_values_list(len(indicator_codes))})"
+            " SELECT s.unit_id, c.code FROM scope s CROSS JOIN codes c"
+            f" WHERE {_NOT_REPORTED.format(unit='s.unit_id')}"
+            " ORDER BY s.ord, c.ord",
+            (*_numbered(unit_ids), *_numbered(indicator_codes), plan_id, period),
+        )
+        return _grouped(rows)
+
+    async def missing_in_subtree(
+        self,
+        root_id: int,
+        plan_id: str,
+        period: str,
+        indicator_codes: Sequence[str],
+        *,
+        tier: Tier | None = None,
+        levels: Collection[str] | None = None,
+    ) -> dict[int, list[str]]:
+        """`missing` for the units of a subtree that still report (merged-away units left
+        out), optionally only those of a tier (villages) or of the given level names."""
+        if not indicator_codes:
+            return {}
+        wanted = set(levels or ())
+        if tier is not None:
+            wanted.update(levels_of(tier))
+        level_condition = ""
+        level_params: tuple[str, ...] = ()
+        if tier is not None or levels is not None:
+            if not wanted:
+                return {}
+            level_params = tuple(sorted(wanted))
+            level_condition = f" AND u.level IN ({_placeholders(len(level_params))})"
+        rows = await self._db.fetch_all(
+            f"WITH RECURSIVE {SUBTREE_CTE},"
+            f" codes (ord, code) AS (VALUES {_values_list(len(indicator_codes))})"
+            " SELECT u.id, c.code FROM subtree s JOIN units u ON u.id = s.id CROSS JOIN codes c"
+            f" WHERE u.merged_into_id IS NULL{level_condition}"
+            f" AND {_NOT_REPORTED.format(unit='u.id')}"
+            " ORDER BY u.id, c.ord",
+            (root_id, *_numbered(indicator_codes), *level_params, plan_id, period),
+        )
+        return _grouped(rows)
+
+    async def history(
+        self, unit_id: int, plan_id: str, indicator_code: str, period: str
+    ) -> list[StoredValue]:
+        """Every version of one value, oldest first; the last one is the value."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_COLUMNS} FROM report_values v WHERE v.unit_id = ? AND v.plan_id = ?"
+            " AND v.indicator_code = ? AND v.period = ? ORDER BY v.version",
+            (unit_id, plan_id, indicator_code, period),
+        )
+        return [_stored(row) for row in rows]
+
+    async def series(
+        self, unit_ids: Collection[int], plan_id: str, indicator_code: str
+    ) -> list[StoredValue]:
+        """The current value of one indicator in every period the units reported, by unit
+        then period code. Period codes of one kind sort by time as text, mixed kinds do
+        not ("2024-09" < "2024-Q3"): sort with the periods module when they mix."""
+        if not unit_ids:
+            return []
+        rows = await self._db.fetch_all(
+            f"SELECT {_COLUMNS} FROM report_values v WHERE v.plan_id = ?"
+            f" AND v.indicator_code = ? AND v.unit_id IN ({_placeholders(len(unit_ids))})"
+            f" AND {_IS_LATEST} ORDER BY v.unit_id, v.period",
+            (plan_id, indicator_code, *unit_ids),
+        )
+        return [_stored(row) for row in rows]
+
+
+_NOT_REPORTED = """
+    NOT EXISTS (
+        SELECT 1 FROM report_values v
+        WHERE v.unit_id = {unit} AND v.plan_id = ? AND v.period = ?
+          AND v.indicator_code = c.code
+    )
+"""
+
+
+def _codes_filter(codes: Collection[str] | None) -> tuple[str, Params]:
+    if codes is None:
+        return "", ()
+    return f" AND v.indicator_code IN ({_placeholders(len(codes))})", tuple(codes)
+
+
+def _grouped(rows: list[Row]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    for unit_id, code in rows:
+        found.setdefault(unit_id, []).append(code)
+    return found

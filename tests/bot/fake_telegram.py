@@ -1,0 +1,133 @@
+"""A fake Bot API at the HTTP layer: python-telegram-bot runs for real, the network does not."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 7000001
+TOKEN = f"{BOT_ID}:AAFakeTokenForTestsOnly_abcdefghij"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeBotApi(BaseRequest):
+    """Answers every Bot API method the bot uses and records each call."""
+
+    calls: list[Call] = field(default_factory=list)
+    _message_ids: Any = field(default_factory=lambda: count(1))
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.json_parameters) if request_data else {}
+        decoded = {k: _decode(v) for k, v in params.items()}
+        self.calls.append(Call(api_method, decoded))
+        return 200, json.dumps({"ok": True, "result": self._result(api_method, decoded)}).encode()
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return {"id": BOT_ID, "is_bot": True, "first_name": "Chỉ tiêu", "username": "chitieu_test_bot",
+                    "can_join_groups": True, "can_read_all_group_messages": False,
+                    "supports_inline_queries": False}  # fmt: skip
+        if method in ("sendMessage", "sendDocument", "sendPhoto"):
+            return {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "text": params.get("text", ""),
+            }
+        return True
+
+    def sent_texts(self, chat_id: int | None = None) -> list[str]:
+        return [
+            c.params["text"]
+            for c in self.calls
+            if c.method == "sendMessage"
+            and (chat_id is None or int(c.params["chat_id"]) == chat_id)
+        ]
+
+    def last_keyboard(self) -> list[list[dict[str, Any]]]:
+        for call in reversed(self.calls):
+            if call.method == "sendMessage" and call.params.get("reply_markup"):
+                markup = call.params["reply_markup"]
+                return markup["inline_keyboard"]  # type: ignore[no-any-return]
+        return []
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+_update_ids = count(1000)
+
+
+def message_update(
+    user_id: int, text: str | None, *, sticker: bool = False, name: str = "Lan"
+) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "message_id": next(_update_ids),
+        "date": int(time.time()),
+        "chat": {"id": user_id, "type": "private", "first_name": name},
+        "from": {"id": user_id, "is_bot": False, "first_name": name},
+    }
+    if sticker:
+        message["sticker"] = {"file_id": "s1", "file_unique_id": "u1", "width": 512, "height": 512,
+                              "is_animated": False, "is_video": False, "type": "regular"}  # fmt: skip
+    else:
+        message["text"] = text
+        if text and text.startswith("/"):
+            command = text.split(" ", 1)[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    return {"update_id": next(_update_ids), "message": message}
+
+
+def button_update(user_id: int, data: str, *, name: str = "Lan") -> dict[str, Any]:
+    return {
+        "update_id": next(_update_ids),
+        "callback_query": {
+            "id": str(next(_update_ids)),
+            "from": {"id": user_id, "is_bot": False, "first_name": name},
+            "chat_instance": "ci",
+            "data": data,
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": {"id": user_id, "type": "private"},
+                "text": "…",
+            },
+        },
+    }

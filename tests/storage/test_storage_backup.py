@@ -1,0 +1,54 @@
+"""Backups made while the bot writes open as complete, consistent databases."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from storage_fixtures import PLAN_ID, build_tree
+
+from indicators.values import CountValue
+from storage import NewValue, Store
+
+
+async def test_backup_while_writing(file_store: Store, tmp_path: Path) -> None:
+    tree = await build_tree(file_store)
+    village = tree.villages["Nà Pậu"]
+    stop = asyncio.Event()
+
+    async def keep_writing() -> int:
+        n = 0
+        while not stop.is_set():
+            # Pairs recorded together: a consistent copy never holds half a pair.
+            await file_store.values.record_many(
+                [
+                    NewValue(village, PLAN_ID, "3.1", "2025", CountValue(n)),
+                    NewValue(village, PLAN_ID, "3.2", "2025", CountValue(n)),
+                ]
+            )
+            n += 1
+            await asyncio.sleep(0)
+        return n
+
+    writer = asyncio.create_task(keep_writing())
+    await asyncio.sleep(0.05)
+    target = tmp_path / "backups" / "copy.sqlite3"
+    target.parent.mkdir()
+    assert await file_store.backup(target) == target
+    stop.set()
+    written = await writer
+
+    async with await Store.open(target) as copy:
+        first = await copy.values.history(village, PLAN_ID, "3.1", "2025")
+        second = await copy.values.history(village, PLAN_ID, "3.2", "2025")
+        assert 0 < len(first) == len(second) <= written
+        assert await copy.plans.get(PLAN_ID) is not None
+    assert not list(target.parent.glob(".*partial*"))
+
+
+async def test_backup_of_memory_database(store: Store, tmp_path: Path) -> None:
+    tree = await build_tree(store)
+    await store.values.record(tree.dong_lac, PLAN_ID, "1.1", "2025", CountValue(1))
+    target = await store.backup(tmp_path / "mem.sqlite3")
+    async with await Store.open(target) as copy:
+        assert len(await copy.values.history(tree.dong_lac, PLAN_ID, "1.1", "2025")) == 1

@@ -1,0 +1,111 @@
+"""Migrations: numbered, recorded, atomic, and an old database upgrades with its data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from storage_fixtures import NOW, PLAN_ID
+
+from indicators.values import RatioValue, value_to_data
+from storage import Database, Role, StorageError, Store
+from storage import migrations as migrations_module
+from storage.audit import dumps
+from storage.clock import to_db
+from storage.migrations import LATEST, current_version, migrate
+
+
+async def _tables(db: Database) -> set[str]:
+    rows = await db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {row[0] for row in rows}
+
+
+async def test_database_at_migration_1_upgrades_with_its_data(db_path: Path) -> None:
+    db = await Database.open(db_path, migrate=False)
+    assert await migrate(db, target=1) == 1
+    assert "unit_aliases" not in await _tables(db)
+    at = to_db(NOW)
+    # Written as version 1 of the program wrote it: plain SQL against the old schema.
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO units (id, name, folded_name, level, parent_id, created_at)"
+            " VALUES (1, 'Đồng Lạc', 'dong lac', 'xã', NULL, ?),"
+            " (2, 'Nà Pậu', 'na pau', 'thôn', 1, ?)",
+            (at, at),
+        )
+        await tx.execute(
+            "INSERT INTO people (id, name, role, unit_id, created_at)"
+            " VALUES (1, 'Lường Thị B', 'member', 2, ?)",
+            (at,),
+        )
+        await tx.execute(
+            "INSERT INTO identities (channel, external_id, person_id, linked_at)"
+            " VALUES ('zalo', 'z-77', 1, ?)",
+            (at,),
+        )
+        for version, numerator in ((1, 150), (2, 175)):
+            data = value_to_data(RatioValue(numerator, 300))
+            await tx.execute(
+                "INSERT INTO report_values (unit_id, plan_id, indicator_code, period, version,"
+                " kind, value_json, person_id, channel, recorded_at)"
+                " VALUES (2, ?, '3.1', '2025-Q3', ?, 'ratio', ?, 1, 'zalo', ?)",
+                (PLAN_ID, version, dumps(data), at),
+            )
+        await tx.execute(
+            "INSERT INTO conversation_state VALUES ('zalo', 'z-77', 'report', 'q2', '{}', ?)",
+            (at,),
+        )
+    await db.close()
+
+    async with await Store.open(db_path) as store:
+        assert await current_version(store.db) == LATEST == 2
+        applied = await store.db.fetch_all("SELECT version FROM schema_migrations ORDER BY 1")
+        assert [row[0] for row in applied] == [1, 2]
+        person = await store.people.by_identity("zalo", "z-77")
+        assert person is not None and person.role is Role.MEMBER and person.unit_id == 2
+        history = await store.values.history(2, PLAN_ID, "3.1", "2025-Q3")
+        assert [v.value for v in history] == [RatioValue(150, 300), RatioValue(175, 300)]
+        assert history[0].recorded_at == NOW
+        state = await store.conversations.get("zalo", "z-77")
+        assert state is not None and state.step == "q2"
+        # What migration 2 added works on the old rows.
+        await store.units.add_alias(2, "Thôn 3")
+        [found] = await store.units.by_name("thon 3")
+        assert found.name == "Nà Pậu"
+
+
+async def test_opening_again_applies_nothing(db_path: Path) -> None:
+    async with await Store.open(db_path) as store:
+        first = await store.db.fetch_all("SELECT version, applied_at FROM schema_migrations")
+    async with await Store.open(db_path) as store:
+        again = await store.db.fetch_all("SELECT version, applied_at FROM schema_migrations")
+    assert [tuple(r) for r in first] == [tuple(r) for r in again]
+
+
+async def test_failing_migration_leaves_nothing_behind(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = [
+        *migrations_module.MIGRATIONS,
+        (LATEST + 1, ["CREATE TABLE half_done (id INTEGER)", "THIS IS NOT SQL"]),
+    ]
+    monkeypatch.setattr(migrations_module, "MIGRATIONS", broken)
+    monkeypatch.setattr(migrations_module, "LATEST", LATEST + 1)
+    db = await Database.open(db_path, migrate=False)
+    try:
+        with pytest.raises(Exception, match="syntax error"):
+            await migrate(db)
+        assert await current_version(db) == LATEST
+        assert "half_done" not in await _tables(db)
+    finally:
+        await db.close()
+
+
+async def test_database_from_a_newer_program_is_refused(db_path: Path) -> None:
+    async with await Store.open(db_path) as store, store.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+            (LATEST + 1, to_db(NOW)),
+        )
+    with pytest.raises(StorageError, match="newer"):
+        await Store.open(db_path)

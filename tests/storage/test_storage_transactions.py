@@ -1,0 +1,67 @@
+"""The writer lock and transactions: atomic groups, savepoints, no dirty reads."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+from storage_fixtures import PLAN_ID, Tree
+
+from indicators.values import CountValue
+from storage import StorageError, Store
+from storage.clock import from_db, to_db
+
+
+async def test_inner_failure_rolls_back_only_the_inner_step(store: Store, tree: Tree) -> None:
+    village = tree.villages["Nà Pậu"]
+    async with store.transaction():
+        await store.values.record(village, PLAN_ID, "3.1", "2025", CountValue(1))
+        with pytest.raises(ZeroDivisionError):
+            async with store.transaction():
+                await store.values.record(village, PLAN_ID, "3.2", "2025", CountValue(2))
+                _ = 1 / 0
+        await store.conversations.put("telegram", "1", "report", "done", {})
+    assert len(await store.values.history(village, PLAN_ID, "3.1", "2025")) == 1
+    assert await store.values.history(village, PLAN_ID, "3.2", "2025") == []
+    assert await store.conversations.get("telegram", "1") is not None
+
+
+async def test_readers_never_see_uncommitted_writes(store: Store, tree: Tree) -> None:
+    village = tree.villages["Nà Pậu"]
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def doomed_writer() -> None:
+        async with store.transaction():
+            await store.values.record(village, PLAN_ID, "3.1", "2025", CountValue(1))
+            inside.set()
+            await release.wait()
+            raise RuntimeError("rolled back")
+
+    task = asyncio.create_task(doomed_writer())
+    await inside.wait()
+    reader = asyncio.create_task(store.values.latest([village], PLAN_ID, "2025"))
+    await asyncio.sleep(0.01)
+    assert not reader.done()  # waits for the writer instead of reading its rows
+    release.set()
+    with pytest.raises(RuntimeError):
+        await task
+    assert await reader == []
+
+
+async def test_finished_transaction_cannot_be_used(store: Store) -> None:
+    async with store.transaction() as tx:
+        pass
+    with pytest.raises(StorageError):
+        await tx.execute("SELECT 1")
+
+
+def test_timestamps_are_utc_and_never_naive() -> None:
+    hanoi = dt.timezone(dt.timedelta(hours=7))
+    local = dt.datetime(2025, 9, 25, 7, 0, tzinfo=hanoi)
+    text = to_db(local)
+    assert text == "2025-09-25T00:00:00.000000+00:00"
+    assert from_db(text) == local
+    with pytest.raises(ValueError):
+        to_db(dt.datetime(2025, 9, 25))

@@ -114,6 +114,7 @@ class Router:
         )
         if isinstance(result, RedeemError):
             message = {
+                RedeemError.ALREADY_JOINED: _("You are already registered."),
                 RedeemError.UNKNOWN: _("This invite code is not valid. Please check it with your commune official."),
                 RedeemError.EXPIRED: _("This invite code has expired. Please ask your commune official for a new one."),
                 RedeemError.USED_UP: _("This invite code has already been used. Please ask your commune official for a new one."),

@@ -166,7 +166,14 @@ class Database:
                 raise
             else:
                 tx.open = False
-                await asyncio.shield(self.connection.commit())
+                try:
+                    await asyncio.shield(self.connection.commit())
+                except BaseException:
+                    # A failed COMMIT can leave the transaction open, and the next BEGIN
+                    # would then fail for every conversation.
+                    if self.connection.in_transaction:
+                        await asyncio.shield(self.connection.rollback())
+                    raise
             finally:
                 tx.open = False
                 _CURRENT_TX.reset(token)

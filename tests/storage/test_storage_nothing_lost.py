@@ -62,6 +62,16 @@ async def test_two_connections_to_one_file_wait_instead_of_failing(db_path: Path
         history = await first.values.history(village, PLAN_ID, "3.3", "2025")
         assert [v.version for v in history] == list(range(1, WRITERS + 1))
 
+        # The other connection holds the write lock for a while: the writer waits.
+        async with first.transaction():
+            await first.values.record(village, PLAN_ID, "3.4", "2025", CountValue(1))
+            waiting = asyncio.create_task(
+                second.values.record(village, PLAN_ID, "3.4", "2025", CountValue(2))
+            )
+            await asyncio.sleep(0.2)
+            assert not waiting.done()
+        assert (await waiting).version == 2
+
 
 async def test_failure_midway_leaves_no_partial_version(store: Store, tree: Tree) -> None:
     village = tree.villages["Nà Kéo"]

@@ -33,13 +33,15 @@ _WORDS: dict[str, str] = {
     "menu": "start",
 }
 
-# Commands with their Vietnamese descriptions, as registered with the messenger.
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "Bắt đầu, xem các việc có thể làm"),
-    ("baocao", "Báo cáo số liệu chỉ tiêu"),
-    ("huy", "Hủy thao tác đang làm"),
-    ("trogiup", "Hướng dẫn sử dụng"),
-)
+
+def command_menu() -> list[tuple[str, str]]:
+    """Commands with their descriptions in the active locale, as registered with the messenger."""
+    return [
+        ("start", _("Start: see what you can do")),
+        ("baocao", _("Report indicator figures")),
+        ("huy", _("Cancel what you are doing")),
+        ("trogiup", _("How to use the bot")),
+    ]
 
 
 class Router:

@@ -20,7 +20,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
-from handlers.router import Router, command_menu
+from handlers.router import Router
 from handlers.turns import Reply, Turn, TurnKind
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,9 @@ def build_application(
 
 async def register_commands(application: Application) -> None:  # type: ignore[type-arg]
     """The command menu with Vietnamese descriptions (setMyCommands)."""
-    await application.bot.set_my_commands([BotCommand(name, text) for name, text in command_menu()])
+    router: Router = application.bot_data["router"]
+    menu = router.command_menu()
+    await application.bot.set_my_commands([BotCommand(name, text) for name, text in menu])
 
 
 def to_turn(update: Update) -> Turn | None:

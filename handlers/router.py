@@ -1,8 +1,15 @@
-"""The entry point for every turn: joining, commands, menu words, the open dialog."""
+"""The entry point for every turn: joining, commands, menu words, dialogs, questions.
+
+Features plug in through `Command`s, `Dialog`s, button prefixes and free-text readers,
+so the router itself knows none of them beyond reporting, help and cancelling.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from handlers.context import Services
 from handlers.reporting import DIALOG as REPORT_DIALOG
@@ -11,49 +18,101 @@ from handlers.scope import require_unit
 from handlers.turns import Button, Reply, Turn, TurnKind
 from indicators.text import folded_words
 from locales import _
+from storage.conversations import ConversationState
 from storage.invites import RedeemError
-from storage.people import Person
+from storage.people import Person, Role
 
 log = logging.getLogger(__name__)
 
-MENU_REPORT, MENU_HELP = "m:report", "m:help"
+COMMAND_BUTTON = "c:"  # a button that runs a command: "c:baocao"
+EVERYONE = frozenset(Role)
+OFFICIALS = frozenset({Role.OFFICIAL, Role.ADMIN})
 
-# Whole-message words that work like commands, compared folded ("bao cao" = "báo cáo").
-_WORDS: dict[str, str] = {
-    "bao cao": "baocao",
-    "nhap so lieu": "baocao",
-    "gui so lieu": "baocao",
-    "toi muon bao cao": "baocao",
-    "huy": "huy",
-    "thoi": "huy",
-    "dung lai": "huy",
-    "tro giup": "trogiup",
-    "giup": "trogiup",
-    "huong dan": "trogiup",
-    "menu": "start",
-}
+CommandRun = Callable[[Turn, Person, ConversationState | None], Awaitable[list[Reply]]]
+ButtonRun = Callable[[Turn, Person], Awaitable[list[Reply]]]
+Reader = Callable[[Turn, Person], Awaitable[list[Reply] | None]]
 
 
-def command_menu() -> list[tuple[str, str]]:
-    """Commands with their descriptions in the active locale, as registered with the messenger."""
-    return [
-        ("start", _("Start: see what you can do")),
-        ("baocao", _("Report indicator figures")),
-        ("huy", _("Cancel what you are doing")),
-        ("trogiup", _("How to use the bot")),
-    ]
+class Dialog(Protocol):
+    """A multi-turn conversation whose state lives in conversation_state."""
+
+    async def handle(self, turn: Turn, person: Person, data: dict[str, Any]) -> list[Reply]: ...
+
+    async def resume(self, turn: Turn, person: Person, data: dict[str, Any]) -> list[Reply]: ...
+
+    async def cancel(self, turn: Turn) -> list[Reply]: ...
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # without the slash
+    description: Callable[[], str]  # translated when asked, in the active locale
+    run: CommandRun
+    roles: frozenset[Role] = EVERYONE
+    words: tuple[str, ...] = ()  # whole messages that mean this command, folded
+    menu_label: Callable[[], str] | None = None  # shown as a button in the /start menu
 
 
 class Router:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = services.store
+        self.commands: dict[str, Command] = {}
+        self.dialogs: dict[str, Dialog] = {}
+        self.buttons: dict[str, ButtonRun] = {}
+        self.readers: list[Reader] = []
+        self._words: dict[str, str] = {}
         self.reporting = ReportingDialog(services)
+        self.add_dialog(REPORT_DIALOG, self.reporting)
+        self.add_command(Command("start", lambda: _("Start: see what you can do"),
+                                 self._start, words=("menu", "bat dau")))  # fmt: skip
+        self.add_command(Command(
+            "baocao", lambda: _("Report indicator figures"), self._report,
+            words=("bao cao", "nhap so lieu", "gui so lieu", "toi muon bao cao", "bao cao so lieu"),
+            menu_label=lambda: _("Report figures"),
+        ))  # fmt: skip
+        self.add_command(Command("huy", lambda: _("Cancel what you are doing"), self._cancel,
+                                 words=("huy", "thoi", "dung lai", "huy bo")))  # fmt: skip
+        self.add_command(Command(
+            "trogiup", lambda: _("How to use the bot"), self._help_command,
+            words=("tro giup", "giup", "huong dan", "giup do"), menu_label=lambda: _("Help"),
+        ))  # fmt: skip
+
+    # --- extension points --------------------------------------------------------------
+
+    def add_command(self, command: Command) -> None:
+        self.commands[command.name] = command
+        for word in command.words:
+            self._words[folded_words(word)] = command.name
+
+    def add_dialog(self, name: str, dialog: Dialog) -> None:
+        self.dialogs[name] = dialog
+
+    def add_button(self, prefix: str, run: ButtonRun) -> None:
+        self.buttons[prefix] = run
+
+    def add_reader(self, reader: Reader) -> None:
+        self.readers.append(reader)
+
+    def command_menu(self, role: Role | None = None) -> list[tuple[str, str]]:
+        """Commands with their descriptions in the active locale, for the messenger's menu."""
+        return [
+            (c.name, c.description())
+            for c in self.commands.values()
+            if role is None or role in c.roles
+        ]
+
+    # --- turns -------------------------------------------------------------------------
 
     async def handle(self, turn: Turn) -> list[Reply]:
-        """Answer one turn; never raises, never stays silent."""
+        """Answer one turn; never raises, never stays silent.
+
+        The whole turn is one transaction: marking the update as handled, saving answers
+        and moving the conversation on happen together or not at all.
+        """
         try:
-            return await self._handle(turn)
+            async with self.store.transaction():
+                return await self._handle(turn)
         except Exception:
             # Only identifiers that carry no personal data go to the log.
             log.exception("failed to handle a %s turn (update %s)", turn.channel, turn.update_id)
@@ -69,38 +128,68 @@ class Router:
         person = await self.store.people.by_identity(turn.channel, turn.external_id)
         if person is None:
             return [self._how_to_join()]
-        command = self._command(turn)
         state = await self.store.conversations.get(turn.channel, turn.external_id)
-        in_report = state is not None and state.dialog == REPORT_DIALOG
-        if command == "huy":
-            if in_report:
-                return await self.reporting.cancel(turn)
-            return [Reply(_("There is nothing to cancel."))]
-        if command == "trogiup":
-            return [self._help(person)]
-        if command == "start":
-            return [await self._menu(person)]
-        if command == "baocao":
-            if state is not None and in_report:
-                return await self.reporting.resume(turn, person, state.data)
-            return await self.reporting.start(turn, person)
-        if state is not None and in_report:
-            return await self.reporting.handle(turn, person, state.data)
+        command = self._command(turn)
+        if command is not None:
+            if person.role not in command.roles:
+                return [Reply(_("Only commune officials can use /{command}.").format(
+                    command=command.name))]  # fmt: skip
+            return await command.run(turn, person, state)
+        dialog = self.dialogs.get(state.dialog) if state is not None else None
+        if state is not None and dialog is not None:
+            return await dialog.handle(turn, person, state.data)
+        if turn.kind is TurnKind.BUTTON:
+            for prefix, run in self.buttons.items():
+                if turn.text.startswith(prefix):
+                    return await run(turn, person)
+            return [Reply(_("This button is no longer active.")), await self._menu(person)]
         if turn.kind is TurnKind.COMMAND:
             return [Reply(_("I do not know the command /{command}.").format(command=turn.command)),
                     self._help(person)]  # fmt: skip
         if turn.kind is TurnKind.OTHER:
             return [Reply(_("I can only read text messages.")), self._help(person)]
+        for reader in self.readers:
+            replies = await reader(turn, person)
+            if replies is not None:
+                return replies
         return [self._unknown()]
 
-    def _command(self, turn: Turn) -> str | None:
+    def _command(self, turn: Turn) -> Command | None:
+        name: str | None = None
         if turn.kind is TurnKind.COMMAND:
-            return turn.command
-        if turn.kind is TurnKind.BUTTON:
-            return {MENU_REPORT: "baocao", MENU_HELP: "trogiup"}.get(turn.text)
-        if turn.kind is TurnKind.TEXT:
-            return _WORDS.get(folded_words(turn.text))
-        return None
+            name = turn.command
+        elif turn.kind is TurnKind.BUTTON and turn.text.startswith(COMMAND_BUTTON):
+            name = turn.text.removeprefix(COMMAND_BUTTON)
+        elif turn.kind is TurnKind.TEXT:
+            name = self._words.get(folded_words(turn.text))
+        return self.commands.get(name) if name else None
+
+    # --- built-in commands -------------------------------------------------------------
+
+    async def _start(
+        self, turn: Turn, person: Person, state: ConversationState | None
+    ) -> list[Reply]:
+        return [await self._menu(person)]
+
+    async def _report(
+        self, turn: Turn, person: Person, state: ConversationState | None
+    ) -> list[Reply]:
+        if state is not None and state.dialog == REPORT_DIALOG:
+            return await self.reporting.resume(turn, person, state.data)
+        return await self.reporting.start(turn, person)
+
+    async def _cancel(
+        self, turn: Turn, person: Person, state: ConversationState | None
+    ) -> list[Reply]:
+        dialog = self.dialogs.get(state.dialog) if state is not None else None
+        if dialog is None:
+            return [Reply(_("There is nothing to cancel."))]
+        return await dialog.cancel(turn)
+
+    async def _help_command(
+        self, turn: Turn, person: Person, state: ConversationState | None
+    ) -> list[Reply]:
+        return [self._help(person)]
 
     async def _join(self, turn: Turn, code: str) -> list[Reply]:
         existing = await self.store.people.by_identity(turn.channel, turn.external_id)
@@ -136,18 +225,18 @@ class Router:
     async def _menu(self, person: Person) -> Reply:
         unit = await require_unit(self.services, person.unit_id)
         text = _("{unit} — what would you like to do?").format(unit=unit.name)
-        buttons = ((Button(_("Report figures"), MENU_REPORT),), (Button(_("Help"), MENU_HELP),))
+        buttons = tuple(
+            (Button(c.menu_label(), COMMAND_BUTTON + c.name),)
+            for c in self.commands.values()
+            if c.menu_label is not None and person.role in c.roles
+        )
         return Reply(text, buttons)
 
     def _help(self, person: Person) -> Reply:
-        del person
-        return Reply("\n".join([
-            _("How to use chitieu:"),
-            _("/baocao — report your unit's figures, one indicator at a time"),
-            _("/huy — cancel what you are doing"),
-            _("/trogiup — this help"),
-            _("You can type numbers the usual way: 65, 65,5%, 175/300, có, không."),
-        ]))  # fmt: skip
+        lines = [_("How to use chitieu:")]
+        lines += [f"/{name} — {text}" for name, text in self.command_menu(person.role)]
+        lines.append(_("You can type numbers the usual way: 65, 65,5%, 175/300, có, không."))
+        return Reply("\n".join(lines))
 
     def _unknown(self) -> Reply:
         return Reply(

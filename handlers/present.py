@@ -8,6 +8,7 @@ from fractions import Fraction
 from indicators.evaluation import Evaluation, PartResult, Verdict
 from indicators.numbers import format_decimal
 from indicators.plan import Indicator
+from indicators.targets import Threshold
 from indicators.values import (
     AnyValue,
     CountValue,
@@ -71,7 +72,7 @@ def _part_gap(result: PartResult, indicator: Indicator) -> str:
         return label + template.format(count=gap.count, noun=noun)
     if gap.points == 0:
         return label + _("must exceed the target")
-    if getattr(result.part, "is_percent", False):
+    if isinstance(result.part, Threshold) and result.part.is_percent:
         template = _("{points} points too high") if gap.fewer else _("{points} points short")
         return label + template.format(points=_points(gap.points))
     return label + _("{points} short").format(points=_points(gap.points))

@@ -48,6 +48,7 @@ SKIP, BACK, CANCEL, CONFIRM, REDO, SAVE, EDIT, START = (
     "r:skip", "r:back", "r:cancel", "r:ok", "r:redo", "r:save", "r:edit", "r:start"
 )  # fmt: skip
 PERIOD_PREFIX = "r:p:"
+ALL_INDICATORS = "r:all"
 VALUE_PREFIX = "r:v:"
 YES = Accepted(YesNoValue(True))
 
@@ -104,8 +105,9 @@ class ReportingDialog:
     # --- entry -------------------------------------------------------------------------
 
     async def start(
-        self, turn: Turn, person: Person, period_code: str | None = None
+        self, turn: Turn, person: Person, period_code: str | None = None, *, every: bool = False
     ) -> list[Reply]:
+        """Open the conversation at the first indicator without a figure (all with `every`)."""
         unit = await require_unit(self.services, person.unit_id)
         period = Period.from_code(period_code) if period_code else None
         duties = await assignments(self.services, unit, period)
@@ -114,7 +116,7 @@ class ReportingDialog:
         duty = duties[0]
         latest = await self._latest(duty, duty.period)
         missing = [i.code for i in duty.indicators if i.code not in latest]
-        codes = missing or [i.code for i in duty.indicators]
+        codes = [i.code for i in duty.indicators] if every or not missing else missing
         data = {
             "plan": duty.plan.id,
             "unit": unit.id,
@@ -143,13 +145,17 @@ class ReportingDialog:
         else:
             lines.append(_("All {total} indicators have figures; you can correct them.").format(
                 total=total))  # fmt: skip
-        lines.append(_("Type /huy at any time to stop; what you have typed is kept."))
+        lines.append(
+            _("Type /huy to cancel; if you stop halfway, /baocao continues where you left off.")
+        )
         previous = duty.period.previous()
-        buttons = [
-            (Button(_("Start"), START),),
-            (Button(previous.vietnamese_name(), PERIOD_PREFIX + previous.code),),
-            (Button(_("Cancel"), CANCEL),),
-        ]
+        label = previous.vietnamese_name()
+        if duty.plan.schedule.deadline(previous) <= self.services.now():
+            label = _("{period} (overdue)").format(period=label)
+        buttons = [(Button(_("Start"), START),)]
+        if 0 < missing < total:
+            buttons.append((Button(_("Correct reported figures"), ALL_INDICATORS),))
+        buttons += [(Button(label, PERIOD_PREFIX + previous.code),), (Button(_("Cancel"), CANCEL),)]
         return Reply("\n".join(lines), tuple(buttons))
 
     async def resume(self, turn: Turn, person: Person, data: dict[str, Any]) -> list[Reply]:
@@ -157,8 +163,18 @@ class ReportingDialog:
         draft = Draft(data)
         if draft.step == "intro":
             return await self.start(turn, person, str(data.get("period")))
-        question = await self._summary(draft) if draft.step == "summary" else await self._ask(draft)
-        return [Reply(_("Continuing where you stopped.")), question]
+        return [Reply(_("Continuing where you stopped.")), await self._repeat(draft)]
+
+    async def _repeat(self, draft: Draft) -> Reply:
+        """The prompt of the current step, asked again."""
+        if draft.step == "intro":
+            duty, _indicator = await self._duty(draft)
+            latest = await self._latest(duty, duty.period)
+            missing = sum(1 for i in duty.indicators if i.code not in latest)
+            return self._intro(duty, missing, len(duty.indicators))
+        if draft.step == "summary":
+            return await self._summary(draft)
+        return await self._ask(draft)
 
     # --- turns -------------------------------------------------------------------------
 
@@ -167,7 +183,11 @@ class ReportingDialog:
         if turn.kind is TurnKind.BUTTON and turn.text == CANCEL:
             return await self.cancel(turn)
         if turn.kind is TurnKind.OTHER:
-            return self._fail(draft, _("I can only read text here.")) + [await self._ask(draft)]
+            replies = self._fail(draft, _("I can only read text here.")) + [
+                await self._repeat(draft)
+            ]
+            await self._save(turn, draft)
+            return replies
         step = draft.step
         if step == "intro":
             replies = await self._on_intro(turn, person, draft)
@@ -196,7 +216,22 @@ class ReportingDialog:
 
     async def _on_intro(self, turn: Turn, person: Person, draft: Draft) -> list[Reply]:
         if turn.kind is TurnKind.BUTTON and turn.text.startswith(PERIOD_PREFIX):
+            draft.data["closed"] = True  # start() wrote the new conversation
             return await self.start(turn, person, turn.text.removeprefix(PERIOD_PREFIX))
+        if turn.kind is TurnKind.BUTTON and turn.text == ALL_INDICATORS:
+            # Start over the same period with every indicator, beginning at the first.
+            draft.data["closed"] = True
+            await self.start(turn, person, str(draft.data["period"]), every=True)
+            state = await self.store.conversations.get(turn.channel, turn.external_id)
+            assert state is not None
+            fresh = Draft(state.data)
+            fresh.step = "value"
+            await self._save(turn, fresh)
+            return [await self._ask(fresh)]
+        if turn.kind is TurnKind.BUTTON and turn.text != START:
+            return self._fail(draft, _("Press Start, or choose another period.")) + [
+                await self._repeat(draft)
+            ]
         draft.step = "value"
         replies = [await self._ask(draft)]
         if turn.kind is not TurnKind.BUTTON and turn.text.strip():

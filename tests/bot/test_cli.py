@@ -1,0 +1,40 @@
+"""The operator commands on a real database file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def chitieu(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "CHITIEU_DB": str(tmp_path / "x.db")}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
+
+
+def test_init_invite_plans_copy_units_people_backup(tmp_path: Path) -> None:
+    assert chitieu(tmp_path, "init").returncode == 0
+    assert chitieu(tmp_path, "init").returncode == 0  # idempotent
+    units = chitieu(tmp_path, "units").stdout
+    assert "xã Đồng Lạc" in units and "thị xã Việt Yên" in units
+
+    done = chitieu(tmp_path, "invite", "--unit", "Đồng Lạc", "--role", "official", "--uses", "3")
+    assert done.returncode == 0 and "Mã mời" in done.stdout
+    ambiguous = chitieu(tmp_path, "invite", "--unit", "Vĩnh Lộc", "--role", "member")
+    assert ambiguous.returncode == 1 and "give the id" in ambiguous.stderr
+    missing = chitieu(tmp_path, "invite", "--unit", "Thôn 99", "--role", "member")
+    assert missing.returncode == 1 and "no unit" in missing.stderr
+
+    copied = chitieu(tmp_path, "plans", "copy", "viet-yen-2024", "--year", "2026")
+    assert copied.returncode == 0 and "viet-yen-2026" in copied.stdout
+    plans = chitieu(tmp_path, "plans").stdout
+    assert "viet-yen-2026" in plans and "(from viet-yen-2024)" in plans
+    backwards = chitieu(tmp_path, "plans", "copy", "viet-yen-2024", "--year", "2023")
+    assert backwards.returncode == 1
+
+    backup = tmp_path / "copy.sqlite3"
+    assert chitieu(tmp_path, "backup", str(backup)).returncode == 0 and backup.stat().st_size > 0
+    assert chitieu(tmp_path, "people").returncode == 0

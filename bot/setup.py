@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from bot.settings import Settings
 from indicators.periods import VIETNAM_TZ, Period
-from indicators.plan import Plan
+from indicators.plan import Plan, Tier
 from indicators.plans import bundled_plan_ids, load_bundled
 from indicators.rollover import roll_over
 from indicators.text import fold
@@ -59,12 +59,8 @@ async def add_demo(store: Store, *, now: dt.datetime) -> str:
     """
     year = now.astimezone(VIETNAM_TZ).year
     plan = load_bundled(DEMO_PLAN)
-    if year > plan.year and await store.plans.get(f"dong-lac-{year}") is None:
-        plan = await copy_plan(store, DEMO_PLAN, year)
-    elif year > plan.year:
-        found = await store.plans.get(f"dong-lac-{year}")
-        assert found is not None
-        plan = found
+    if year > plan.year:
+        plan = await store.plans.get(f"dong-lac-{year}") or await copy_plan(store, DEMO_PLAN, year)
     commune = (await store.units.by_name("Đồng Lạc", level="xã"))[0]
     villages: list[Unit] = []
     for name in DEMO_VILLAGES:
@@ -84,24 +80,24 @@ async def add_demo(store: Store, *, now: dt.datetime) -> str:
     periods = [p for p in _back(current, 3) if p.year == plan.year]
     rng = random.Random(2025)
     records: list[NewValue] = []
-    for village in villages:
-        households = rng.randint(90, 260)
+    for unit in [commune, *villages]:
+        size = rng.randint(90, 260) if unit is not commune else rng.randint(30, 80)
+        tier = Tier.COMMUNE if unit is commune else Tier.VILLAGE
         for step, period in enumerate(periods):
+            if unit.name == "Thôn 6" and period == periods[-1]:
+                continue  # one village behind, so "thôn nào chưa báo cáo" has an answer
             for indicator in plan.indicators:
-                if indicator.reported_by.value != "village":
+                if indicator.reported_by is not tier:
                     continue
-                if village.name == "Thôn 6" and period == periods[-1]:
-                    continue  # one village behind, so "thôn nào chưa báo cáo" has an answer
-                records.append(NewValue(
-                    unit_id=village.id, plan_id=plan.id, indicator_code=indicator.code,
-                    period=period.code, value=_demo_value(indicator.formula is not None,
-                                                          households, step, rng),
-                ))  # fmt: skip
-    if records and not await store.values.latest([villages[0].id], plan.id, periods[0].code):
-        await store.values.record_many(records, channel="demo")
+                value = _demo_value(indicator.formula is not None, size, step, rng)
+                records.append(NewValue(unit.id, plan.id, indicator.code, period.code, value))
+    already = await store.values.latest([villages[0].id], plan.id, periods[0].code)
+    if already:
+        records = []  # running --demo again adds nothing
+    await store.values.record_many(records, channel="demo")
     return (
         f"Demo: {plan.id} ({plan.title}), xã Đồng Lạc with {len(villages)} villages, "
-        f"{len(records)} values for {', '.join(p.code for p in periods)}; "
+        f"{len(records)} new values for {', '.join(p.code for p in periods)}; "
         f"open period {current.vietnamese_name()}."
     )
 
@@ -114,10 +110,11 @@ def _back(period: Period, count: int) -> list[Period]:
     return list(reversed(found))
 
 
-def _demo_value(has_formula: bool, households: int, step: int, rng: random.Random) -> AnyValue:
+def _demo_value(has_formula: bool, size: int, step: int, rng: random.Random) -> AnyValue:
+    """A share that grows by quarter; some fall short of their targets, as in real communes."""
     share = min(Decimal(55 + 8 * step + rng.randint(-5, 15)), Decimal(99))
     if has_formula:
-        return RatioValue(int(households * share / 100), households)
+        return RatioValue(int(size * share / 100), size)
     return PercentValue(share)
 
 

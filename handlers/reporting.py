@@ -586,4 +586,7 @@ def concern_message(concern: Concern) -> str:
         Concern.PERCENT_OVER_100: _("A share above 100% is unusual."),
         Concern.LOOKS_LIKE_FRACTION: _("Did you mean a percentage below 1%? 0,65 might mean 65%."),
         Concern.NUMERATOR_OVER_DENOMINATOR: _("The first number is larger than the total."),
+        Concern.LOOKS_LIKE_THOUSANDS: _(
+            "With a dot before three digits this reads as a percentage with decimals; a comma is the decimal mark (65,5)."
+        ),
     }[concern]

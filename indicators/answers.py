@@ -52,6 +52,7 @@ class Problem(StrEnum):
 class Concern(StrEnum):
     PERCENT_OVER_100 = "percent_over_100"
     LOOKS_LIKE_FRACTION = "looks_like_fraction"  # "0,65": 0.65% or 65%?
+    LOOKS_LIKE_THOUSANDS = "looks_like_thousands"  # "1.234": 1,234% or a count of 1234?
     NUMERATOR_OVER_DENOMINATOR = "numerator_over_denominator"
 
 
@@ -73,14 +74,14 @@ class Rejected:
 
 Answer = Accepted | NeedsConfirmation | Rejected
 
-_NEGATIVE = re.compile(r"(?:^|[\s:(])[-−–]\s*\d")
+_NEGATIVE = re.compile(r"(?:^|[\s:(])[-−–]\s*\d|(?:^|\s)(?:âm|am)\s+\d", re.IGNORECASE)
 # The counted noun may follow either number: "175 hộ / 300 hộ", "175 hộ trên 300 hộ".
 _RATIO = re.compile(
     r"^\D*?(\d[\d., ]*?)\s*(?:[a-z]+(?: [a-z]+)*\s*)??"
     r"(?:/|\btren(?: tong(?: so)?)?\b)\s*(\d[\d., ]*?)(?:\s*\D*)?$"
 )
 _FILLERS_BEFORE = ("da ", "vang ", "u ", "thua ")
-_FILLERS_AFTER = (" a", " roi", " nhe", " nha", " ạ")
+_FILLERS_AFTER = (" a", " roi", " nhe", " nha")
 _YES = {"co", "c", "co a", "yes", "y", "ok", "oke", "dung", "roi", "da co", "co roi", "u", "vang"}
 _NO = {
     "khong", "ko", "k", "kh", "khg", "kg", "hok", "hong", "khong co", "ko co", "k co",
@@ -152,6 +153,8 @@ def _percent(text: str) -> Answer:
         return NeedsConfirmation(value, Concern.PERCENT_OVER_100)
     if 0 < amount < 1 and "%" not in text:
         return NeedsConfirmation(value, Concern.LOOKS_LIKE_FRACTION)
+    if re.fullmatch(r"\d{1,3}\.\d{3}", found[0]):
+        return NeedsConfirmation(value, Concern.LOOKS_LIKE_THOUSANDS)
     return Accepted(value)
 
 

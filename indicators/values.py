@@ -61,6 +61,10 @@ class RatioValue:
 class CountValue:
     count: int
 
+    def __post_init__(self) -> None:
+        if self.count < 0:
+            raise ValueError("a count cannot be negative")
+
 
 @dataclass(frozen=True, slots=True)
 class YesNoValue:

@@ -387,3 +387,15 @@ def test_formatted_count_parses_back(count):
     assert parse_answer(format_decimal(Decimal(count)), AnswerKind.COUNT) == Accepted(
         CountValue(count)
     )
+
+
+@pytest.mark.parametrize("text", ["âm 5", "am 5%", "Âm 3"])
+def test_spoken_minus_is_negative(text: str) -> None:
+    assert parse_answer(text, AnswerKind.PERCENT) == Rejected(Problem.NEGATIVE)
+
+
+def test_dot_before_three_digits_in_a_percent_is_confirmed() -> None:
+    answer = parse_answer("1.234", AnswerKind.PERCENT)
+    assert isinstance(answer, NeedsConfirmation)
+    assert answer.concern is Concern.LOOKS_LIKE_THOUSANDS
+    assert parse_answer("65.5", AnswerKind.PERCENT) == Accepted(PercentValue(Decimal("65.5")))

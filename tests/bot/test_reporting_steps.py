@@ -156,3 +156,27 @@ async def test_an_earlier_period_can_be_chosen(session: Session) -> None:
     assert "Quý III/2026 (quá hạn)" in session.labels()
     replies = await session.press("Quý III/2026 (quá hạn)")
     assert "Quý III/2026" in replies[-1]
+
+
+async def test_multi_part_target_is_answered_part_by_part(store: Store) -> None:
+    """Sông Mã's I.4 has three parts ("90%; 80%; 75%"): one answer carries all three."""
+    from bot.setup import copy_plan
+
+    await copy_plan(store, "song-ma-2024", 2026)
+    town = next(u for u in await store.units.by_name("Sông Mã") if u.level == "thị trấn")
+    official = await store.people.add_person("Cán bộ VH-XH", "official", town.id)
+    await store.people.link_identity(official.id, "telegram", "616161", chat_id="616161")
+    api = FakeBotApi()
+    async with application(store, api) as app:
+        talk = Session(app, api, 616161)
+        replies = await talk.say("/baocao")
+        assert "6 tháng cuối năm 2026" in replies[0]
+        await talk.press("Bắt đầu")
+        for _ in range(2):
+            await talk.press("Bỏ qua")
+        replies = await talk.press("Bỏ qua")
+        assert "(4/10) I.4" in replies[-1] and "tạo lập" in replies[-1]
+        replies = await talk.say("95")
+        assert "mỗi phần một số" in replies[0]
+        replies = await talk.say("92; 70,5; 80")
+        assert "chưa đạt" in replies[0] and "xử lý: còn thiếu 9,5 điểm %" in replies[0]

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from bot import setup
+from locales import _
 from bot.settings import Settings, SettingsError, load_settings
 from storage import Store
 
@@ -129,7 +130,8 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
         chat = ConsoleChat(Router(services), f"person-{person.id}", person.name, sys.stdout)
         interactive = is_interactive()
         if interactive:
-            print(f"chitieu — {person.name}. Nút bấm: gõ /1, /2…; thoát: /exit\n")
+            print(_("chitieu — {name}. Press a button by typing /1, /2…; /exit leaves.").format(
+                name=person.name) + "\n")  # fmt: skip
         await run_console(chat, sys.stdin, interactive=interactive)
     return 0
 

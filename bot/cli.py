@@ -10,8 +10,8 @@ import sys
 from collections.abc import Sequence
 
 from bot import setup
-from locales import _
 from bot.settings import Settings, SettingsError, load_settings
+from locales import _, set_locale
 from storage import Store
 
 
@@ -27,6 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"chitieu: {exc}", file=sys.stderr)
         return 2
+    set_locale(settings.locale)
     try:
         return int(asyncio.run(args.func(args, settings)))
     except setup.OperatorError as exc:

@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot import setup
 from bot.settings import Settings, SettingsError, load_settings
@@ -76,6 +77,17 @@ def _parser() -> argparse.ArgumentParser:
     copy.add_argument("--year", type=int, required=True)
     copy.set_defaults(func=_plans_copy)
 
+    export = sub.add_parser("export", help="write the appendix table (.xlsx) of a unit and period")
+    export.add_argument("--unit", required=True, help='unit id or name, e.g. "huyện Vĩnh Lộc"')
+    export.add_argument("--period", help='e.g. "6 tháng đầu năm 2023", "Quý III/2026", 2023-H1')
+    export.add_argument("--out", required=True, help="the .xlsx file to write")
+    export.set_defaults(func=_export)
+
+    remind = sub.add_parser("remind", help="queue the reminder rounds due now (the bot sends them)")
+    remind.add_argument("--dry-run", action="store_true", help="print who would get what")
+    remind.add_argument("--date", type=dt.date.fromisoformat, help="YYYY-MM-DD, with --dry-run")
+    remind.set_defaults(func=_remind)
+
     backup = sub.add_parser("backup", help="consistent copy of the database, also while running")
     backup.add_argument("file")
     backup.set_defaults(func=_backup)
@@ -85,7 +97,11 @@ def _parser() -> argparse.ArgumentParser:
 async def _init(args: argparse.Namespace, settings: Settings) -> int:
     async with await Store.open(settings.db) as store:
         loaded = await setup.load_bundled_plans(store)
-        print(f"Database {settings.db}: {len(loaded)} bundled plans loaded.")
+        results = await setup.load_bundled_results(store)
+        print(
+            f"Database {settings.db}: {len(loaded)} bundled plans loaded, "
+            f"with {results} results their reports print."
+        )
         if args.demo:
             summary = await setup.add_demo(store, now=dt.datetime.now(dt.UTC))
             print(summary)
@@ -168,6 +184,32 @@ async def _plans_copy(args: argparse.Namespace, settings: Settings) -> int:
     async with await Store.open(settings.db) as store:
         plan = await setup.copy_plan(store, args.plan, args.year)
     print(f"{plan.id}: {plan.title}")
+    return 0
+
+
+async def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from handlers.appendix import appendix_file
+    from handlers.context import Services
+
+    async with await Store.open(settings.db) as store:
+        services = Services(store=store, tz=settings.tz)
+        unit = await setup.report_unit(services, args.unit)
+        period = setup.read_period(args.period, services.now().date()) if args.period else None
+        made = await appendix_file(services, unit, period)
+        if made is None:
+            raise setup.OperatorError(f"{unit.level} {unit.name} has no plan for that period")
+    Path(args.out).write_bytes(made.content)
+    print(f"{args.out}: {made.caption}")
+    return 0
+
+
+async def _remind(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.reminding import remind
+
+    if args.date is not None and not args.dry_run:
+        raise setup.OperatorError("--date only goes with --dry-run: rounds are queued for now")
+    for line in await remind(settings, dry_run=args.dry_run, day=args.date):
+        print(line)
     return 0
 
 

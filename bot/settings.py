@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 import locales
+from indicators.reminders import ReminderSettings
 
 
 class SettingsError(Exception):
@@ -26,6 +28,8 @@ class Settings(BaseSettings):
     db: str = "chitieu.sqlite3"
     timezone: str = "Asia/Ho_Chi_Minh"
     locale: str = "vi"
+    reminder_days: str = "7,3,1"  # days before the last reporting day
+    reminder_hour: str = "08:00"  # local time of every reminder round
 
     @field_validator("timezone")
     @classmethod
@@ -61,9 +65,42 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
+    @field_validator("reminder_days")
+    @classmethod
+    def _days_list(cls, value: str) -> str:
+        ReminderSettings(days_before=_days(value))
+        return value
+
+    @field_validator("reminder_hour")
+    @classmethod
+    def _hour(cls, value: str) -> str:
+        ReminderSettings(hour=_time(value))
+        return value
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def reminders(self) -> ReminderSettings:
+        return ReminderSettings(
+            days_before=_days(self.reminder_days), hour=_time(self.reminder_hour), tz=self.tz
+        )
+
+
+def _days(text: str) -> tuple[int, ...]:
+    """ "7,3,1" → (7, 3, 1); an empty text means no reminders before the last day."""
+    try:
+        return tuple(int(part) for part in text.replace(" ", "").split(",") if part)
+    except ValueError as exc:
+        raise ValueError("must be whole numbers of days separated by commas, e.g. 7,3,1") from exc
+
+
+def _time(text: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ValueError("must be a time of day like 08:00") from exc
 
 
 def load_settings() -> Settings:

@@ -7,10 +7,15 @@ import random
 from decimal import Decimal
 
 from bot.settings import Settings
-from indicators.periods import VIETNAM_TZ, Period
-from indicators.plan import Plan, Tier
+from handlers.appendix import DOCUMENT_CHANNEL
+from handlers.context import Services
+from handlers.unit_lookup import find_named_unit
+from indicators.periods import VIETNAM_TZ, Period, parse_period
+from indicators.plan import Indicator, Plan, Tier
 from indicators.plans import bundled_plan_ids, load_bundled
+from indicators.results import read_printed_result
 from indicators.rollover import roll_over
+from indicators.targets import Threshold
 from indicators.text import fold
 from indicators.values import AnyValue, PercentValue, RatioValue
 from storage import Store
@@ -30,6 +35,31 @@ async def load_bundled_plans(store: Store) -> list[Plan]:
         await store.install_bundled(plan_id)
         plans.append(load_bundled(plan_id))
     return plans
+
+
+async def load_bundled_results(store: Store) -> int:
+    """Record the results bundled report plans print (their `actual` history) as values of
+    the issuing unit, channel "document"; how many results there are. Running it again
+    records nothing: each value carries the document's update key, which records a cell
+    once, so a later correction through the bot is never overwritten by the document."""
+    results = 0
+    for plan_id in bundled_plan_ids():
+        plan = load_bundled(plan_id)
+        ids = await store.units.import_tree(plan.units)
+        issuer = ids[plan.issuer_path]
+        by_period: dict[str, list[NewValue]] = {}
+        for indicator in plan.indicators:
+            for entry in indicator.history:
+                value = read_printed_result(indicator, entry.printed)
+                if entry.kind == "actual" and value is not None:
+                    by_period.setdefault(entry.period, []).append(
+                        NewValue(issuer, plan.id, indicator.code, entry.period, value, entry.note)
+                    )
+        for period, items in by_period.items():
+            key = f"document:{plan.id}:{period}"
+            await store.values.record_many(items, channel=DOCUMENT_CHANNEL, update_key=key)
+            results += len(items)
+    return results
 
 
 async def copy_plan(store: Store, plan_id: str, year: int) -> Plan:
@@ -89,7 +119,7 @@ async def add_demo(store: Store, *, now: dt.datetime) -> str:
             for indicator in plan.indicators:
                 if indicator.reported_by is not tier:
                     continue
-                value = _demo_value(indicator.formula is not None, size, step, rng)
+                value = _demo_value(indicator, size, step, rng)
                 records.append(NewValue(unit.id, plan.id, indicator.code, period.code, value))
     already = await store.values.latest([villages[0].id], plan.id, periods[0].code)
     if already:
@@ -110,10 +140,14 @@ def _back(period: Period, count: int) -> list[Period]:
     return list(reversed(found))
 
 
-def _demo_value(has_formula: bool, size: int, step: int, rng: random.Random) -> AnyValue:
-    """A share that grows by quarter; some fall short of their targets, as in real communes."""
-    share = min(Decimal(55 + 8 * step + rng.randint(-5, 15)), Decimal(99))
-    if has_formula:
+def _demo_value(indicator: Indicator, size: int, step: int, rng: random.Random) -> AnyValue:
+    """A share near the indicator's target that grows by quarter; some fall short, as in
+    real communes (a GRDP share of 11% is not reported as 80%)."""
+    part = indicator.target.parts[0] if indicator.target.parts else None
+    level = part.amount if isinstance(part, Threshold) and part.is_percent else Decimal(80)
+    factor = Decimal(80 + 8 * step + rng.randint(-10, 15)) / 100
+    share = min((level * factor).quantize(Decimal(1)), Decimal(100))
+    if indicator.formula is not None:
         return RatioValue(int(size * share / 100), size)
     return PercentValue(share)
 
@@ -131,6 +165,27 @@ async def find_unit(store: Store, text: str) -> Unit:
         listed = ", ".join(f"{u.id} ({u.level} {u.name})" for u in found)
         raise OperatorError(f"several units are named {text!r}: {listed}; give the id")
     return found[0]
+
+
+async def report_unit(services: Services, text: str) -> Unit:
+    """The unit an export names; a name shared by several units means the one plans are
+    assigned to ("Vĩnh Lộc" is the huyện, not the thị trấn), "huyện Vĩnh Lộc" is exact."""
+    found = await find_named_unit(services, text)
+    if not found:
+        raise OperatorError(f"no unit named {text!r}; see `chitieu units`")
+    return found[0]
+
+
+def read_period(text: str, today: dt.date) -> Period:
+    """A period as documents name it ("6 tháng đầu năm 2023", "Quý III/2026") or its code."""
+    try:
+        return Period.from_code(text.strip())
+    except ValueError:
+        pass
+    period = parse_period(text, today=today)
+    if period is None:
+        raise OperatorError(f"not a period: {text!r}; e.g. \"Quý III/2026\" or 2026-Q3")
+    return period
 
 
 async def all_people(store: Store) -> list[Person]:

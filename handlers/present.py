@@ -78,6 +78,12 @@ def _part_gap(result: PartResult, indicator: Indicator) -> str:
     return label + _("{points} short").format(points=_points(gap.points))
 
 
+def format_gap(evaluation: Evaluation, indicator: Indicator) -> str:
+    """What is still missing, part by part ("cần thêm 21 hộ gia đình"); "" if nothing is."""
+    gaps = [_part_gap(r, indicator) for r in evaluation.parts if not r.met]
+    return "; ".join(g for g in gaps if g)
+
+
 def format_verdict(evaluation: Evaluation, indicator: Indicator) -> str:
     """ "đạt" / "chưa đạt: cần thêm 21 hộ gia đình" / "chưa có số liệu" / "không đánh giá được"."""
     match evaluation.verdict:

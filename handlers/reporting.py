@@ -105,12 +105,25 @@ class ReportingDialog:
     # --- entry -------------------------------------------------------------------------
 
     async def start(
-        self, turn: Turn, person: Person, period_code: str | None = None, *, every: bool = False
+        self,
+        turn: Turn,
+        person: Person,
+        period_code: str | None = None,
+        *,
+        every: bool = False,
+        plan_id: str | None = None,
+        skip_intro: bool = False,
     ) -> list[Reply]:
-        """Open the conversation at the first indicator without a figure (all with `every`)."""
+        """Open the conversation at the first indicator without a figure (all with `every`).
+
+        `plan_id` picks one of the unit's plans; `skip_intro` asks the first missing
+        indicator at once (a reminder's Report now button).
+        """
         unit = await require_unit(self.services, person.unit_id)
         period = Period.from_code(period_code) if period_code else None
         duties = await assignments(self.services, unit, period)
+        if plan_id is not None:
+            duties = [d for d in duties if d.plan.id == plan_id]
         if not duties:
             return [Reply(_("{unit} has no indicators to report for now.").format(unit=unit.name))]
         duty = duties[0]
@@ -127,8 +140,14 @@ class ReportingDialog:
             "answers": {},
             "fails": 0,
         }
-        await self._save(turn, Draft(data))
-        return [self._intro(duty, len(missing), len(duty.indicators))]
+        draft = Draft(data)
+        intro = self._intro(duty, len(missing), len(duty.indicators))
+        if skip_intro and missing:
+            draft.step = "value"
+            await self._save(turn, draft)
+            return [Reply(intro.text), await self._ask(draft)]
+        await self._save(turn, draft)
+        return [intro]
 
     def _intro(self, duty: Assignment, missing: int, total: int) -> Reply:
         lines = [

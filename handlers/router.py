@@ -11,11 +11,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from handlers import broadcasts, questions, reminders
 from handlers.context import Services
 from handlers.reporting import DIALOG as REPORT_DIALOG
 from handlers.reporting import ReportingDialog
 from handlers.scope import require_unit
 from handlers.turns import Button, Reply, Turn, TurnKind
+from indicators.questions import COMMAND_PHRASES, Intent
 from indicators.text import folded_words
 from locales import _
 from storage.conversations import ConversationState
@@ -68,15 +70,18 @@ class Router:
                                  self._start, words=("menu", "bat dau")))  # fmt: skip
         self.add_command(Command(
             "baocao", lambda: _("Report indicator figures"), self._report,
-            words=("bao cao", "nhap so lieu", "gui so lieu", "toi muon bao cao", "bao cao so lieu"),
+            words=COMMAND_PHRASES[Intent.REPORT],
             menu_label=lambda: _("Report figures"),
         ))  # fmt: skip
         self.add_command(Command("huy", lambda: _("Cancel what you are doing"), self._cancel,
-                                 words=("huy", "thoi", "dung lai", "huy bo")))  # fmt: skip
+                                 words=COMMAND_PHRASES[Intent.CANCEL]))  # fmt: skip
         self.add_command(Command(
             "trogiup", lambda: _("How to use the bot"), self._help_command,
-            words=("tro giup", "giup", "huong dan", "giup do"), menu_label=lambda: _("Help"),
+            words=COMMAND_PHRASES[Intent.HELP], menu_label=lambda: _("Help"),
         ))  # fmt: skip
+        reminders.register(self)
+        broadcasts.register(self)
+        questions.register(self)
 
     # --- extension points --------------------------------------------------------------
 
@@ -128,6 +133,8 @@ class Router:
         person = await self.store.people.by_identity(turn.channel, turn.external_id)
         if person is None:
             return [self._how_to_join()]
+        # Someone who writes again can be written to again, even after blocking the bot once.
+        await self.store.people.set_unreachable(turn.channel, turn.external_id, False)
         state = await self.store.conversations.get(turn.channel, turn.external_id)
         command = self._command(turn)
         if command is not None:

@@ -19,12 +19,15 @@ from indicators.plan import Plan
 from indicators.plans import load_plan_text
 from storage.audit import Audit, AuditEntry
 from storage.backup import backup
+from storage.broadcasts import Broadcast, Broadcasts
+from storage.contacts import Contact, Contacts, UnitChat, Unreachable
 from storage.conversations import Conversations, ConversationState
 from storage.database import Database, StorageError, Tx
 from storage.invites import Invite, Invites, InviteUse, RedeemError, normalize_code
 from storage.outbox import NewMessage, Outbox, OutboxMessage, OutboxState
 from storage.people import Channel, Identity, People, Person, Role
 from storage.plans import Plans, PlanVersion, bundled_text
+from storage.reminders import ReminderRounds, SentRound
 from storage.units import FormerName, Unit, Units
 from storage.updates import Updates
 from storage.values import NewValue, StoredValue, Values
@@ -49,6 +52,9 @@ class Store:
         self.updates = Updates(db)
         self.outbox = Outbox(db)
         self.audit = Audit(db)
+        self.contacts = Contacts(db)
+        self.reminders = ReminderRounds(db, self.outbox)
+        self.broadcasts = Broadcasts(db, self.outbox)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -104,7 +110,11 @@ class Store:
 __all__ = [
     "Audit",
     "AuditEntry",
+    "Broadcast",
+    "Broadcasts",
     "Channel",
+    "Contact",
+    "Contacts",
     "ConversationState",
     "Conversations",
     "Database",
@@ -124,13 +134,17 @@ __all__ = [
     "PlanVersion",
     "Plans",
     "RedeemError",
+    "ReminderRounds",
     "Role",
+    "SentRound",
     "StorageError",
     "Store",
     "StoredValue",
     "Tx",
     "Unit",
+    "UnitChat",
     "Units",
+    "Unreachable",
     "Updates",
     "Values",
     "backup",

@@ -221,9 +221,57 @@ _UNIT_ALIASES: list[str] = [
     "CREATE INDEX unit_aliases_folded_idx ON unit_aliases (folded_alias)",
 ]
 
+# Reminders, group chats and broadcasts. A reminder round is recorded per (plan, period,
+# unit, kind) in the same transaction that queues its messages, so the primary key is
+# what makes a round go out once however often, and after however many restarts, the
+# scheduler asks. A group chat belongs to one unit; a unit may have several.
+_REMINDERS_AND_BROADCASTS: list[str] = [
+    """
+    CREATE TABLE reminder_rounds (
+        plan_id TEXT NOT NULL,
+        period TEXT NOT NULL,
+        unit_id INTEGER NOT NULL REFERENCES units (id),
+        kind TEXT NOT NULL,
+        recipients INTEGER NOT NULL,
+        person_id INTEGER REFERENCES people (id),
+        queued_at TEXT NOT NULL,
+        PRIMARY KEY (plan_id, period, unit_id, kind)
+    )
+    """,
+    """
+    CREATE TABLE unit_chats (
+        channel TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        unit_id INTEGER NOT NULL REFERENCES units (id),
+        linked_by INTEGER REFERENCES people (id),
+        linked_at TEXT NOT NULL,
+        PRIMARY KEY (channel, chat_id)
+    )
+    """,
+    "CREATE INDEX unit_chats_unit_idx ON unit_chats (unit_id)",
+    # A broadcast's messages are outbox rows with its batch_id; this row says who sent it
+    # and where the final count goes once no message of the batch is waiting any more.
+    """
+    CREATE TABLE broadcasts (
+        batch_id TEXT PRIMARY KEY,
+        person_id INTEGER NOT NULL REFERENCES people (id),
+        unit_id INTEGER REFERENCES units (id),
+        audience TEXT NOT NULL,
+        text TEXT NOT NULL,
+        reply_channel TEXT NOT NULL,
+        reply_to TEXT NOT NULL,
+        recipients INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        finished_at TEXT
+    )
+    """,
+    "CREATE INDEX broadcasts_open_idx ON broadcasts (finished_at)",
+]
+
 MIGRATIONS: list[tuple[int, list[str]]] = [
     (1, _INITIAL_SCHEMA),
     (2, _UNIT_ALIASES),
+    (3, _REMINDERS_AND_BROADCASTS),
 ]
 
 LATEST = MIGRATIONS[-1][0]

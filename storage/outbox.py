@@ -176,15 +176,18 @@ class Outbox:
         return changed == 1
 
     async def claim_due(
-        self, now: dt.datetime | None = None, limit: int = 100
+        self, now: dt.datetime | None = None, limit: int = 100, *, channel: str | None = None
     ) -> list[OutboxMessage]:
-        """`due` and `claim` in one transaction: the claimed messages."""
+        """`due` and `claim` in one transaction: the claimed messages (of `channel` only,
+        when given, so that each channel's sender takes its own)."""
         at = now_or(now)
+        channel_condition = "" if channel is None else " AND channel = ?"
+        channel_params = () if channel is None else (channel,)
         async with self._db.transaction() as tx:
             rows = await tx.fetch_all(
                 f"SELECT id FROM outbox WHERE {_WAITING} AND next_attempt_at <= ?"
-                " ORDER BY next_attempt_at, id LIMIT ?",
-                (at, limit),
+                f"{channel_condition} ORDER BY next_attempt_at, id LIMIT ?",
+                (at, *channel_params, limit),
             )
             ids = [row[0] for row in rows]
             if not ids:

@@ -356,6 +356,37 @@ class Values:
         )
         return [_stored(row) for row in rows]
 
+    async def series_in_subtree(
+        self, root_id: int, plan_id: str, indicator_code: str
+    ) -> list[StoredValue]:
+        """Like `series` for every unit of a subtree, merged-in units included."""
+        rows = await self._db.fetch_all(
+            f"WITH RECURSIVE {SUBTREE_CTE}"
+            f" SELECT {_COLUMNS} FROM report_values v"
+            " WHERE v.plan_id = ? AND v.indicator_code = ?"
+            f" AND v.unit_id IN (SELECT id FROM subtree) AND {_IS_LATEST}"
+            " ORDER BY v.unit_id, v.period",
+            (root_id, plan_id, indicator_code),
+        )
+        return [_stored(row) for row in rows]
+
+    async def first_period_with_values(
+        self, root_id: int, plan_id: str, periods: Sequence[str]
+    ) -> str | None:
+        """The first of `periods` for which some unit of the subtree has a value."""
+        if not periods:
+            return None
+        found = await self._db.fetch_value(
+            f"WITH RECURSIVE {SUBTREE_CTE},"
+            f" wanted (ord, period) AS (VALUES {_values_list(len(periods))})"
+            " SELECT w.period FROM wanted w WHERE EXISTS ("
+            " SELECT 1 FROM report_values v WHERE v.plan_id = ? AND v.period = w.period"
+            " AND v.unit_id IN (SELECT id FROM subtree))"
+            " ORDER BY w.ord LIMIT 1",
+            (root_id, *_numbered(periods), plan_id),
+        )
+        return found if isinstance(found, str) else None
+
 
 _NOT_REPORTED = """
     NOT EXISTS (

@@ -1,0 +1,181 @@
+"""A local fake Bot API server that enforces Telegram's sending limits.
+
+A minimal HTTP/1.1 JSON responder on 127.0.0.1 (keep-alive, Content-Length bodies, form
+or JSON parameters), enough for python-telegram-bot's HTTPXRequest. It answers getMe
+and sendMessage; beyond 30 messages in any second overall, one a second per private
+chat or 20 a minute per group it answers 429 with retry_after, as Telegram does. It
+runs on its own thread and event loop, so that the bot under test cannot slow it down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+BOT = {"id": 7000001, "is_bot": True, "first_name": "Chỉ tiêu", "username": "chitieu_bench_bot"}
+
+
+@dataclass
+class Stats:
+    accepted: Counter[int] = field(default_factory=Counter)  # chat → messages delivered
+    accepted_at: list[tuple[float, int]] = field(default_factory=list)  # (monotonic time, chat)
+    too_many: int = 0
+    too_many_by_chat: Counter[int] = field(default_factory=Counter)
+    requests: int = 0
+
+    @property
+    def delivered(self) -> int:
+        return len(self.accepted_at)
+
+
+@dataclass
+class Limits:
+    per_second: int = 30
+    private_per_second: int = 1
+    group_per_minute: int = 20
+
+
+class FakeBotApi:
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self.stats = Stats()
+        self._overall: deque[float] = deque()
+        self._chats: dict[int, deque[float]] = {}
+        self._message_id = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._writers: set[asyncio.StreamWriter] = set()
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._serve, name="fake-bot-api", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("the fake Bot API did not start")
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(10)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    async def _shutdown(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        # Closing the connections ends their handlers at the next read, without the
+        # noise cancelling stream handlers makes.
+        for writer in list(self._writers):
+            writer.close()
+        connections = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        if connections:
+            await asyncio.wait(connections, timeout=5)
+        asyncio.get_running_loop().call_soon(asyncio.get_running_loop().stop)
+
+    def _serve(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        self._server = loop.run_until_complete(
+            asyncio.start_server(self._connection, "127.0.0.1", 0)
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._ready.set()
+        loop.run_forever()
+        loop.close()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        try:
+            while True:
+                request_line = await reader.readline()
+                if not request_line:
+                    break
+                headers: dict[str, str] = {}
+                while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+                    name, _, value = line.decode("latin-1").partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                path = request_line.decode("latin-1").split(" ")[1]
+                status, payload = self._answer(path, headers.get("content-type", ""), body)
+                data = json.dumps(payload).encode()
+                writer.write(
+                    f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\n"
+                    "Content-Type: application/json\r\n"
+                    f"Content-Length: {len(data)}\r\nConnection: keep-alive\r\n\r\n".encode()
+                    + data
+                )
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+    def _answer(self, path: str, content_type: str, body: bytes) -> tuple[int, dict[str, Any]]:
+        self.stats.requests += 1
+        method = path.rsplit("/", 1)[-1]
+        if "json" in content_type:
+            params: dict[str, Any] = json.loads(body or b"{}")
+        else:
+            params = dict(parse_qsl(body.decode()))
+        if method == "getMe":
+            return 200, {"ok": True, "result": BOT}
+        if method != "sendMessage":
+            return 200, {"ok": True, "result": True}
+        chat = int(params["chat_id"])
+        wait = self._admit(chat, time.monotonic())
+        if wait > 0:
+            self.stats.too_many += 1
+            self.stats.too_many_by_chat[chat] += 1
+            retry_after = max(1, math.ceil(wait))
+            return 429, {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {retry_after}",
+                "parameters": {"retry_after": retry_after},
+            }
+        self._message_id += 1
+        chat_type = "supergroup" if chat < 0 else "private"
+        message = {
+            "message_id": self._message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat, "type": chat_type},
+            "text": params.get("text", ""),
+        }
+        return 200, {"ok": True, "result": message}
+
+    def _admit(self, chat: int, now: float) -> float:
+        """0 if the message may go now (and count it), else seconds until it may."""
+        overall = self._overall
+        while overall and overall[0] <= now - 1.0:
+            overall.popleft()
+        if len(overall) >= self.limits.per_second:
+            return overall[0] + 1.0 - now
+        window, allowed = (
+            (60.0, self.limits.group_per_minute)
+            if chat < 0
+            else (1.0, self.limits.private_per_second)
+        )
+        sent = self._chats.setdefault(chat, deque())
+        while sent and sent[0] <= now - window:
+            sent.popleft()
+        if len(sent) >= allowed:
+            return sent[0] + window - now
+        overall.append(now)
+        sent.append(now)
+        self.stats.accepted[chat] += 1
+        self.stats.accepted_at.append((now, chat))
+        return 0.0

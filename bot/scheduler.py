@@ -1,0 +1,54 @@
+"""Once a minute: queue the reminder rounds that are due and close finished broadcasts.
+
+Every decision is made from the database and the clock, never from memory, so a restart
+loses nothing and queues nothing twice; the first tick after a downtime sends the round
+that was missed, if it is still worth sending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from handlers import broadcasts, reminders
+from handlers.context import Services
+from indicators.reminders import ReminderSettings
+
+log = logging.getLogger(__name__)
+
+
+class ReminderScheduler:
+    def __init__(
+        self,
+        services: Services,
+        settings: ReminderSettings,
+        *,
+        interval: float = 60.0,
+        wake: Callable[[], None] | None = None,
+    ) -> None:
+        self.services = services
+        self.settings = settings
+        self.interval = interval
+        self.wake = wake
+
+    async def tick(self) -> int:
+        """One look: queue what is due; how many messages were queued."""
+        queued = await reminders.run_due(self.services, self.settings)
+        await broadcasts.finish_completed(self.services)
+        messages = sum(len(r.recipients) for r in queued)
+        if queued:
+            log.info("reminders: %d rounds queued, %d messages", len(queued), messages)
+        if messages and self.wake is not None:
+            self.wake()
+        return messages
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("reminders: a scheduler tick failed; trying again next minute")
+            # Just after the next full minute, so that an 08:00 round leaves at 08:00.
+            await asyncio.sleep(self.interval - time.time() % self.interval + 0.5)

@@ -1,0 +1,361 @@
+"""The outbox worker: sends queued messages through the Bot API within Telegram's limits.
+
+Telegram allows about 30 messages a second overall, one a second in a private chat and
+20 a minute in a group, and answers 429 with `retry_after` beyond that. The worker
+spaces its sends evenly below the overall limit (27/s by default) so that interactive
+replies, which go out directly, keep the remaining headroom; it never bursts, because
+a burst is exactly what the server counts against us.
+
+Nothing is lost and nothing is sent twice on a normal stop: stopping lets the sends
+already on the wire finish and be recorded, and puts claimed messages that were not
+started back to pending. After a hard crash the messages that were on the wire at that
+instant go out again (at least once beats never); everything else resumes where it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+import warnings
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from telegram import Bot
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    RetryAfter,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.telegram_channel import CHANNEL, send_replies
+from handlers.delivery import BLOCKED, from_payload
+from storage import OutboxMessage, Store
+from storage.clock import utcnow
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_second: float = 27.0  # Telegram's ~30/s, less the headroom kept for replies
+    private_interval: float = 1.0  # one message a second in a private chat
+    group_interval: float = 3.0  # 20 a minute in a group
+    in_flight: int = 32  # messages claimed and not yet settled
+    max_attempts: int = 5  # then a message is given up (dead)
+    backoff: float = 5.0  # seconds before the first retry, doubling each time
+    backoff_cap: float = 600.0
+    retry_in_place: int = 5  # 429s one message waits out before going back to the queue
+    poll: float = 1.0  # seconds between looks at the outbox when idle
+    stop_timeout: float = 10.0  # how long a stop waits for sends on the wire
+
+
+class Pace:
+    """Evenly spaced turns at `per_second`, and never more than that many in any second:
+    turns delayed by a busy moment must not bunch up into the next second, which is
+    what the server counts. `pause` holds everyone back (a 429)."""
+
+    def __init__(
+        self, per_second: float, *, now: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
+    ) -> None:
+        self.interval = 1.0 / per_second
+        self.per_window = max(1, int(per_second))
+        self._now = now
+        self._sleep = sleep
+        self._next = 0.0
+        self._paused_until = 0.0
+        self._recent: deque[float] = deque()  # the turns of the last second
+
+    async def wait(self) -> None:
+        while True:
+            now = self._now()
+            slot = max(now, self._next, self._paused_until)
+            self._next = slot + self.interval
+            if slot > now:
+                await self._sleep(slot - now)
+            now = await self._room_in_window()
+            if now < self._paused_until:
+                continue  # a 429 arrived meanwhile: queue again behind the pause
+            self._recent.append(now)
+            return
+
+    async def _room_in_window(self) -> float:
+        """Now, once the last second holds fewer than `per_window` turns. A late turn
+        waits here, keeping its place, instead of queueing again behind everyone."""
+        while True:
+            now = self._now()
+            while self._recent and self._recent[0] <= now - 1.0:
+                self._recent.popleft()
+            if len(self._recent) < self.per_window:
+                return now
+            await self._sleep(self._recent[0] + 1.0 - now)
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, self._now() + seconds)
+        self._next = max(self._next, self._paused_until)
+
+
+class ChatPace:
+    """The earliest next send per chat: groups (negative Telegram ids) are slower."""
+
+    def __init__(
+        self,
+        private_interval: float,
+        group_interval: float,
+        *,
+        now: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._private = private_interval
+        self._group = group_interval
+        self._now = now
+        self._sleep = sleep
+        self._next: dict[str, float] = {}
+
+    async def wait(self, chat: str) -> None:
+        """Until the chat may get its next message; one caller per chat at a time."""
+        delay = self._next.get(chat, 0.0) - self._now()
+        if delay > 0:
+            await self._sleep(delay)
+
+    def sent(self, chat: str) -> None:
+        """Counted from the real send, which the overall pace may have delayed."""
+        now = self._now()
+        if len(self._next) > 10_000:
+            self._next = {c: t for c, t in self._next.items() if t > now}
+        self._next[chat] = now + (self._group if chat.startswith("-") else self._private)
+
+
+@dataclass
+class Counters:
+    sent: int = 0
+    retry_after: int = 0  # 429 answers received
+    retried: int = 0  # failed attempts queued for a later retry
+    dead: int = 0
+    blocked: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB 22 warns that retry_after becomes a timedelta; both forms are handled.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+class OutboxSender:
+    """Claims due messages of one channel and sends each within the limits."""
+
+    def __init__(
+        self,
+        store: Store,
+        bot: Bot,
+        *,
+        limits: Limits | None = None,
+        channel: str = CHANNEL,
+        clock: Callable[[], dt.datetime] = utcnow,
+        on_drained: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
+        self.store = store
+        self.bot = bot
+        self.limits = limits or Limits()
+        self.channel = channel
+        self.clock = clock
+        self.on_drained = on_drained
+        self.counters = Counters()
+        self.pace = Pace(self.limits.per_second)
+        self.chat_pace = ChatPace(self.limits.private_interval, self.limits.group_interval)
+        self._lanes: dict[str, deque[OutboxMessage]] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._in_flight = 0
+        self._stopping = False
+        self._settled_since_drained = True  # a first look for finished broadcasts at start
+        self._progress = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look at the outbox now rather than at the next poll (something was queued)."""
+        self._progress.set()
+
+    async def run(self) -> None:
+        """Send until cancelled; cancelling stops cleanly (see the module's docstring)."""
+        reset = await self.store.outbox.reset_stale_sending()
+        if reset:
+            log.info("outbox: %d messages interrupted by the last stop are pending again", reset)
+        try:
+            while True:
+                # Cleared before looking, so that progress made meanwhile is not missed.
+                self._progress.clear()
+                claimed = await self._claim()
+                if claimed:
+                    continue
+                if not self._lanes and self._settled_since_drained:
+                    self._settled_since_drained = False
+                    await self._drained()
+                await self._idle()
+        except asyncio.CancelledError:
+            await self._stop()
+            raise
+
+    async def _claim(self) -> int:
+        free = self.limits.in_flight - self._in_flight
+        if free <= 0:
+            return 0
+        messages = await self.store.outbox.claim_due(self.clock(), free, channel=self.channel)
+        for message in messages:
+            self._in_flight += 1
+            lane = self._lanes.get(message.recipient)
+            if lane is None:
+                lane = self._lanes[message.recipient] = deque()
+                self._tasks[message.recipient] = asyncio.create_task(
+                    self._run_lane(message.recipient, lane)
+                )
+            lane.append(message)
+        return len(messages)
+
+    async def _idle(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._progress.wait(), self.limits.poll)
+
+    async def _drained(self) -> None:
+        if self.on_drained is None:
+            return
+        try:
+            await self.on_drained()
+        except Exception:
+            log.exception("outbox: the drained hook failed")
+
+    async def _run_lane(self, chat: str, lane: deque[OutboxMessage]) -> None:
+        """One chat's messages, in order, one at a time."""
+        try:
+            while lane and not self._stopping:
+                if not await self._deliver(lane[0]):
+                    break
+                lane.popleft()
+                self._in_flight -= 1
+                self._settled_since_drained = True
+                self._progress.set()
+        except Exception:
+            log.exception("outbox: a send lane failed; its messages go back to the queue")
+        finally:
+            if self._lanes.get(chat) is lane:
+                del self._lanes[chat]
+                del self._tasks[chat]
+            self._in_flight -= len(lane)
+            if lane and not self._stopping:
+                await self._requeue(lane)
+            self._progress.set()
+
+    async def _requeue(self, lane: deque[OutboxMessage]) -> None:
+        retry_at = self.clock() + dt.timedelta(seconds=self.limits.backoff)
+        for message in lane:
+            try:
+                await self.store.outbox.mark_failed(message.id, "interrupted", retry_at=retry_at)
+            except Exception:
+                log.exception("outbox: message %d stays claimed until the next start", message.id)
+
+    async def _stop(self) -> None:
+        self._stopping = True
+        tasks = list(self._tasks.values())
+        if tasks:
+            # Sends on the wire finish and are recorded; lanes waiting for their turn
+            # give their message back instead of sending it.
+            _done, pending = await asyncio.wait(tasks, timeout=self.limits.stop_timeout)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+        reset = await asyncio.shield(self.store.outbox.reset_stale_sending())
+        log.info("outbox: stopped; %d claimed messages are pending again", reset)
+
+    async def _deliver(self, message: OutboxMessage) -> bool:
+        """Send one message and record the outcome; False if a stop came first (the
+        message then goes back to pending untouched)."""
+        for _ in range(self.limits.retry_in_place):
+            await self.chat_pace.wait(message.recipient)
+            await self.pace.wait()
+            if self._stopping:
+                return False
+            self.chat_pace.sent(message.recipient)
+            try:
+                reply = from_payload(message.payload)
+                await send_replies(self.bot, int(message.recipient), [reply])
+            except RetryAfter as error:
+                seconds = retry_seconds(error)
+                self.counters.retry_after += 1
+                self.pace.pause(seconds)
+                log.warning("outbox: 429, all sends wait %.1f s", seconds)
+                continue
+            except Forbidden:
+                await self._blocked(message)
+            except ChatMigrated as error:
+                await self._migrated(message, error)
+            except (BadRequest, ValueError, KeyError, TypeError) as error:
+                # Retrying an impossible message only wastes the quota: give it up now.
+                await self._give_up(message, _describe(error))
+            except Exception as error:
+                await self._retry_later(message, error)
+            else:
+                await self.store.outbox.mark_sent(message.id, now=self.clock())
+                self.counters.sent += 1
+            return True
+        retry_at = self.clock() + dt.timedelta(seconds=self.limits.backoff)
+        await self.store.outbox.mark_failed(message.id, "429 Too Many Requests", retry_at=retry_at)
+        self.counters.retried += 1
+        return True
+
+    async def _blocked(self, message: OutboxMessage) -> None:
+        """403: the person blocked the bot, or the bot left the group. Sending again is
+        pointless until they write to the bot again (see the router)."""
+        external_id = message.payload.get("external_id")
+        if isinstance(external_id, str):
+            await self.store.people.set_unreachable(message.channel, external_id, now=self.clock())
+        if isinstance(message.payload.get("unit_id"), int):
+            await self.store.contacts.unlink_chat(message.channel, message.recipient)
+        await self.store.outbox.mark_dead(message.id, BLOCKED)
+        self.counters.blocked += 1
+        self.counters.dead += 1
+
+    async def _migrated(self, message: OutboxMessage, error: ChatMigrated) -> None:
+        """A group became a supergroup with a new id: follow it for the next messages."""
+        unit_id = message.payload.get("unit_id")
+        if isinstance(unit_id, int):
+            await self.store.contacts.unlink_chat(message.channel, message.recipient)
+            await self.store.contacts.link_chat(
+                unit_id, message.channel, str(error.new_chat_id), now=self.clock()
+            )
+        await self.store.outbox.mark_dead(message.id, "chat migrated")
+        self.counters.dead += 1
+
+    async def _give_up(self, message: OutboxMessage, error: str) -> None:
+        await self.store.outbox.mark_dead(message.id, error)
+        self.counters.dead += 1
+        self.counters.errors[error] = self.counters.errors.get(error, 0) + 1
+        log.warning("outbox: message %d given up: %s", message.id, error)
+
+    async def _retry_later(self, message: OutboxMessage, error: Exception) -> None:
+        described = _describe(error)
+        if message.attempts >= self.limits.max_attempts:
+            await self._give_up(message, f"{described} (after {message.attempts} attempts)")
+            return
+        delay = min(self.limits.backoff_cap, self.limits.backoff * 2 ** (message.attempts - 1))
+        retry_at = self.clock() + dt.timedelta(seconds=delay)
+        await self.store.outbox.mark_failed(message.id, described, retry_at=retry_at)
+        self.counters.retried += 1
+        log.info("outbox: message %d failed (%s), retry in %.0f s", message.id, described, delay)
+
+
+def _describe(error: Exception) -> str:
+    """The error's type, with Telegram's own description for a rejected request; never
+    a URL (it would carry the token) nor a chat's content."""
+    if isinstance(error, BadRequest):
+        return f"BadRequest: {error.message}"[:200]
+    return type(error).__name__

@@ -1,0 +1,175 @@
+"""“Thôn nào chưa báo cáo”: the units still missing values for the period, who reports for
+them, what they miss, and the deadline.
+
+A commune's answer lists its villages one by one. Above that (a province of a hundred
+communes) villages named "Thôn 4" repeat and a line each would run to hundreds, so each
+unit directly below the one asked about gets one line: its own gaps and which of its
+units still miss figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from handlers.context import Services
+from handlers.figure_text import header, node_label
+from handlers.follow_ups import follow_ups, more_button
+from handlers.paging import COMPLETENESS, Ask, page_of
+from handlers.standing import Standing
+from handlers.turns import Reply
+from indicators.rollup import Node
+from locales import _, format_day
+from storage.people import Person, Role
+
+PAGE_SIZE = 10
+NAMES_SHOWN = 2
+CODES_SHOWN = 8
+UNITS_SHOWN = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    unit_id: int
+    name: str
+    level: str
+    codes: tuple[str, ...]
+    total: int  # indicators the unit reports
+
+    @property
+    def share(self) -> float:
+        return len(self.codes) / self.total  # ordering only
+
+
+def _own(standing: Standing, unit: Node) -> Missing | None:
+    """What the unit itself has not reported of the indicators of its level."""
+    if not unit.reports or unit.tier is None:
+        return None
+    duty = standing.duties.get(unit.tier, ())
+    codes = tuple(c for c in duty if (unit.id, c) not in standing.stored)
+    if not codes:
+        return None
+    return Missing(unit.id, node_label(unit.name, unit.level), unit.level, codes, len(duty))
+
+
+def missing_in(standing: Standing, node: Node) -> list[Missing]:
+    """Units of the node's subtree that lack some of their values, most missing first."""
+    found = [m for unit in node.walk() if (m := _own(standing, unit)) is not None]
+    return sorted(found, key=lambda m: (-m.share, m.unit_id))
+
+
+def deadline_line(standing: Standing, today: dt.date) -> str:
+    schedule = standing.plan.schedule
+    due = schedule.deadline(standing.period).date()
+    left = (schedule.last_day(standing.period) - today).days
+    if left > 0:
+        when = _("{days} days left").format(days=left)
+    elif left == 0:
+        when = _("today is the last day")
+    else:
+        when = _("{days} days overdue").format(days=-left)
+    return _("Due before {day} ({when}).").format(day=format_day(due), when=when)
+
+
+def _lines(standing: Standing, reporters: dict[int, list[str]]) -> list[tuple[float, str]]:
+    """(weight for ordering, line) for the unit asked about and each unit right below it."""
+    root = standing.node
+    own = _own(standing, root)
+    lines = [(2.0, _line(own, reporters.get(root.id, [])))] if own else []
+    for child in root.children:
+        below = missing_in(standing, child)
+        if not below:
+            continue
+        if len(below) == 1 and below[0].unit_id == child.id:
+            lines.append((below[0].share, _line(below[0], reporters.get(child.id, []))))
+            continue
+        units = sum(1 for n in child.walk() if n.reports and n.tier is not None)
+        lines.append((len(below) / max(units, 1), _branch(child, below, reporters)))
+    return lines
+
+
+def late_units(standing: Standing) -> list[str]:
+    """The unit asked about, and the units right below it, that miss some figures."""
+    root = standing.node
+    late = [node_label(root.name, root.level)] if _own(standing, root) else []
+    return late + [node_label(c.name, c.level) for c in root.children if missing_in(standing, c)]
+
+
+def _branch(child: Node, below: list[Missing], reporters: dict[int, list[str]]) -> str:
+    parts = []
+    itself = [m for m in below if m.unit_id == child.id]
+    if itself:
+        parts.append(_what(itself[0]))
+    others = [m for m in below if m.unit_id != child.id]
+    if others:
+        level = others[0].level
+        total = sum(1 for n in child.walk() if n.level == level and n.reports)
+        names = ", ".join(m.name for m in others[:UNITS_SHOWN])
+        names += "…" if len(others) > UNITS_SHOWN else ""
+        parts.append(_("{count}/{total} {level} missing figures: {names}").format(
+            count=len(others), total=total, level=level, names=names))  # fmt: skip
+    return (
+        f"• {_unit(node_label(child.name, child.level), reporters.get(child.id, []))}: "
+        + "; ".join(parts)
+    )
+
+
+async def completeness_replies(
+    services: Services,
+    person: Person,
+    found: Sequence[Standing],
+    previous: Sequence[Standing],
+    page: int,
+) -> list[Reply]:
+    first = found[0]
+    people = await services.store.people.in_subtree(first.unit.id)
+    reporters: dict[int, list[str]] = {}
+    for someone in sorted(people, key=lambda p: (p.role is not Role.MEMBER, p.id)):
+        if someone.unit_id is not None and someone.role is not Role.ADMIN:
+            reporters.setdefault(someone.unit_id, []).append(someone.name)
+    items: list[str] = []
+    for standing in found:
+        prefix = f"{standing.plan.appendix}: " if len(found) > 1 and standing.plan.appendix else ""
+        ordered = sorted(_lines(standing, reporters), key=lambda pair: -pair[0])
+        items += [prefix + line for _weight, line in ordered]
+    shown, page, pages = page_of(items, page, PAGE_SIZE)
+    lines = header(_("Not reported yet"), first)
+    lines.append(deadline_line(first, services.now().date()))
+    lines.append("")
+    if items:
+        lines.append(_("{count} units still miss figures:").format(count=len(items)))
+        lines += shown
+    else:
+        lines.append(_("Everyone has reported for {period}.").format(
+            period=first.period.vietnamese_name()))  # fmt: skip
+    late = list(dict.fromkeys(name for s in previous for name in late_units(s)))
+    if late and page + 1 >= pages:
+        names = ", ".join(late[:UNITS_SHOWN]) + ("…" if len(late) > UNITS_SHOWN else "")
+        lines += ["", _("Still missing for {period}: {units}.").format(
+            period=previous[0].period.vietnamese_name(), units=names)]  # fmt: skip
+    ask = Ask(COMPLETENESS, first.unit.id, first.period)
+    buttons = (
+        *more_button(ask, page, pages),
+        *follow_ups(person, first.unit.id, first.period, skip=COMPLETENESS),
+    )
+    return [Reply("\n".join(lines), buttons)]
+
+
+def _unit(label: str, names: list[str]) -> str:
+    who = ", ".join(names[:NAMES_SHOWN]) + ("…" if len(names) > NAMES_SHOWN else "")
+    return f"{label} ({who})" if who else label
+
+
+def _what(missing: Missing) -> str:
+    if len(missing.codes) == missing.total:
+        return _("all {total} indicators missing").format(total=missing.total)
+    codes = ", ".join(missing.codes[:CODES_SHOWN]) + (
+        "…" if len(missing.codes) > CODES_SHOWN else ""
+    )
+    return _("missing {count}/{total}: {codes}").format(
+        count=len(missing.codes), total=missing.total, codes=codes)  # fmt: skip
+
+
+def _line(missing: Missing, names: list[str]) -> str:
+    return f"• {_unit(missing.name, names)}: {_what(missing)}"

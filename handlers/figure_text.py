@@ -1,0 +1,135 @@
+"""Figures, units and periods as short Vietnamese lines for answers read on a phone."""
+
+from __future__ import annotations
+
+from handlers.present import format_gap, format_target, format_value
+from handlers.standing import Standing
+from indicators.evaluation import Verdict
+from indicators.plan import Indicator, Tier
+from indicators.rollup import TIER_RANK, Figure
+from indicators.text import fold
+from locales import _
+from storage.units import Unit
+
+NAME_LIMIT = 70
+
+
+def node_label(name: str, level: str) -> str:
+    """ "xã Đồng Lạc", but "Thôn 2" where the name already says its level."""
+    if fold(name).startswith(fold(level)):
+        return name
+    return f"{level} {name}"
+
+
+def unit_label(unit: Unit) -> str:
+    return node_label(unit.name, unit.level)
+
+
+def short_name(indicator: Indicator, limit: int = NAME_LIMIT) -> str:
+    name = indicator.name.rstrip(". ")
+    if len(name) <= limit:
+        return name
+    return name[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:(") + "…"
+
+
+def levels(standing: Standing) -> dict[Tier, str]:
+    """The level word units of each tier have below the unit ("thôn", "xã")."""
+    return standing.levels
+
+
+def child_level(standing: Standing) -> str:
+    children = standing.node.children
+    return children[0].level if children else standing.unit.level
+
+
+def header(title: str, standing: Standing) -> list[str]:
+    """Title, unit and period, how many units below reported, and any fallback."""
+    lines = [
+        _("{title} — {unit}, {period}").format(
+            title=title, unit=unit_label(standing.unit), period=standing.period.vietnamese_name()
+        )
+    ]
+    own = TIER_RANK.get(standing.unit.tier) if standing.unit.tier else None
+    counts = [
+        f"{done}/{total} {level}"
+        for tier, level, done, total in standing.reporting()
+        if own is None or TIER_RANK[tier] < own
+    ]
+    if counts:
+        lines.append(_("{counts} reported.").format(counts=", ".join(counts)))
+    if standing.fell_back:
+        lines.append(
+            _("{asked} has no figures yet; these are the figures of {period}.").format(
+                asked=standing.asked.vietnamese_name(), period=standing.period.vietnamese_name()
+            )
+        )
+    return lines
+
+
+def value_text(figure: Figure, standing: Standing) -> str:
+    """The figure's value: "58,33% (175/300 hộ gia đình)", "4/5 thôn có", "2/5 thôn chưa đạt"."""
+    indicator = figure.indicator
+    tier_level = levels(standing).get(indicator.reported_by, "")
+    if figure.value is not None and figure.yes is not None and not figure.direct:
+        return _("{yes}/{reported} {level} have it").format(
+            yes=figure.yes, reported=figure.reported, level=tier_level
+        )
+    if figure.value is not None:
+        return format_value(figure.value, indicator)
+    parts = figure.parts_met + figure.parts_not_met
+    if parts and not figure.parts_not_met:
+        return _("{met}/{parts} {level} met").format(
+            met=figure.parts_met, parts=parts, level=child_level(standing)
+        )
+    if parts:
+        return _("{not_met}/{parts} {level} not met").format(
+            not_met=figure.parts_not_met, parts=parts, level=child_level(standing)
+        )
+    return _("no figure yet")
+
+
+def verdict_text(figure: Figure, standing: Standing) -> str:
+    match figure.verdict:
+        case Verdict.MET:
+            return _("met")
+        case Verdict.NOT_REPORTED:
+            return _("no figure yet")
+        case Verdict.NOT_MET:
+            gap = format_gap(figure.evaluation, figure.indicator)
+            return _("not met") + (f": {gap}" if gap else "")
+        case Verdict.NOT_ASSESSABLE:
+            if figure.parts_met and figure.parts_not_met:
+                return _("no overall share: {met} {level} met, {not_met} not met").format(
+                    met=figure.parts_met, not_met=figure.parts_not_met, level=child_level(standing)
+                )
+            return _("cannot be assessed against this target")
+
+
+def source_text(figure: Figure, standing: Standing) -> str:
+    """Whether the unit reported the value itself or it is combined from below."""
+    if figure.verdict is Verdict.NOT_REPORTED:
+        return ""
+    below = levels(standing).get(figure.indicator.reported_by, "")
+    if figure.direct:
+        if figure.indicator.reported_by is standing.unit.tier:
+            return ""
+        return _("reported by {unit} itself").format(unit=unit_label(standing.unit))
+    return _("from {reported}/{expected} {level}").format(
+        reported=figure.reported, expected=figure.expected, level=below
+    )
+
+
+def shortfall_line(figure: Figure, standing: Standing) -> str:
+    """ "3.1. Tỷ lệ…: đạt 58,33% (175/300 hộ gia đình), chỉ tiêu ≥76%: cần thêm 53 hộ gia đình"."""
+    indicator = figure.indicator
+    gap = format_gap(figure.evaluation, indicator)
+    values = {
+        "code": indicator.code,
+        "name": short_name(indicator),
+        "value": value_text(figure, standing),
+        "target": format_target(indicator),
+        "gap": gap,
+    }
+    if gap:
+        return _("{code}. {name}: reached {value}, target {target}: {gap}").format(**values)
+    return _("{code}. {name}: {value}, target {target}").format(**values)

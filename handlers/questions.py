@@ -1,0 +1,322 @@
+"""The questions officials and members ask, typed or by button.
+
+Free text is read by indicators.questions; the commands /chuadat, /tiendo, /chuanop,
+/chitieu and /xuatbaocao ask the same with the scope words typed after them, and the
+buttons under each answer ask again about the same unit and period (see paging.py).
+An official sees the subtree of their unit, a member their own unit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from handlers.answer_completeness import completeness_replies
+from handlers.answer_indicator import choices_reply, indicator_replies
+from handlers.answer_progress import progress_replies
+from handlers.answer_shortfall import shortfall_reply
+from handlers.appendix import appendix_file
+from handlers.figure_text import unit_label
+from handlers.paging import (
+    COMPLETENESS,
+    EXPORT,
+    INDICATOR,
+    PREFIX,
+    PROGRESS,
+    SHORTFALL,
+    Ask,
+    parse,
+)
+from handlers.standing import Standing, standings, unit_plans
+from handlers.turns import Button, Reply, Turn
+from handlers.unit_lookup import Found, Refused, find_unit, home_unit, may_see
+from indicators.periods import Period
+from indicators.plan import Indicator, Plan
+from indicators.questions import Intent, Question, Vocabulary, read_question
+from locales import _
+from storage.conversations import ConversationState
+from storage.people import Person, Role
+from storage.units import Unit
+
+if TYPE_CHECKING:
+    from handlers.router import CommandRun, Router
+
+KINDS = {
+    SHORTFALL: Intent.SHORTFALL,
+    PROGRESS: Intent.PROGRESS,
+    COMPLETENESS: Intent.COMPLETENESS,
+    INDICATOR: Intent.INDICATOR,
+    EXPORT: Intent.EXPORT,
+}
+ROUTER_COMMANDS = {Intent.REPORT: "baocao", Intent.HELP: "trogiup", Intent.CANCEL: "huy"}
+ALTERNATIVES = 3
+CHOICES = 30
+
+
+def register(router: Router) -> None:
+    """Add the question reader, its commands and its buttons to the router."""
+    from handlers.router import OFFICIALS, Command  # the router imports this module
+
+    questions = Questions(router)
+    router.add_reader(questions.read)
+    router.add_button(PREFIX, questions.press)
+    router.add_command(Command(
+        "chuadat", lambda: _("Indicators not met yet"), questions.command(Intent.SHORTFALL),
+        menu_label=lambda: _("Indicators not met"),
+    ))  # fmt: skip
+    router.add_command(Command(
+        "tiendo", lambda: _("Progress by group, with a chart"), questions.command(Intent.PROGRESS),
+        menu_label=lambda: _("Progress"),
+    ))  # fmt: skip
+    router.add_command(Command(
+        "chuanop", lambda: _("Who has not reported yet"), questions.command(Intent.COMPLETENESS),
+        menu_label=lambda: _("Who has not reported"),
+    ))  # fmt: skip
+    router.add_command(Command(
+        "chitieu", lambda: _("One indicator: figures per unit and trend"),
+        questions.command(Intent.INDICATOR),
+    ))  # fmt: skip
+    router.add_command(Command(
+        "xuatbaocao", lambda: _("Export the appendix table (Excel)"),
+        questions.command(Intent.EXPORT), roles=OFFICIALS,
+        menu_label=lambda: _("Export the appendix (Excel)"),
+    ))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the asker's questions are read against."""
+
+    home: Unit
+    plans: list[Plan]
+    entries: list[tuple[str, Indicator]]  # (plan id, indicator), aligned with the vocabulary
+    vocabulary: Vocabulary
+
+
+class Questions:
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self.services = router.services
+
+    # --- entry points ------------------------------------------------------------------
+
+    async def read(self, turn: Turn, person: Person) -> list[Reply] | None:
+        context = await self._context(person)
+        question = read_question(turn.text, today=self._today(), vocabulary=context.vocabulary)
+        if question.intent in ROUTER_COMMANDS:
+            command = self.router.commands[ROUTER_COMMANDS[question.intent]]
+            return await command.run(turn, person, None)
+        if question.intent is Intent.UNKNOWN:
+            # In a group, talk not meant for the bot gets no "I did not understand".
+            return [] if turn.is_group else [self.examples(person)]
+        return await self.answer(person, question.intent, question, context)
+
+    def command(self, intent: Intent) -> CommandRun:
+        async def run(turn: Turn, person: Person, state: ConversationState | None) -> list[Reply]:
+            context = await self._context(person)
+            question = read_question(turn.text, today=self._today(), vocabulary=context.vocabulary)
+            if intent is Intent.INDICATOR and not question.indicators and question.code is None:
+                if turn.text.strip():
+                    return [self._choices(context, _("I found no indicator called “{name}”. Choose one:").format(
+                        name=turn.text.strip()))]  # fmt: skip
+                return [
+                    self._choices(
+                        context,
+                        _(
+                            "Which indicator? Choose one, or type /chitieu and its name, e.g. /chitieu cáp quang."
+                        ),
+                    )
+                ]
+            return await self.answer(person, intent, question, context)
+
+        return run
+
+    async def press(self, turn: Turn, person: Person) -> list[Reply]:
+        ask = parse(turn.text)
+        unit = await self.services.store.units.get(ask.unit_id) if ask else None
+        if ask is None or unit is None:
+            return [Reply(_("This button is no longer active."))]
+        if not await may_see(self.services, person, unit.id):
+            return [await self._refusal(person, unit)]
+        intent = KINDS[ask.kind]
+        if intent is Intent.EXPORT and person.role not in (Role.OFFICIAL, Role.ADMIN):
+            return [
+                Reply(_("Only commune officials can use /{command}.").format(command="xuatbaocao"))
+            ]
+        return await self._answer_for(person, intent, unit, ask.period, ask.group, ask.page, ask)
+
+    # --- answers -----------------------------------------------------------------------
+
+    async def answer(
+        self, person: Person, intent: Intent, question: Question, context: Context
+    ) -> list[Reply]:
+        if intent is Intent.EXPORT and person.role not in (Role.OFFICIAL, Role.ADMIN):
+            return [
+                Reply(_("Only commune officials can use /{command}.").format(command="xuatbaocao"))
+            ]
+        unit = context.home
+        if question.unit is not None:
+            found = await find_unit(self.services, person, question.unit, question.unit_level)
+            if isinstance(found, Refused):
+                return [await self._refusal(person, found.unit)]
+            if not isinstance(found, Found):
+                return [Reply(_("I found no unit called “{name}” among yours.").format(
+                    name=question.unit))]  # fmt: skip
+            unit = found.unit
+        ask = None
+        if intent is Intent.INDICATOR:
+            chosen = self._indicators(question, context)
+            if not chosen:
+                return [self._choices(context, _("Which indicator? Choose one:"))]
+            (plan_id, indicator), *others = chosen
+            ask = Ask(INDICATOR, unit.id, question.period, None, 0, plan_id, indicator.code)
+            return await self._indicator(person, unit, question.period, ask, others)
+        return await self._answer_for(person, intent, unit, question.period, question.group, 0, ask)
+
+    async def _answer_for(
+        self,
+        person: Person,
+        intent: Intent,
+        unit: Unit,
+        period: Period | None,
+        group: str | None,
+        page: int,
+        ask: Ask | None,
+    ) -> list[Reply]:
+        if intent is Intent.INDICATOR and ask is not None:
+            return await self._indicator(person, unit, period, ask, [], page)
+        if intent is Intent.EXPORT:
+            return await self._export(unit, period)
+        found = await standings(
+            self.services, unit, period, fallback=intent is not Intent.COMPLETENESS
+        )
+        if not found:
+            return [self._no_plan(unit, period)]
+        if group and not any(s.groups(group) for s in found):
+            return [Reply(_("The plan of {unit} has no group “{group}”.").format(
+                unit=unit_label(unit), group=group))]  # fmt: skip
+        if intent is Intent.SHORTFALL:
+            return shortfall_reply(person, found, group, page)
+        if intent is Intent.PROGRESS:
+            return await progress_replies(person, found, group)
+        previous: list[Standing] = []
+        if period is None:
+            ids = {s.plan.id for s in found}
+            earlier = await standings(
+                self.services, unit, found[0].period.previous(), node=found[0].node, fallback=False
+            )
+            previous = [s for s in earlier if s.plan.id in ids or s.plan.derived_from in ids]
+        return await completeness_replies(self.services, person, found, previous, page)
+
+    async def _indicator(
+        self,
+        person: Person,
+        unit: Unit,
+        period: Period | None,
+        ask: Ask,
+        others: Sequence[tuple[str, Indicator]],
+        page: int = 0,
+    ) -> list[Reply]:
+        found = await standings(self.services, unit, period, plan_id=ask.plan_id)
+        indicator = next((i for s in found for i in s.plan.indicators if i.code == ask.code), None)
+        if not found or indicator is None:
+            return [self._no_plan(unit, period)]
+        standing = found[0]
+        if not standing.rollup.concerns(standing.node, indicator):
+            return [Reply(_("Indicator {code} is not reported at {unit}.").format(
+                code=indicator.code, unit=unit_label(unit)))]  # fmt: skip
+        return await indicator_replies(self.services, person, standing, indicator, others, page)
+
+    async def _export(self, unit: Unit, period: Period | None) -> list[Reply]:
+        made = await appendix_file(self.services, unit, period)
+        if made is None:
+            return [self._no_plan(unit, period)]
+        return [Reply(_("The appendix table is attached: {caption}.").format(caption=made.caption),
+                      file=made)]  # fmt: skip
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _today(self) -> dt.date:
+        return self.services.now().date()
+
+    async def _context(self, person: Person) -> Context:
+        home = await home_unit(self.services, person)
+        plans = await unit_plans(self.services, home)
+        entries = [(p.id, i) for p in plans for i in p.indicators]
+        if person.role is Role.MEMBER:
+            units = [home.name]
+        else:
+            units = [name for _id, name in await self.services.store.units.name_index(home.id)]
+        vocabulary = Vocabulary(
+            units=units,
+            groups=[g.name for p in plans for g in p.groups],
+            indicators=[i.name for _plan, i in entries],
+            codes=[i.code for _plan, i in entries],
+            period_kind=plans[0].schedule.period_kind if plans else None,
+        )
+        return Context(home, plans, entries, vocabulary)
+
+    def _indicators(self, question: Question, context: Context) -> list[tuple[str, Indicator]]:
+        """The indicator asked about, then up to ALTERNATIVES others that fit as well; the
+        plan of the current year first where plans repeat across years."""
+        current = {p.id for p in context.plans if p.year == self._today().year}
+        chosen = [context.entries[i] for i in question.indicators]
+        chosen.sort(key=lambda entry: entry[0] not in current)
+        seen: set[tuple[str, str]] = set()
+        unique = []
+        for plan_id, indicator in chosen:
+            key = (indicator.code, indicator.name)
+            if key not in seen:
+                seen.add(key)
+                unique.append((plan_id, indicator))
+        return unique[: 1 + ALTERNATIVES]
+
+    def _choices(self, context: Context, text: str) -> Reply:
+        year = self._today().year
+        plans = [p for p in context.plans if p.year == year] or context.plans[-1:]
+        entries = [(p.id, i) for p in plans for i in p.indicators][:CHOICES]
+        return choices_reply(context.home.id, entries, text)
+
+    async def _refusal(self, person: Person, unit: Unit) -> Reply:
+        home = await home_unit(self.services, person)
+        if person.role is Role.MEMBER:
+            scope = _("You can see the figures of {unit} only.").format(unit=unit_label(home))
+        else:
+            scope = _("You can see the figures of {unit} and the units under it.").format(
+                unit=unit_label(home))  # fmt: skip
+        return Reply(_("Sorry, {unit} is outside what you can see.").format(
+            unit=unit_label(unit)) + " " + scope)  # fmt: skip
+
+    def _no_plan(self, unit: Unit, period: Period | None) -> Reply:
+        if period is None:
+            return Reply(
+                _("{unit} has no plan with indicators to follow.").format(unit=unit_label(unit))
+            )
+        return Reply(_("{unit} has no plan for {period}.").format(
+            unit=unit_label(unit), period=period.vietnamese_name()))  # fmt: skip
+
+    def examples(self, person: Person) -> Reply:
+        lines = [
+            _("Sorry, I did not understand that question. You can ask, for example:"),
+            _("• “which indicators are not met” — or /chuadat"),
+            _("• “progress” — or /tiendo"),
+            _("• “which villages have not reported” — or /chuanop"),
+            _("• “fibre optic”: one indicator — or /chitieu"),
+        ]
+        if person.role in (Role.OFFICIAL, Role.ADMIN):
+            lines.append(_("• “export report”: the appendix table in Excel — or /xuatbaocao"))
+        lines.append(_("• “report”: enter figures — or /baocao"))
+        lines.append(_("You may add a village, a group or a period: “thôn 2 chưa đạt quý 3”."))
+        buttons: list[tuple[Button, ...]] = []
+        unit_id = person.unit_id
+        if unit_id is not None:
+            row = [
+                b
+                for kind, label in ((SHORTFALL, _("Not met")), (PROGRESS, _("Progress")),
+                                    (COMPLETENESS, _("Not reported")))
+                if (b := Ask(kind, unit_id).button(label))
+            ]  # fmt: skip
+            buttons.append(tuple(row))
+        return Reply("\n".join(lines), tuple(buttons))

@@ -1,0 +1,232 @@
+"""Where a unit stands: its plans for a period, the tree below it and the values, rolled up.
+
+Which period: the one named, or by default each plan's open period. Nobody may have
+reported for the open period yet (it has just begun); the figures then come from the
+latest earlier period of the plan's year that has values, and the answer says so.
+A year or half asked about a quarterly plan is read from its quarters, latest first:
+most indicators are a situation at a moment, and the latest one stands for the period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from handlers.context import Services
+from indicators.periods import Period
+from indicators.plan import Group, Indicator, Plan, Tier
+from indicators.rollup import Figure, Node, Rollup, reporting_counts
+from indicators.text import folded_words
+from storage.units import Unit
+from storage.values import StoredValue
+
+# How far back the default period may fall when the open one has no values yet.
+FALLBACK_PERIODS = 4
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One plan at one unit for one period."""
+
+    unit: Unit
+    plan: Plan
+    period: Period  # the period the figures are for
+    asked: Period  # the period asked about, or the open one
+    node: Node
+    rollup: Rollup
+    stored: dict[tuple[int, str], StoredValue] = field(repr=False)
+
+    @cached_property
+    def levels(self) -> dict[Tier, str]:
+        """The level word units of each tier have at and below the unit ("thôn", "xã")."""
+        found: dict[Tier, str] = {}
+        for node in self.node.walk():
+            if node.tier is not None and node.tier not in found:
+                found[node.tier] = node.level
+        return found
+
+    @cached_property
+    def duties(self) -> dict[Tier, tuple[str, ...]]:
+        """The codes each level reports, of the indicators that concern the unit."""
+        found: dict[Tier, list[str]] = {}
+        for indicator in self.indicators():
+            found.setdefault(indicator.reported_by, []).append(indicator.code)
+        return {tier: tuple(codes) for tier, codes in found.items()}
+
+    @property
+    def fell_back(self) -> bool:
+        return self.period != self.asked
+
+    def indicators(self, group: str | None = None) -> list[Indicator]:
+        """The plan's indicators that concern the unit, of one group if given."""
+        return [
+            i
+            for g in self.groups(group)
+            for i in g.indicators
+            if self.rollup.concerns(self.node, i)
+        ]
+
+    def groups(self, group: str | None = None) -> list[Group]:
+        return [g for g in self.plan.groups if group is None or same_group(g.name, group)]
+
+    def figures(self, group: str | None = None) -> list[tuple[Group, list[Figure]]]:
+        found = []
+        for plan_group in self.groups(group):
+            figures = self.rollup.figures(self.node, plan_group.indicators)
+            if figures:
+                found.append((plan_group, figures))
+        return found
+
+    def reporting(self) -> list[tuple[Tier, str, int, int]]:
+        """Per reporting level below (and at) the unit: level word, reported, total."""
+        tiers = sorted(
+            {i.reported_by for i in self.indicators()},
+            key=lambda t: list(Tier).index(t),
+        )
+        reported = {unit_id for unit_id, _code in self.stored}
+        return reporting_counts(self.node, tiers, reported)
+
+
+def same_group(name: str, wanted: str) -> bool:
+    """A plan group named `wanted` in full, in part ("an toàn thông tin"), or by the
+    start of its name (the slug a button carries)."""
+    folded, target = folded_words(name), folded_words(wanted)
+    return bool(target) and (
+        f" {target} " in f" {folded} "
+        or f" {folded} " in f" {target} "
+        or folded.startswith(target)
+    )
+
+
+async def tree(services: Services, unit: Unit) -> Node:
+    """The unit and everything below it. A unit merged into another hangs under it and
+    no longer reports itself; its children keep reporting."""
+    units = await services.store.units.subtree(unit.id)
+    by_parent: dict[int, list[Unit]] = {}
+    present = {u.id for u in units}
+    for member in units:
+        if member.id == unit.id:
+            continue
+        parent = member.merged_into_id if member.merged_into_id in present else member.parent_id
+        if parent is not None:
+            by_parent.setdefault(parent, []).append(member)
+
+    def build(current: Unit) -> Node:
+        children = tuple(build(c) for c in by_parent.get(current.id, []))
+        return Node(
+            current.id,
+            current.name,
+            current.level,
+            current.tier,
+            children,
+            reports=current.merged_into_id is None,
+        )
+
+    return build(unit)
+
+
+async def unit_plans(services: Services, unit: Unit) -> list[Plan]:
+    plans = []
+    for plan_id in await services.store.plans.plans_of(unit.id):
+        plan = await services.store.plans.get(plan_id)
+        if plan is not None:
+            plans.append(plan)
+    return plans
+
+
+async def standings(
+    services: Services,
+    unit: Unit,
+    asked: Period | None = None,
+    *,
+    node: Node | None = None,
+    plan_id: str | None = None,
+    fallback: bool = True,
+) -> list[Standing]:
+    """The unit's standing in each of its plans for `asked` (default: the open period,
+    or with `fallback` the latest earlier one with values if it has none yet)."""
+    node = node or await tree(services, unit)
+    shape = Rollup(node, {})
+    chosen = _chosen_plans(await unit_plans(services, unit), asked, services)
+    found = []
+    for plan, period in chosen:
+        if plan_id is not None and plan.id != plan_id:
+            continue
+        if not any(shape.concerns(node, i) for i in plan.indicators):
+            continue
+        used = period
+        if asked is None and fallback:
+            used = await _with_values(services, unit, plan, period)
+        stored = await _values(services, unit, plan, used)
+        rollup = shape.with_values({key: row.value for key, row in stored.items()})
+        found.append(Standing(unit, plan, used, period, node, rollup, stored))
+    return found
+
+
+def _chosen_plans(
+    plans: Sequence[Plan], asked: Period | None, services: Services
+) -> list[tuple[Plan, Period]]:
+    if asked is not None:
+        # A report plan keeps earlier years' results in its history: a year with no plan
+        # of its own is read in the next plan that has one.
+        later = sorted({p.year for p in plans if p.year >= asked.year})
+        return [(p, asked) for p in plans if later and p.year == later[0]]
+    now = services.now()
+    current = [(p, p.schedule.open_period(now)) for p in plans]
+    current = [(p, period) for p, period in current if period.year == p.year]
+    if current:
+        return current
+    # No plan for this year yet: the latest year's plans, from their last period.
+    past = [p for p in plans if p.year <= now.year]
+    if not past:
+        return []
+    year = max(p.year for p in past)
+    return [(p, _last_period(p)) for p in past if p.year == year]
+
+
+def _last_period(plan: Plan) -> Period:
+    period = Period(plan.year, plan.schedule.period_kind, 1)
+    while period.next().year == plan.year:
+        period = period.next()
+    return period
+
+
+async def _with_values(services: Services, unit: Unit, plan: Plan, period: Period) -> Period:
+    candidates = [period]
+    earlier = period
+    for _ in range(FALLBACK_PERIODS):
+        earlier = earlier.previous()
+        if earlier.year != plan.year:
+            break
+        candidates.append(earlier)
+    found = await services.store.values.first_period_with_values(
+        unit.id, plan.id, [p.code for p in candidates]
+    )
+    return Period.from_code(found) if found else period
+
+
+def value_periods(plan: Plan, period: Period) -> list[Period]:
+    """The periods whose values stand for `period`, first the one that wins."""
+    kind = plan.schedule.period_kind
+    if period.kind == kind:
+        return [period]
+    inner = [period]
+    candidate = Period.containing(period.end, kind)
+    while candidate.is_within(period) and candidate != period:
+        inner.append(candidate)
+        if candidate.index == 1:
+            break
+        candidate = candidate.previous()
+    return inner
+
+
+async def _values(
+    services: Services, unit: Unit, plan: Plan, period: Period
+) -> dict[tuple[int, str], StoredValue]:
+    found: dict[tuple[int, str], StoredValue] = {}
+    for source in value_periods(plan, period):
+        rows = await services.store.values.latest_in_subtree(unit.id, plan.id, source.code)
+        for row in rows:
+            found.setdefault((row.unit_id, row.indicator_code), row)
+    return found

@@ -1,0 +1,245 @@
+"""A unit's standing on each indicator: its own value, or its children's combined.
+
+A value reported at a unit itself wins over anything below it. Otherwise the children's
+values are combined exactly (ratios summed, counts summed, yes/no counted: see
+aggregation.py). Where they cannot be combined (percentages reported without their
+denominators, status words), the unit's share is still known to lie between its
+children's shares, because a share of the whole is a weighted mean of the parts' shares:
+when every reported child meets a threshold the whole does too, and when none does
+neither does the whole. Otherwise the verdict is open and the answer says so.
+
+Everything judges what has been reported; how many reporting units that is travels
+with each figure, so an answer can say "5/6 thôn đã báo cáo".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+
+from indicators.aggregation import aggregate
+from indicators.evaluation import Evaluation, Verdict, evaluate
+from indicators.plan import Indicator, Tier
+from indicators.values import AnyValue, Measure, YesNoValue
+
+TIER_RANK: dict[Tier, int] = {
+    Tier.VILLAGE: 0,
+    Tier.COMMUNE: 1,
+    Tier.DISTRICT: 2,
+    Tier.PROVINCE: 3,
+}
+
+Values = Mapping[tuple[int, str], AnyValue]  # (unit id, indicator code) → value
+
+# Targets and values are immutable and a province repeats the same few hundred pairs
+# across its villages, so each pair is judged once.
+_evaluate = lru_cache(maxsize=8192)(evaluate)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A unit in the tree being answered about."""
+
+    id: int
+    name: str
+    level: str
+    tier: Tier | None
+    children: tuple[Node, ...] = ()
+    reports: bool = True  # False for a unit merged away: it no longer reports itself
+
+    def walk(self) -> Iterator[Node]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One indicator at one unit for one period."""
+
+    indicator: Indicator
+    value: AnyValue | None  # the unit's own or the combined value; None if not known
+    evaluation: Evaluation
+    direct: bool  # the unit reported the value itself
+    reported: int  # reporting units whose values are in it
+    expected: int  # reporting units that should report
+    yes: int | None = None  # yes/no: how many of `reported` said yes
+    parts_met: int = 0  # children judged met, where values could not be combined
+    parts_not_met: int = 0
+    gap_hint: Fraction = field(default=Fraction(0))  # a lower bound of the gap, for sorting
+
+    @property
+    def complete(self) -> bool:
+        return self.reported >= self.expected
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.evaluation.verdict
+
+    @property
+    def gap(self) -> Fraction:
+        """How far from the target, for putting the largest gaps first."""
+        return max(self.evaluation.largest_gap_points, self.gap_hint)
+
+
+@dataclass(frozen=True, slots=True)
+class _Partial:
+    value: AnyValue | None
+    reported: int
+    expected: int
+    yes: int
+    direct: bool
+    # For children whose values do not combine: their verdicts, and the smallest gap.
+    derived: Verdict | None = None
+    parts_met: int = 0
+    parts_not_met: int = 0
+    gap_hint: Fraction = Fraction(0)
+
+
+class Rollup:
+    """Figures for the units of one tree from one period's values."""
+
+    def __init__(self, root: Node, values: Values) -> None:
+        self.root = root
+        self.values = values
+        self._below: dict[int, dict[Tier, int]] = {}
+        self._count(root)
+
+    def with_values(self, values: Values) -> Rollup:
+        """The same tree with other values, without counting it again."""
+        other = Rollup.__new__(Rollup)
+        other.root, other.values, other._below = self.root, values, self._below
+        return other
+
+    def _count(self, node: Node) -> dict[Tier, int]:
+        counts: dict[Tier, int] = {}
+        if node.tier is not None and node.reports:
+            counts[node.tier] = 1
+        for child in node.children:
+            for tier, number in self._count(child).items():
+                counts[tier] = counts.get(tier, 0) + number
+        self._below[node.id] = counts
+        return counts
+
+    def reporters(self, node: Node, tier: Tier) -> int:
+        """Units of `tier` in the node's subtree, the node included."""
+        return self._below.get(node.id, {}).get(tier, 0)
+
+    def concerns(self, node: Node, indicator: Indicator) -> bool:
+        """Whether the unit has a figure for the indicator: it reports it, units below it
+        do, or it stands above the reporting level (and then reports it itself if nobody
+        below can)."""
+        if (node.id, indicator.code) in self.values:
+            return True
+        if self.reporters(node, indicator.reported_by):
+            return True
+        rank = TIER_RANK.get(node.tier) if node.tier is not None else None
+        return rank is not None and rank >= TIER_RANK[indicator.reported_by]
+
+    def figure(self, node: Node, indicator: Indicator) -> Figure | None:
+        """The node's figure; None when the indicator does not concern it."""
+        partial = self._partial(node, indicator)
+        if partial is None:
+            return None
+        return _figure(indicator, partial)
+
+    def figures(self, node: Node, indicators: Sequence[Indicator]) -> list[Figure]:
+        found = []
+        for indicator in indicators:
+            figure = self.figure(node, indicator)
+            if figure is not None:
+                found.append(figure)
+        return found
+
+    def _partial(self, node: Node, indicator: Indicator) -> _Partial | None:
+        if not self.concerns(node, indicator):
+            return None
+        expected = max(self.reporters(node, indicator.reported_by), 1)
+        own = self.values.get((node.id, indicator.code)) if node.reports else None
+        if own is not None:
+            yes = 1 if isinstance(own, YesNoValue) and own.yes else 0
+            return _Partial(own, expected, expected, yes * expected, direct=True)
+        below = [p for child in node.children if (p := self._partial(child, indicator)) is not None]
+        if node.tier is indicator.reported_by or not below:
+            return _Partial(None, 0, expected, 0, direct=False)
+        return _combine(indicator, below)
+
+
+def _combine(indicator: Indicator, below: list[_Partial]) -> _Partial:
+    reported = sum(p.reported for p in below)
+    expected = sum(p.expected for p in below)
+    yes = sum(p.yes for p in below)
+    present = [p for p in below if p.reported]
+    if not present:
+        return _Partial(None, 0, expected, 0, direct=False)
+    if indicator.measure is Measure.YESNO and all(isinstance(p.value, YesNoValue) for p in present):
+        # Judged on what is reported: met when every unit that answered has it.
+        return _Partial(YesNoValue(yes == reported), reported, expected, yes, direct=False)
+    values = [p.value for p in present]
+    if all(v is not None for v in values):
+        combined = aggregate(indicator.measure, values).value
+        if combined is not None:
+            return _Partial(combined, reported, expected, yes, direct=False)
+    judged = [_judged(indicator, p) for p in present]
+    met = sum(1 for verdict, _gap in judged if verdict is Verdict.MET)
+    not_met = sum(1 for verdict, _gap in judged if verdict is Verdict.NOT_MET)
+    derived: Verdict | None = None
+    if met == len(judged):
+        derived = Verdict.MET
+    elif not_met == len(judged):
+        derived = Verdict.NOT_MET
+    hint = min((gap for _verdict, gap in judged if gap > 0), default=Fraction(0))
+    return _Partial(None, reported, expected, yes, False, derived, met, not_met, hint)
+
+
+def _judged(indicator: Indicator, partial: _Partial) -> tuple[Verdict | None, Fraction]:
+    """A part's verdict (met or not, else None) and its gap, or lower bound of it."""
+    if partial.value is None:
+        return partial.derived, partial.gap_hint
+    evaluation = _evaluate(indicator.target, partial.value)
+    verdict = evaluation.verdict
+    known = verdict if verdict in (Verdict.MET, Verdict.NOT_MET) else None
+    return known, evaluation.largest_gap_points
+
+
+def _figure(indicator: Indicator, partial: _Partial) -> Figure:
+    yes = partial.yes if indicator.measure is Measure.YESNO else None
+    if partial.value is not None:
+        evaluation = _evaluate(indicator.target, partial.value)
+    elif partial.reported == 0:
+        evaluation = Evaluation(Verdict.NOT_REPORTED)
+    elif partial.derived is not None:
+        evaluation = Evaluation(partial.derived)
+    else:
+        evaluation = Evaluation(Verdict.NOT_ASSESSABLE)
+    return Figure(
+        indicator=indicator,
+        value=partial.value,
+        evaluation=evaluation,
+        direct=partial.direct,
+        reported=partial.reported,
+        expected=partial.expected,
+        yes=yes,
+        parts_met=partial.parts_met,
+        parts_not_met=partial.parts_not_met,
+        gap_hint=partial.gap_hint,
+    )
+
+
+def reporting_counts(
+    node: Node, tiers: Sequence[Tier], reported_ids: set[int]
+) -> list[tuple[Tier, str, int, int]]:
+    """For each tier: its level word, how many of its units below `node` reported
+    anything, and how many there are ("5/6 thôn")."""
+    found = []
+    for tier in tiers:
+        units = [n for n in node.walk() if n.tier is tier and n.reports]
+        if not units:
+            continue
+        levels = [n.level for n in units]
+        level = max(set(levels), key=levels.count)
+        done = sum(1 for n in units if n.id in reported_ids)
+        found.append((tier, level, done, len(units)))
+    return found

@@ -1,0 +1,216 @@
+"""How to reach people and units: each person's chat to write to, and units' group chats.
+
+A person can write from several identities (Telegram, Zalo); a message meant for them
+goes to one: the most recently linked identity with a chat that has not failed for good.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from storage.audit import write_audit
+from storage.clock import from_db, now_or
+from storage.database import Database, Params, Row
+from storage.people import Role
+from storage.units import SUBTREE_CTE
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    person_id: int
+    name: str
+    role: Role
+    unit_id: int | None
+    channel: str
+    external_id: str
+    chat_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unreachable:
+    """Someone no message can reach: every identity failed for good, or none has a chat."""
+
+    person_id: int
+    name: str
+    unit_id: int | None
+    since: dt.datetime | None  # when the last identity failed; None if never reachable
+
+
+@dataclass(frozen=True, slots=True)
+class UnitChat:
+    unit_id: int
+    channel: str
+    chat_id: str
+    linked_at: dt.datetime
+
+
+# One row per person: their best identity. ROW_NUMBER keeps this portable to PostgreSQL.
+_BEST_IDENTITY = """
+    best AS (
+        SELECT person_id, channel, external_id, chat_id FROM (
+            SELECT i.person_id, i.channel, i.external_id, i.chat_id,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY i.person_id ORDER BY i.linked_at DESC, i.channel
+                   ) AS rank
+            FROM identities i
+            WHERE i.chat_id IS NOT NULL AND i.unreachable_at IS NULL
+        ) ranked WHERE rank = 1
+    )
+"""
+_CONTACT_COLUMNS = "p.id, p.name, p.role, p.unit_id, b.channel, b.external_id, b.chat_id"
+
+
+def _contact(row: Row) -> Contact:
+    return Contact(
+        person_id=row[0],
+        name=row[1],
+        role=Role(row[2]),
+        unit_id=row[3],
+        channel=row[4],
+        external_id=row[5],
+        chat_id=row[6],
+    )
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def _roles_filter(roles: Collection[Role] | None) -> tuple[str, Params]:
+    if roles is None:
+        return "", ()
+    values = sorted(Role(role).value for role in roles)
+    if not values:
+        return " AND 1 = 0", ()
+    return f" AND p.role IN ({_marks(len(values))})", tuple(values)
+
+
+class Contacts:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def of_units(
+        self, unit_ids: Sequence[int], *, roles: Collection[Role] | None = None
+    ) -> list[Contact]:
+        """Reachable people whose own unit is one of `unit_ids` (not their subtrees)."""
+        if not unit_ids:
+            return []
+        role_condition, role_params = _roles_filter(roles)
+        rows = await self._db.fetch_all(
+            f"WITH {_BEST_IDENTITY} SELECT {_CONTACT_COLUMNS} FROM people p"
+            " JOIN best b ON b.person_id = p.id"
+            f" WHERE p.unit_id IN ({_marks(len(unit_ids))}){role_condition} ORDER BY p.id",
+            (*unit_ids, *role_params),
+        )
+        return [_contact(row) for row in rows]
+
+    async def in_subtree(
+        self, root_id: int, *, roles: Collection[Role] | None = None
+    ) -> list[Contact]:
+        """Reachable people anywhere in the subtree (merged-in units included)."""
+        role_condition, role_params = _roles_filter(roles)
+        rows = await self._db.fetch_all(
+            f"WITH RECURSIVE {SUBTREE_CTE}, {_BEST_IDENTITY}"
+            f" SELECT {_CONTACT_COLUMNS} FROM people p JOIN best b ON b.person_id = p.id"
+            f" WHERE p.unit_id IN (SELECT id FROM subtree){role_condition} ORDER BY p.id",
+            (root_id, *role_params),
+        )
+        return [_contact(row) for row in rows]
+
+    async def everyone(self, *, roles: Collection[Role] | None = None) -> list[Contact]:
+        """Every reachable person, administrators without a unit included."""
+        role_condition, role_params = _roles_filter(roles)
+        rows = await self._db.fetch_all(
+            f"WITH {_BEST_IDENTITY} SELECT {_CONTACT_COLUMNS} FROM people p"
+            f" JOIN best b ON b.person_id = p.id WHERE 1 = 1{role_condition} ORDER BY p.id",
+            role_params,
+        )
+        return [_contact(row) for row in rows]
+
+    async def unreachable_in_units(self, unit_ids: Sequence[int]) -> list[Unreachable]:
+        """People of these units no message can reach, for their officials to follow up."""
+        if not unit_ids:
+            return []
+        rows = await self._db.fetch_all(
+            f"WITH {_BEST_IDENTITY}"
+            " SELECT p.id, p.name, p.unit_id,"
+            " (SELECT MAX(i.unreachable_at) FROM identities i WHERE i.person_id = p.id)"
+            f" FROM people p WHERE p.unit_id IN ({_marks(len(unit_ids))})"
+            " AND p.id NOT IN (SELECT person_id FROM best) ORDER BY p.unit_id, p.id",
+            tuple(unit_ids),
+        )
+        return [
+            Unreachable(row[0], row[1], row[2], None if row[3] is None else from_db(row[3]))
+            for row in rows
+        ]
+
+    # --- group chats of units ------------------------------------------------------------
+
+    async def link_chat(
+        self,
+        unit_id: int,
+        channel: str,
+        chat_id: str,
+        *,
+        by: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> bool:
+        """Make the group chat the unit's (moving it from another unit if it was linked
+        there); False if it already was this unit's."""
+        async with self._db.transaction() as tx:
+            current = await tx.fetch_value(
+                "SELECT unit_id FROM unit_chats WHERE channel = ? AND chat_id = ?",
+                (channel, chat_id),
+            )
+            if current == unit_id:
+                return False
+            await tx.execute(
+                "INSERT INTO unit_chats (channel, chat_id, unit_id, linked_by, linked_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, chat_id) DO UPDATE SET"
+                " unit_id = excluded.unit_id, linked_by = excluded.linked_by,"
+                " linked_at = excluded.linked_at",
+                (channel, chat_id, unit_id, by, now_or(now)),
+            )
+            await write_audit(
+                tx,
+                by,
+                "unit.chat_linked",
+                {"unit_id": unit_id, "channel": channel, "chat_id": chat_id},
+                now=now,
+            )
+        return True
+
+    async def unlink_chat(
+        self, channel: str, chat_id: str, *, by: int | None = None, now: dt.datetime | None = None
+    ) -> int | None:
+        """Forget the group chat; the unit it belonged to, None if it was not linked."""
+        async with self._db.transaction() as tx:
+            unit_id = await tx.fetch_value(
+                "SELECT unit_id FROM unit_chats WHERE channel = ? AND chat_id = ?",
+                (channel, chat_id),
+            )
+            if not isinstance(unit_id, int):
+                return None
+            await tx.execute(
+                "DELETE FROM unit_chats WHERE channel = ? AND chat_id = ?", (channel, chat_id)
+            )
+            await write_audit(
+                tx,
+                by,
+                "unit.chat_unlinked",
+                {"unit_id": unit_id, "channel": channel, "chat_id": chat_id},
+                now=now,
+            )
+        return unit_id
+
+    async def chats_of(self, unit_ids: Sequence[int]) -> list[UnitChat]:
+        if not unit_ids:
+            return []
+        rows = await self._db.fetch_all(
+            "SELECT unit_id, channel, chat_id, linked_at FROM unit_chats"
+            f" WHERE unit_id IN ({_marks(len(unit_ids))}) ORDER BY unit_id, linked_at, chat_id",
+            tuple(unit_ids),
+        )
+        return [UnitChat(row[0], row[1], row[2], from_db(row[3])) for row in rows]

@@ -1,0 +1,181 @@
+"""The outbox sender against a fake Bot API that enforces Telegram's limits."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import time
+
+from bot.sender import Limits, OutboxSender, Pace
+from handlers.delivery import BLOCKED, to_payload
+from handlers.turns import Button, Reply
+from storage import NewMessage, OutboxState, Role, Store
+from tests.bot.conftest import NOW
+from tests.bot.fake_limits import LimitedBotApi, bot_for
+from tests.bot.sending import advancing_clock, run_sender, settled, states
+
+
+async def people(store: Store, count: int, first_chat: int = 5000) -> list[tuple[int, int]]:
+    """(person id, chat id) of `count` new members reachable on Telegram."""
+    unit = (await store.units.by_name("Thôn 1"))[0]
+    found = []
+    for n in range(count):
+        person = await store.people.add_person(f"Người nhận {n}", Role.MEMBER, unit.id)
+        chat = first_chat + n
+        await store.people.link_identity(person.id, "telegram", str(chat), chat_id=str(chat))
+        found.append((person.id, chat))
+    return found
+
+
+async def broadcast(store: Store, recipients: list[tuple[int, int]], batch: str = "b1") -> None:
+    messages = [
+        NewMessage(
+            "telegram",
+            str(chat),
+            to_payload(Reply(f"Thông báo số {n}"), person_id=person, external_id=str(chat)),
+            f"{batch}:{chat}",
+        )
+        for n, (person, chat) in enumerate(recipients)
+    ]
+    await store.outbox.enqueue_many(messages, batch_id=batch, now=NOW)
+
+
+async def test_429_is_waited_out_403_marks_unreachable_500_is_retried(store: Store) -> None:
+    recipients = await people(store, 4)
+    (_, waited), (blocked_person, blocked), (_, flaky), (_, plain) = recipients
+    await broadcast(store, recipients)
+    api = LimitedBotApi(throttle_once={waited}, blocked={blocked}, flaky={flaky: 1}, retry_after=1)
+    started = asyncio.get_running_loop().time()
+
+    sender = await run_sender(store, api, start=NOW)
+
+    assert asyncio.get_running_loop().time() - started >= 1.0  # the retry_after was waited
+    assert {chat: len(texts) for chat, texts in api.delivered.items()} == {
+        waited: 1,
+        flaky: 1,
+        plain: 1,
+    }
+    assert api.too_many == 1 and sender.counters.retry_after == 1
+    assert (await states(store))[OutboxState.SENT] == 3
+    dead = await store.db.fetch_all("SELECT recipient, last_error FROM outbox WHERE state = 'dead'")
+    assert [tuple(row) for row in dead] == [(str(blocked), BLOCKED)]
+    identity = await store.people.identity("telegram", str(blocked))
+    assert identity is not None and identity.unreachable_at is not None
+    unreachable = await store.contacts.unreachable_in_units(
+        [(await store.people.get(blocked_person)).unit_id]
+    )  # type: ignore[union-attr]
+    assert [p.person_id for p in unreachable if p.since] == [blocked_person]
+    attempts = await store.db.fetch_value(
+        "SELECT attempts FROM outbox WHERE recipient = ?", (str(flaky),)
+    )
+    assert attempts == 2
+
+
+async def test_a_message_failing_every_time_is_given_up(store: Store) -> None:
+    [(person, chat)] = await people(store, 1)
+    await broadcast(store, [(person, chat)])
+    api = LimitedBotApi(flaky={chat: 99})
+    limits = Limits(per_second=200, private_interval=0, group_interval=0, backoff=0.02,
+                    poll=0.02, max_attempts=3)  # fmt: skip
+
+    sender = await run_sender(store, api, start=NOW, limits=limits)
+
+    row = await store.db.fetch_one("SELECT state, attempts, last_error FROM outbox")
+    assert row is not None
+    assert (row["state"], row["attempts"]) == ("dead", 3)
+    assert "NetworkError" in row["last_error"] and "3 attempts" in row["last_error"]
+    assert api.total_delivered() == 0 and sender.counters.dead == 1
+
+
+async def test_limits_are_kept_so_the_server_never_answers_429(store: Store) -> None:
+    recipients = await people(store, 24)
+    await broadcast(store, recipients)
+    group, private = -100123, recipients[0][1]
+    for n in range(3):  # several messages for one person and for one group
+        for chat in (private, group):
+            payload = to_payload(Reply(f"Nhắc {n}", ((Button("Báo cáo ngay", "rm:x:2026-Q4"),),)))
+            await store.outbox.enqueue("telegram", str(chat), payload, now=NOW)
+    api = LimitedBotApi(per_second=20, private_interval=0.25, group_interval=0.5)
+    limits = Limits(per_second=18, private_interval=0.25, group_interval=0.5, poll=0.05)
+
+    await run_sender(store, api, start=NOW, limits=limits)
+
+    assert api.too_many == 0
+    assert api.total_delivered() == 24 + 6
+    assert api.delivered[private] == ["Thông báo số 0", "Nhắc 0", "Nhắc 1", "Nhắc 2"]
+    assert api.delivered[group] == ["Nhắc 0", "Nhắc 1", "Nhắc 2"]
+    gaps = [
+        b - a for a, b in zip(api.delivered_at[group], api.delivered_at[group][1:], strict=False)
+    ]
+    assert min(gaps) >= 0.5
+    everything = sorted(t for times in api.delivered_at.values() for t in times)
+    assert everything[-1] - everything[0] >= (len(everything) - 1) / 18 * 0.95
+    [call] = [
+        c
+        for c in api.calls
+        if c.params.get("text") == "Nhắc 0" and int(c.params["chat_id"]) == private
+    ]
+    assert call.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "rm:x:2026-Q4"
+
+
+async def test_a_crash_mid_broadcast_sends_every_message_exactly_once(demo_db: str) -> None:
+    async with await Store.open(demo_db) as store:
+        recipients = await people(store, 150)
+        await broadcast(store, recipients)
+    api = LimitedBotApi(latency=0.003)
+    limits = Limits(per_second=300, private_interval=0, group_interval=0, in_flight=16, poll=0.02)
+
+    async with await Store.open(demo_db) as store, bot_for(api) as bot:
+        sender = OutboxSender(store, bot, limits=limits, clock=advancing_clock(NOW))
+        task = asyncio.create_task(sender.run())
+        while api.total_delivered() < 60:
+            await asyncio.sleep(0.005)
+        task.cancel()  # the bot is stopped in the middle of the broadcast
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        interrupted = await states(store)
+    assert 60 <= interrupted[OutboxState.SENT] < 150
+    assert interrupted[OutboxState.SENDING] == 0
+
+    async with await Store.open(demo_db) as store:  # and started again
+        await run_sender(store, api, start=NOW, limits=limits)
+        assert await settled(store)
+        assert (await states(store))[OutboxState.SENT] == 150
+    assert sorted(api.delivered) == sorted(chat for _, chat in recipients)
+    assert all(len(texts) == 1 for texts in api.delivered.values())
+
+
+async def test_messages_claimed_when_the_process_died_are_sent_after_the_restart(
+    demo_db: str,
+) -> None:
+    async with await Store.open(demo_db) as store:
+        recipients = await people(store, 5)
+        await broadcast(store, recipients)
+        claimed = await store.outbox.claim_due(NOW, 3)  # then the process is killed
+        assert len(claimed) == 3
+    api = LimitedBotApi()
+    async with await Store.open(demo_db) as store:
+        await run_sender(store, api, start=NOW)
+        assert (await states(store))[OutboxState.SENT] == 5
+    assert sorted(api.delivered) == sorted(chat for _, chat in recipients)
+
+
+async def test_turns_delayed_by_a_busy_moment_never_bunch_beyond_the_rate() -> None:
+    pace = Pace(40)
+    released: list[float] = []
+
+    async def lane() -> None:
+        for _ in range(9):
+            await pace.wait()
+            released.append(time.monotonic())
+            if len(released) == 20:
+                time.sleep(0.2)  # the whole bot is busy: every waiting turn is late
+
+    await asyncio.gather(*(lane() for _ in range(8)))
+
+    assert len(released) == 72
+    busiest = max(sum(1 for u in released if t - 1.0 < u <= t) for t in released)
+    assert busiest <= pace.per_window == 40
+    gaps = [b - a for a, b in itertools.pairwise(sorted(released[:20]))]
+    assert min(gaps) >= 0.02  # evenly spaced (1/40 s) before the busy moment

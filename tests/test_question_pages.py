@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import replace
 
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
-from PIL import Image
+from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from handlers.appendix_xlsx import Row, Sheet, workbook
-from handlers.charts import Bar, Legend, progress_chart
+from handlers.charts import MET, NOT_MET, OPEN, TARGET, Bar, Legend, font, progress_chart
 from handlers.paging import KINDS, MAX_DATA, PAGE_CHARS, Ask, group_slug, page_of, parse
 from handlers.standing import value_periods
 from indicators.periods import Period, PeriodKind
@@ -70,16 +69,34 @@ def test_chart_draws_vietnamese_without_missing_glyphs() -> None:
             False, "58,33%"),
         Bar("3.3 Tỷ lệ người dân có tài khoản định danh điện tử", None, 60.0, True, "5/5 thôn đạt"),
         Bar("2.2 Tỷ trọng thương mại điện tử trong tổng mức bán lẻ", 120.0, 5.0, True, "120%"),
+        Bar("1.5 Tỷ lệ số hoá hồ sơ, kết quả giải quyết TTHC", 40.0, 100.0, None, "40%"),
     )  # fmt: skip
+    title, legend = "Tiến độ — xã Đồng Lạc, Quý III/2026", Legend("Đạt", "Chưa đạt", "Chỉ tiêu")
+
+    # A letter the font lacks is drawn as the font's empty box, without any warning.
+    def glyph(face: ImageFont.FreeTypeFont, letter: str) -> bytes:
+        canvas = Image.new("L", (48, 48))
+        ImageDraw.Draw(canvas).text((8, 8), letter, 255, face)
+        return canvas.tobytes()
+
+    for bold in (False, True):
+        face = font(17, bold)
+        missing = glyph(face, "\ue000")
+        text = "".join([title, *(b.label + b.value_text for b in bars), legend.met,
+                        legend.not_met, legend.target, "…—%"])  # fmt: skip
+        assert [c for c in set(text) if c != " " and glyph(face, c) == missing] == []
     progress_chart.cache_clear()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font"
-        png = progress_chart("Tiến độ — xã Đồng Lạc, Quý III/2026", bars,
-                             Legend("Đạt", "Chưa đạt", "Chỉ tiêu"))  # fmt: skip
+    png = progress_chart(title, bars, legend)
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG" and image.width == 720 and image.height > 300
-    again = progress_chart("Tiến độ — xã Đồng Lạc, Quý III/2026", bars,
-                           Legend("Đạt", "Chưa đạt", "Chỉ tiêu"))  # fmt: skip
+    colours = {colour for _, colour in image.convert("RGB").getcolors(1 << 16) or []}
+    for colour in (MET, NOT_MET, OPEN, TARGET):
+        assert ImageColor.getrgb(colour) in colours, colour
+    # The bars run top down in the given order: red (not met) above green, grey last.
+    column = [image.getpixel((300, y)) for y in range(image.height)]
+    firsts = [column.index(ImageColor.getrgb(c)) for c in (NOT_MET, MET, OPEN)]
+    assert firsts == sorted(firsts)
+    again = progress_chart(title, bars, legend)
     assert again is png  # the same figures are not drawn twice
 
 

@@ -184,7 +184,7 @@ def read_period(text: str, today: dt.date) -> Period:
         pass
     period = parse_period(text, today=today)
     if period is None:
-        raise OperatorError(f"not a period: {text!r}; e.g. \"Quý III/2026\" or 2026-Q3")
+        raise OperatorError(f'not a period: {text!r}; e.g. "Quý III/2026" or 2026-Q3')
     return period
 
 

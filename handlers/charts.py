@@ -77,8 +77,10 @@ class Legend:
 
 
 def _font_file(bold: bool = False) -> Path:
-    return Path(__file__).resolve().parent / "fonts" / (
-        "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    return (
+        Path(__file__).resolve().parent
+        / "fonts"
+        / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
     )
 
 

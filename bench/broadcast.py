@@ -37,7 +37,7 @@ from bench.fake_bot_api import FakeBotApi
 from bot.sender import Limits, OutboxSender
 from handlers.delivery import to_payload
 from handlers.turns import Reply
-from storage import NewMessage, OutboxState, Role, Store
+from storage import NewMessage, OutboxState, Role, Store, SystemClock
 
 TOKEN = "7000001:AAFakeTokenForBenchmarksOnly_abcdefg"
 BATCH = "bench"
@@ -57,7 +57,10 @@ async def work(db: str, api: str, rate: float) -> None:
     """Send the outbox until the broadcast is settled; SIGTERM stops it normally."""
     limits = Limits(per_second=rate)
     request = HTTPXRequest(connection_pool_size=limits.in_flight + 4)
-    async with await Store.open(db) as store, Bot(TOKEN, base_url=api, request=request) as bot:
+    async with (
+        await Store.open(db, clock=SystemClock()) as store,
+        Bot(TOKEN, base_url=api, request=request) as bot,
+    ):
         sender = OutboxSender(store, bot, limits=limits)
         task = asyncio.create_task(sender.run())
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
@@ -75,7 +78,7 @@ async def work(db: str, api: str, rate: float) -> None:
 
 
 async def prepare(db: str, recipients: int) -> None:
-    async with await Store.open(db) as store:
+    async with await Store.open(db, clock=SystemClock()) as store:
         unit = await store.units.add("Đồng Lạc", "xã")
         sender = await store.people.add_person("Nguyễn Thị Lan", Role.OFFICIAL, unit.id)
         reply = Reply(TEXT)

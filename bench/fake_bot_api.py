@@ -151,7 +151,7 @@ class FakeBotApi:
         chat_type = "supergroup" if chat < 0 else "private"
         message = {
             "message_id": self._message_id,
-            "date": int(time.time()),
+            "date": 1_795_000_000,
             "chat": {"id": chat, "type": chat_type},
             "text": params.get("text", ""),
         }

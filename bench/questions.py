@@ -31,7 +31,7 @@ from indicators.periods import Period, PeriodKind
 from indicators.plan import Tier, UnitSpec
 from indicators.rollover import roll_over
 from indicators.values import AnyValue, PercentValue, RatioValue
-from storage import NewValue, Role, Store
+from storage import FixedClock, NewValue, Role, Store
 from storage.plans import bundled_text
 
 # Ten days before the fourth quarter's deadline (before 25/12/2026): Q4 2026 is open.
@@ -73,7 +73,7 @@ def value(has_formula: bool, size: int, step: int, rng: random.Random) -> AnyVal
 async def build(path: Path, communes: int, villages: int) -> tuple[int, int, int]:
     """The database; the ids of the province official, a commune official, a commune."""
     rng = random.Random(7)
-    async with await Store.open(path) as store:
+    async with await Store.open(path, clock=FixedClock(NOW)) as store:
         ids = await store.units.import_tree(province(communes, villages))
         root = ids[("Bench",)]
         first = await store.plans.load_bundled(PLAN)
@@ -115,8 +115,8 @@ async def build(path: Path, communes: int, villages: int) -> tuple[int, int, int
 
 
 async def measure(path: Path, people: dict[str, int], runs: int) -> None:
-    async with await Store.open(path) as store:
-        router = Router(Services(store=store, clock=lambda: NOW))
+    async with await Store.open(path, clock=FixedClock(NOW)) as store:
+        router = Router(Services(store=store))
         print(f"{'who':<9} {'question':<13} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}")
         for who, person_id in people.items():
             for kind, text in QUESTIONS.items():

@@ -13,11 +13,13 @@ from pathlib import Path
 from bot import setup
 from bot.settings import Settings, SettingsError, load_settings
 from locales import _, set_locale
-from storage import Store
+from storage import Clock, Store, SystemClock
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """The composition root of every command: the one clock is made here."""
     args = _parser().parse_args(argv)
+    args.clock = SystemClock() if clock is None else clock
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -95,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _init(args: argparse.Namespace, settings: Settings) -> int:
-    async with await Store.open(settings.db) as store:
+    async with await Store.open(settings.db, clock=args.clock) as store:
         loaded = await setup.load_bundled_plans(store)
         results = await setup.load_bundled_results(store)
         print(
@@ -103,15 +105,15 @@ async def _init(args: argparse.Namespace, settings: Settings) -> int:
             f"with {results} results their reports print."
         )
         if args.demo:
-            summary = await setup.add_demo(store, now=dt.datetime.now(dt.UTC))
+            summary = await setup.add_demo(store)
             print(summary)
     return 0
 
 
 async def _invite(args: argparse.Namespace, settings: Settings) -> int:
-    async with await Store.open(settings.db) as store:
+    async with await Store.open(settings.db, clock=args.clock) as store:
         unit = await setup.find_unit(store, args.unit)
-        expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=args.days)
+        expires = args.clock.now() + dt.timedelta(days=args.days)
         code = await store.invites.create(unit.id, args.role, uses=args.uses, expires_at=expires)
     username = await setup.bot_username(settings)
     print(
@@ -125,14 +127,13 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    del args
     if settings.telegram_token is None:
         raise setup.OperatorError(
             "CHITIEU_TELEGRAM_TOKEN is not set: nothing to run. Use `chitieu chat` in the terminal."
         )
     from bot.runner import run_telegram
 
-    await run_telegram(settings)
+    await run_telegram(settings, args.clock)
     return 0
 
 
@@ -141,9 +142,9 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from handlers.context import Services
     from handlers.router import Router
 
-    async with await Store.open(settings.db) as store:
+    async with await Store.open(settings.db, clock=args.clock) as store:
         person = await setup.console_person(store, args.person)
-        services = Services(store=store, tz=settings.tz)
+        services = Services(store=store)
         chat = ConsoleChat(Router(services), f"person-{person.id}", person.name, sys.stdout)
         interactive = is_interactive()
         if interactive:
@@ -154,24 +155,21 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _units(args: argparse.Namespace, settings: Settings) -> int:
-    del args
-    async with await Store.open(settings.db) as store:
+    async with await Store.open(settings.db, clock=args.clock) as store:
         for line in await setup.unit_lines(store):
             print(line)
     return 0
 
 
 async def _people(args: argparse.Namespace, settings: Settings) -> int:
-    del args
-    async with await Store.open(settings.db) as store:
+    async with await Store.open(settings.db, clock=args.clock) as store:
         for line in await setup.people_lines(store):
             print(line)
     return 0
 
 
 async def _plans(args: argparse.Namespace, settings: Settings) -> int:
-    del args
-    async with await Store.open(settings.db) as store:
+    async with await Store.open(settings.db, clock=args.clock) as store:
         for plan in await store.plans.all():
             origin = f" (from {plan.derived_from})" if plan.derived_from else ""
             print(
@@ -181,7 +179,7 @@ async def _plans(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _plans_copy(args: argparse.Namespace, settings: Settings) -> int:
-    async with await Store.open(settings.db) as store:
+    async with await Store.open(settings.db, clock=args.clock) as store:
         plan = await setup.copy_plan(store, args.plan, args.year)
     print(f"{plan.id}: {plan.title}")
     return 0
@@ -191,8 +189,8 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     from handlers.appendix import appendix_file
     from handlers.context import Services
 
-    async with await Store.open(settings.db) as store:
-        services = Services(store=store, tz=settings.tz)
+    async with await Store.open(settings.db, clock=args.clock) as store:
+        services = Services(store=store)
         unit = await setup.report_unit(services, args.unit)
         period = setup.read_period(args.period, services.now().date()) if args.period else None
         made = await appendix_file(services, unit, period)
@@ -208,7 +206,7 @@ async def _remind(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.date is not None and not args.dry_run:
         raise setup.OperatorError("--date only goes with --dry-run: rounds are queued for now")
-    for line in await remind(settings, dry_run=args.dry_run, day=args.date):
+    for line in await remind(settings, args.clock, dry_run=args.dry_run, day=args.date):
         print(line)
     return 0
 
@@ -216,7 +214,7 @@ async def _remind(args: argparse.Namespace, settings: Settings) -> int:
 async def _backup(args: argparse.Namespace, settings: Settings) -> int:
     from storage.backup import backup
 
-    async with await Store.open(settings.db) as store:
+    async with await Store.open(settings.db, clock=args.clock) as store:
         await backup(store.db, args.file)
     print(f"Backup written to {args.file}")
     return 0

@@ -7,14 +7,15 @@ import datetime as dt
 from bot.settings import Settings
 from handlers import reminders
 from handlers.context import Services
-from storage import Store
+from indicators.periods import VIETNAM_TZ
+from storage import Clock, FixedClock, Store
 
 
-def moment(settings: Settings, day: dt.date | None) -> dt.datetime:
+def moment(settings: Settings, clock: Clock, day: dt.date | None) -> dt.datetime:
     """Now, or the given day at the reminder hour (local time)."""
     if day is None:
-        return dt.datetime.now(settings.tz)
-    return dt.datetime.combine(day, settings.reminders.hour, tzinfo=settings.tz)
+        return clock.now().astimezone(VIETNAM_TZ)
+    return dt.datetime.combine(day, settings.reminders.hour, tzinfo=VIETNAM_TZ)
 
 
 def describe(planned: list[reminders.PlannedRound]) -> list[str]:
@@ -34,14 +35,17 @@ def describe(planned: list[reminders.PlannedRound]) -> list[str]:
     return lines
 
 
-async def remind(settings: Settings, *, dry_run: bool, day: dt.date | None) -> list[str]:
-    at = moment(settings, day)
-    async with await Store.open(settings.db) as store:
-        services = Services(store=store, tz=settings.tz, clock=lambda: at)
+async def remind(
+    settings: Settings, clock: Clock, *, dry_run: bool, day: dt.date | None
+) -> list[str]:
+    at = moment(settings, clock, day)
+    # The whole round, and every row it queues, happens at that one moment.
+    async with await Store.open(settings.db, clock=FixedClock(at)) as store:
+        services = Services(store=store)
         planned = await reminders.due_rounds(services, settings.reminders)
         when = at.strftime("%Y-%m-%d %H:%M")
         if dry_run:
-            head = f"Reminder rounds due at {when} ({settings.timezone}); dry run, nothing queued."
+            head = f"Reminder rounds due at {when} (Asia/Ho_Chi_Minh); dry run, nothing queued."
             return [head, *describe(planned)] if planned else [head, "Nothing is due."]
         queued = await reminders.queue_rounds(services, planned)
         messages = sum(len(item.recipients) for item in queued)

@@ -15,15 +15,15 @@ from bot.telegram_channel import build_application, register_commands
 from handlers import broadcasts
 from handlers.context import Services
 from handlers.router import Router
-from storage import Store
+from storage import Clock, Store
 
 log = logging.getLogger(__name__)
 
 
-async def run_telegram(settings: Settings) -> None:
+async def run_telegram(settings: Settings, clock: Clock) -> None:
     assert settings.telegram_token is not None
-    async with await Store.open(settings.db) as store:
-        services = Services(store=store, tz=settings.tz)
+    async with await Store.open(settings.db, clock=clock) as store:
+        services = Services(store=store)
         application = build_application(
             settings.telegram_token.get_secret_value(),
             Router(services),
@@ -69,7 +69,6 @@ async def _run_background(settings: Settings, services: Services) -> None:
             services.store,
             sender_bot,
             limits=limits,
-            clock=services.clock,
             on_drained=lambda: broadcasts.finish_completed(services),
         )
         scheduler = ReminderScheduler(services, settings.reminders, wake=sender.wake)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 
 from handlers import broadcasts, reminders
@@ -51,4 +50,5 @@ class ReminderScheduler:
             except Exception:
                 log.exception("reminders: a scheduler tick failed; trying again next minute")
             # Just after the next full minute, so that an 08:00 round leaves at 08:00.
-            await asyncio.sleep(self.interval - time.time() % self.interval + 0.5)
+            now = self.services.clock.now().timestamp()
+            await asyncio.sleep(self.interval - now % self.interval + 0.5)

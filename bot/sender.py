@@ -36,7 +36,6 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.telegram_channel import CHANNEL, send_replies
 from handlers.delivery import BLOCKED, from_payload
 from storage import OutboxMessage, Store
-from storage.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -162,14 +161,13 @@ class OutboxSender:
         *,
         limits: Limits | None = None,
         channel: str = CHANNEL,
-        clock: Callable[[], dt.datetime] = utcnow,
         on_drained: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.store = store
         self.bot = bot
         self.limits = limits or Limits()
         self.channel = channel
-        self.clock = clock
+        self.clock = store.clock
         self.on_drained = on_drained
         self.counters = Counters()
         self.pace = Pace(self.limits.per_second)
@@ -209,7 +207,7 @@ class OutboxSender:
         free = self.limits.in_flight - self._in_flight
         if free <= 0:
             return 0
-        messages = await self.store.outbox.claim_due(self.clock(), free, channel=self.channel)
+        messages = await self.store.outbox.claim_due(free, channel=self.channel)
         for message in messages:
             self._in_flight += 1
             lane = self._lanes.get(message.recipient)
@@ -255,7 +253,7 @@ class OutboxSender:
             self._progress.set()
 
     async def _requeue(self, lane: deque[OutboxMessage]) -> None:
-        retry_at = self.clock() + dt.timedelta(seconds=self.limits.backoff)
+        retry_at = self.clock.now() + dt.timedelta(seconds=self.limits.backoff)
         for message in lane:
             try:
                 await self.store.outbox.mark_failed(message.id, "interrupted", retry_at=retry_at)
@@ -304,10 +302,10 @@ class OutboxSender:
             except Exception as error:
                 await self._retry_later(message, error)
             else:
-                await self.store.outbox.mark_sent(message.id, now=self.clock())
+                await self.store.outbox.mark_sent(message.id)
                 self.counters.sent += 1
             return True
-        retry_at = self.clock() + dt.timedelta(seconds=self.limits.backoff)
+        retry_at = self.clock.now() + dt.timedelta(seconds=self.limits.backoff)
         await self.store.outbox.mark_failed(message.id, "429 Too Many Requests", retry_at=retry_at)
         self.counters.retried += 1
         return True
@@ -317,7 +315,7 @@ class OutboxSender:
         pointless until they write to the bot again (see the router)."""
         external_id = message.payload.get("external_id")
         if isinstance(external_id, str):
-            await self.store.people.set_unreachable(message.channel, external_id, now=self.clock())
+            await self.store.people.set_unreachable(message.channel, external_id)
         if isinstance(message.payload.get("unit_id"), int):
             await self.store.contacts.unlink_chat(message.channel, message.recipient)
         await self.store.outbox.mark_dead(message.id, BLOCKED)
@@ -329,9 +327,7 @@ class OutboxSender:
         unit_id = message.payload.get("unit_id")
         if isinstance(unit_id, int):
             await self.store.contacts.unlink_chat(message.channel, message.recipient)
-            await self.store.contacts.link_chat(
-                unit_id, message.channel, str(error.new_chat_id), now=self.clock()
-            )
+            await self.store.contacts.link_chat(unit_id, message.channel, str(error.new_chat_id))
         await self.store.outbox.mark_dead(message.id, "chat migrated")
         self.counters.dead += 1
 
@@ -347,7 +343,7 @@ class OutboxSender:
             await self._give_up(message, f"{described} (after {message.attempts} attempts)")
             return
         delay = min(self.limits.backoff_cap, self.limits.backoff * 2 ** (message.attempts - 1))
-        retry_at = self.clock() + dt.timedelta(seconds=delay)
+        retry_at = self.clock.now() + dt.timedelta(seconds=delay)
         await self.store.outbox.mark_failed(message.id, described, retry_at=retry_at)
         self.counters.retried += 1
         log.info("outbox: message %d failed (%s), retry in %.0f s", message.id, described, delay)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,19 +25,11 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
     db: str = "chitieu.sqlite3"
-    timezone: str = "Asia/Ho_Chi_Minh"
     locale: str = "vi"
     reminder_days: str = "7,3,1"  # days before the last reporting day
-    reminder_hour: str = "08:00"  # local time of every reminder round
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+    reminder_hour: str = "08:00"  # Vietnam's time of every reminder round
+    # No time-zone setting: periods and deadlines are Vietnam's administrative calendar
+    # (indicators.periods.VIETNAM_TZ) wherever the server runs.
 
     @field_validator("locale")
     @classmethod
@@ -78,13 +69,9 @@ class Settings(BaseSettings):
         return value
 
     @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @property
     def reminders(self) -> ReminderSettings:
         return ReminderSettings(
-            days_before=_days(self.reminder_days), hour=_time(self.reminder_hour), tz=self.tz
+            days_before=_days(self.reminder_days), hour=_time(self.reminder_hour)
         )
 
 

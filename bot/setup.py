@@ -82,11 +82,12 @@ DEMO_VILLAGES = tuple(f"Thôn {n}" for n in range(1, 7))
 DEMO_PLAN = "dong-lac-2025"
 
 
-async def add_demo(store: Store, *, now: dt.datetime) -> str:
+async def add_demo(store: Store) -> str:
     """The Đồng Lạc plan carried to this year, six villages, people and past quarters' values.
 
     The source names none of the six villages, so they are "Thôn 1"…"Thôn 6".
     """
+    now = store.clock.now()
     year = now.astimezone(VIETNAM_TZ).year
     plan = load_bundled(DEMO_PLAN)
     if year > plan.year:

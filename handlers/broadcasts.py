@@ -177,7 +177,6 @@ class BroadcastDialog:
             reply_channel=turn.channel,
             reply_to=turn.chat_id,
             messages=messages,
-            now=self.services.clock(),
         )
         await self.store.conversations.clear(turn.channel, turn.external_id)
         broadcast = await self.store.broadcasts.get(batch_id)
@@ -263,9 +262,7 @@ async def finish_completed(services: Services) -> int:
             to_payload(report, person_id=broadcast.person_id),
             f"{broadcast.batch_id}:done",
         )
-        if await services.store.broadcasts.finish(
-            broadcast.batch_id, message, now=services.clock()
-        ):
+        if await services.store.broadcasts.finish(broadcast.batch_id, message):
             closed += 1
     return closed
 

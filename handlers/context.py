@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from storage import Store
-
-
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+from indicators.periods import VIETNAM_TZ
+from storage import Clock, Store
 
 
 @dataclass
 class Services:
     store: Store
-    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
-    clock: Callable[[], dt.datetime] = _utc_now
     bot_username: str = ""
+
+    @property
+    def clock(self) -> Clock:
+        """The store's clock: handlers and the rows they write see the same moment."""
+        return self.store.clock
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return VIETNAM_TZ
 
     def now(self) -> dt.datetime:
         """Local, timezone-aware now: deadlines and periods are in Vietnam's time."""
-        return self.clock().astimezone(self.tz)
+        return self.clock.now().astimezone(self.tz)

@@ -253,12 +253,9 @@ async def _official_units(services: Services, scope: Sequence[Unit]) -> list[Uni
     return [u for u in scope if u.id in wanted]
 
 
-async def due_rounds(
-    services: Services, settings: ReminderSettings, now: dt.datetime | None = None
-) -> list[PlannedRound]:
-    """Every round due at `now` (default: the services' clock) that has not been queued,
-    for each plan in use and each unit."""
-    at = now or services.clock()
+async def due_rounds(services: Services, settings: ReminderSettings) -> list[PlannedRound]:
+    """Every round due now that has not been queued, for each plan in use and each unit."""
+    at = services.clock.now()
     planned: list[PlannedRound] = []
     for plan in await services.store.plans.all():
         if not await services.store.plans.units_of(plan.id):
@@ -339,7 +336,6 @@ async def queue_rounds(
             item.kind,
             messages,
             by=by,
-            now=services.clock(),
         ):
             queued.append(item)
     return queued
@@ -458,7 +454,7 @@ async def link_group(services: Services, turn: Turn, person: Person) -> list[Rep
         ]
     if fold(turn.text).strip() in UNLINK_WORDS:
         removed = await services.store.contacts.unlink_chat(
-            turn.channel, turn.chat_id, by=person.id, now=services.clock()
+            turn.channel, turn.chat_id, by=person.id
         )
         if removed is None:
             return [Reply(_("This group is not linked to any unit."))]
@@ -468,9 +464,7 @@ async def link_group(services: Services, turn: Turn, person: Person) -> list[Rep
     unit = await services.store.units.get(person.unit_id)
     if unit is None:
         raise LookupError(f"unit {person.unit_id} does not exist")
-    await services.store.contacts.link_chat(
-        unit.id, turn.channel, turn.chat_id, by=person.id, now=services.clock()
-    )
+    await services.store.contacts.link_chat(unit.id, turn.channel, turn.chat_id, by=person.id)
     return [Reply(_("This group is linked to {unit}: reminders and reporting summaries for {unit} will also be posted here. To undo: /lienket huy").format(unit=unit.name))]  # fmt: skip
 
 

@@ -208,7 +208,6 @@ class Router:
             external_id=turn.external_id,
             chat_id=turn.chat_id,
             name=turn.name or _("Member"),
-            now=self.services.clock(),
         )
         if isinstance(result, RedeemError):
             message = {

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Install chitieu with its test tools into .venv and run lint, types and tests.
+# Install chitieu with its test tools into .venv and run lint, types and tests; then the
+# date-sensitive tests again with the machine's clock moved (see tests/conftest.py), so
+# that a test passing only on today's date fails here rather than on some later day.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
@@ -8,3 +10,12 @@ python3 -m venv .venv
 .venv/bin/ruff check .
 .venv/bin/mypy indicators storage handlers bot locales
 .venv/bin/python -m pytest "$@"
+if [ "$#" -eq 0 ]; then
+  dated=(tests/bot tests/storage tests/indicators/test_periods.py
+         tests/indicators/test_reminders.py tests/indicators/test_questions.py)
+  # New Year's morning in Vietnam (still 31 December in UTC), and a leap day.
+  for moment in 2027-01-01T06:00:00+07:00 2028-02-29T10:00:00+07:00; do
+    echo "== the date-sensitive tests with the wall clock at $moment"
+    CHITIEU_TEST_WALL_CLOCK="$moment" .venv/bin/python -m pytest "${dated[@]}"
+  done
+fi

@@ -7,7 +7,6 @@ one atomic step (inner ones become savepoints).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from indicators.plans import load_plan_text
 from storage.audit import Audit, AuditEntry
 from storage.backup import backup
 from storage.broadcasts import Broadcast, Broadcasts
+from storage.clock import Clock, FixedClock, SystemClock
 from storage.contacts import Contact, Contacts, UnitChat, Unreachable
 from storage.conversations import Conversations, ConversationState
 from storage.database import Database, StorageError, Tx
@@ -57,8 +57,12 @@ class Store:
         self.broadcasts = Broadcasts(db, self.outbox)
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
-        return cls(await Database.open(path))
+    async def open(cls, path: str | Path, *, clock: Clock) -> Store:
+        return cls(await Database.open(path, clock=clock))
+
+    @property
+    def clock(self) -> Clock:
+        return self.db.clock
 
     async def close(self) -> None:
         await self.db.close()
@@ -89,22 +93,19 @@ class Store:
         *,
         source: str,
         by: int | None = None,
-        now: dt.datetime | None = None,
     ) -> InstalledPlan:
         """Load a plan, add the units of its tree and assign it to its issuer, atomically."""
         async with self.db.transaction():
-            version = await self.plans.load(plan, yaml_text, source=source, by=by, now=now)
-            unit_ids = await self.units.import_tree(plan.units, by=by, now=now)
+            version = await self.plans.load(plan, yaml_text, source=source, by=by)
+            unit_ids = await self.units.import_tree(plan.units, by=by)
             issuer_id = unit_ids[plan.issuer_path]
-            await self.plans.assign(issuer_id, plan.id, by=by, now=now)
+            await self.plans.assign(issuer_id, plan.id, by=by)
         return InstalledPlan(version, unit_ids, issuer_id)
 
-    async def install_bundled(
-        self, plan_id: str, *, by: int | None = None, now: dt.datetime | None = None
-    ) -> InstalledPlan:
+    async def install_bundled(self, plan_id: str, *, by: int | None = None) -> InstalledPlan:
         text = bundled_text(plan_id)
         plan = load_plan_text(text, source=f"{plan_id}.yaml")
-        return await self.install_plan(plan, text, source=f"bundled:{plan_id}.yaml", by=by, now=now)
+        return await self.install_plan(plan, text, source=f"bundled:{plan_id}.yaml", by=by)
 
 
 __all__ = [
@@ -113,11 +114,13 @@ __all__ = [
     "Broadcast",
     "Broadcasts",
     "Channel",
+    "Clock",
     "Contact",
     "Contacts",
     "ConversationState",
     "Conversations",
     "Database",
+    "FixedClock",
     "FormerName",
     "Identity",
     "InstalledPlan",
@@ -140,6 +143,7 @@ __all__ = [
     "StorageError",
     "Store",
     "StoredValue",
+    "SystemClock",
     "Tx",
     "Unit",
     "UnitChat",

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from storage.clock import from_db, now_or
+from storage.clock import from_db
 from storage.database import Database, Row, Tx
 
 
@@ -37,13 +37,11 @@ async def write_audit(
     person_id: int | None,
     action: str,
     details: Mapping[str, Any],
-    *,
-    now: dt.datetime | None = None,
 ) -> int:
     return await tx.insert(
         "INSERT INTO audit_log (person_id, action, details_json, at) VALUES (?, ?, ?, ?)"
         " RETURNING id",
-        (person_id, action, dumps(details), now_or(now)),
+        (person_id, action, dumps(details), tx.stamp),
     )
 
 
@@ -67,11 +65,10 @@ class Audit:
         details: Mapping[str, Any],
         *,
         person_id: int | None = None,
-        now: dt.datetime | None = None,
     ) -> int:
         """An audit row for a change made outside the repositories (a CLI command)."""
         async with self._db.transaction() as tx:
-            return await write_audit(tx, person_id, action, details, now=now)
+            return await write_audit(tx, person_id, action, details)
 
     async def entries(
         self,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage.audit import write_audit
-from storage.clock import from_db, now_or, optional_from_db
+from storage.clock import from_db, optional_from_db
 from storage.database import Database, Row
 from storage.outbox import NewMessage, Outbox, OutboxState
 
@@ -71,7 +71,6 @@ class Broadcasts:
         reply_channel: str,
         reply_to: str,
         messages: Sequence[NewMessage],
-        now: dt.datetime | None = None,
     ) -> int:
         """Record the broadcast and queue its messages in one transaction; how many."""
         async with self._db.transaction() as tx:
@@ -86,16 +85,15 @@ class Broadcasts:
                     reply_channel,
                     reply_to,
                     len(messages),
-                    now_or(now),
+                    tx.stamp,
                 ),
             )
-            added = await self._outbox.enqueue_many(messages, batch_id=batch_id, now=now)
+            added = await self._outbox.enqueue_many(messages, batch_id=batch_id)
             await write_audit(
                 tx,
                 person_id,
                 "broadcast.queued",
                 {"batch_id": batch_id, "audience": audience, "recipients": added},
-                now=now,
             )
         return added
 
@@ -117,20 +115,18 @@ class Broadcasts:
         )
         return [_broadcast(row) for row in rows]
 
-    async def finish(
-        self, batch_id: str, report: NewMessage | None, *, now: dt.datetime | None = None
-    ) -> bool:
+    async def finish(self, batch_id: str, report: NewMessage | None) -> bool:
         """Mark the broadcast finished and queue its final report, atomically; False if it
         was already finished (the report then is not queued again)."""
         async with self._db.transaction() as tx:
             changed = await tx.execute(
                 "UPDATE broadcasts SET finished_at = ? WHERE batch_id = ? AND finished_at IS NULL",
-                (now_or(now), batch_id),
+                (tx.stamp, batch_id),
             )
             if not changed:
                 return False
             if report is not None:
-                await self._outbox.enqueue_many([report], now=now)
+                await self._outbox.enqueue_many([report])
         return True
 
     async def undelivered(self, batch_id: str) -> list[Undelivered]:

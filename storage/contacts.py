@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from storage.audit import write_audit
-from storage.clock import from_db, now_or
+from storage.clock import from_db
 from storage.database import Database, Params, Row
 from storage.people import Role
 from storage.units import SUBTREE_CTE
@@ -155,7 +155,6 @@ class Contacts:
         chat_id: str,
         *,
         by: int | None = None,
-        now: dt.datetime | None = None,
     ) -> bool:
         """Make the group chat the unit's (moving it from another unit if it was linked
         there); False if it already was this unit's."""
@@ -171,20 +170,17 @@ class Contacts:
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, chat_id) DO UPDATE SET"
                 " unit_id = excluded.unit_id, linked_by = excluded.linked_by,"
                 " linked_at = excluded.linked_at",
-                (channel, chat_id, unit_id, by, now_or(now)),
+                (channel, chat_id, unit_id, by, tx.stamp),
             )
             await write_audit(
                 tx,
                 by,
                 "unit.chat_linked",
                 {"unit_id": unit_id, "channel": channel, "chat_id": chat_id},
-                now=now,
             )
         return True
 
-    async def unlink_chat(
-        self, channel: str, chat_id: str, *, by: int | None = None, now: dt.datetime | None = None
-    ) -> int | None:
+    async def unlink_chat(self, channel: str, chat_id: str, *, by: int | None = None) -> int | None:
         """Forget the group chat; the unit it belonged to, None if it was not linked."""
         async with self._db.transaction() as tx:
             unit_id = await tx.fetch_value(
@@ -201,7 +197,6 @@ class Contacts:
                 by,
                 "unit.chat_unlinked",
                 {"unit_id": unit_id, "channel": channel, "chat_id": chat_id},
-                now=now,
             )
         return unit_id
 

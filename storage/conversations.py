@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.audit import dumps
-from storage.clock import from_db, now_or, to_db
+from storage.clock import from_db, to_db
 from storage.database import Database
 
 
@@ -50,8 +50,6 @@ class Conversations:
         dialog: str,
         step: str,
         data: dict[str, Any],
-        *,
-        now: dt.datetime | None = None,
     ) -> None:
         """Replace the state. `data` must be JSON-serialisable: store report values in the
         form of indicators.values.value_to_data, never floats."""
@@ -63,7 +61,7 @@ class Conversations:
                 " ON CONFLICT (channel, external_id) DO UPDATE SET dialog = excluded.dialog,"
                 " step = excluded.step, data_json = excluded.data_json,"
                 " updated_at = excluded.updated_at",
-                (channel, external_id, dialog, step, dumps(data), now_or(now)),
+                (channel, external_id, dialog, step, dumps(data), tx.stamp),
             )
 
     async def clear(self, channel: str, external_id: str) -> bool:

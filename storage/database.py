@@ -25,6 +25,8 @@ from typing import Self
 
 import aiosqlite
 
+from storage.clock import Clock, to_db
+
 Params = Sequence[object]
 Row = sqlite3.Row
 
@@ -43,6 +45,10 @@ class Tx:
         self.db = db
         self.open = True
         self.savepoints = 0
+        # One moment for the whole transaction: every row a turn writes carries the
+        # same time, taken from the database's clock when the transaction began.
+        self.now = db.clock.now()
+        self.stamp = to_db(self.now)
 
     def _conn(self) -> aiosqlite.Connection:
         if not self.open:
@@ -87,9 +93,10 @@ _CURRENT_TX: ContextVar[Tx | None] = ContextVar("storage_current_tx", default=No
 
 
 class Database:
-    def __init__(self, path: str, connection: aiosqlite.Connection) -> None:
+    def __init__(self, path: str, connection: aiosqlite.Connection, clock: Clock) -> None:
         self.path = path
         self.connection = connection
+        self.clock = clock
         self._lock = asyncio.Lock()
         self._closed = False
 
@@ -98,9 +105,9 @@ class Database:
         return self.path == MEMORY
 
     @classmethod
-    async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
+    async def open(cls, path: str | Path, *, clock: Clock, migrate: bool = True) -> Database:
         """Open (creating if needed) the database and bring its schema up to date."""
-        db = cls(str(path), await connect(str(path)))
+        db = cls(str(path), await connect(str(path)), clock)
         if migrate:
             # Imported here because migrations needs Database for its own work.
             from storage.migrations import migrate as run_migrations

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from storage.audit import write_audit
-from storage.clock import from_db, now_or, to_db, utcnow
+from storage.clock import from_db, to_db
 from storage.database import Database, Row, StorageError
 from storage.people import People, Person, Role, insert_identity, insert_person
 
@@ -81,15 +81,13 @@ class Invites:
         expires_at: dt.datetime,
         uses: int = 1,
         created_by: int | None = None,
-        now: dt.datetime | None = None,
     ) -> str:
         if uses < 1:
             raise ValueError("an invite needs at least one use")
-        created_at = utcnow() if now is None else now
-        # to_db first: it refuses a naive datetime with a clear message.
-        if to_db(expires_at) <= to_db(created_at):
-            raise ValueError("an invite must expire in the future")
         async with self._db.transaction() as tx:
+            # to_db first: it refuses a naive datetime with a clear message.
+            if to_db(expires_at) <= tx.stamp:
+                raise ValueError("an invite must expire in the future")
             while True:
                 code = new_code()
                 # A collision is astronomically rare, but retrying costs nothing.
@@ -103,7 +101,7 @@ class Invites:
                         uses,
                         to_db(expires_at),
                         created_by,
-                        to_db(created_at),
+                        tx.stamp,
                     ),
                 )
                 if inserted:
@@ -113,7 +111,6 @@ class Invites:
                 created_by,
                 "invite.created",
                 {"code": code, "unit_id": unit_id, "role": Role(role).value, "uses": uses},
-                now=created_at,
             )
         return code
 
@@ -123,12 +120,12 @@ class Invites:
         )
         return None if row is None else _invite(row)
 
-    async def of_unit(self, unit_id: int, *, now: dt.datetime | None = None) -> list[Invite]:
+    async def of_unit(self, unit_id: int) -> list[Invite]:
         """Invites of a unit that can still be used, soonest to expire first."""
         rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM invites WHERE unit_id = ? AND uses_left > 0"
             " AND expires_at > ? ORDER BY expires_at, code",
-            (unit_id, now_or(now)),
+            (unit_id, to_db(self._db.clock.now())),
         )
         return [_invite(row) for row in rows]
 
@@ -143,9 +140,7 @@ class Invites:
             for row in rows
         ]
 
-    async def revoke(
-        self, code: str, *, by: int | None = None, now: dt.datetime | None = None
-    ) -> bool:
+    async def revoke(self, code: str, *, by: int | None = None) -> bool:
         """Use up the invite's remaining uses; False if it had none left or does not exist."""
         code = normalize_code(code)
         async with self._db.transaction() as tx:
@@ -153,7 +148,7 @@ class Invites:
                 "UPDATE invites SET uses_left = 0 WHERE code = ? AND uses_left > 0", (code,)
             )
             if changed:
-                await write_audit(tx, by, "invite.revoked", {"code": code}, now=now)
+                await write_audit(tx, by, "invite.revoked", {"code": code})
         return bool(changed)
 
     async def redeem(
@@ -164,14 +159,13 @@ class Invites:
         external_id: str,
         name: str,
         chat_id: str | None = None,
-        now: dt.datetime | None = None,
     ) -> Person | RedeemError:
         """Join the person writing from (channel, external_id) with the invite's unit and
         role. Either everything happens (person, identity, one use taken, who used it)
         or, on an error result or exception, nothing does."""
         code = normalize_code(code)
-        at = now_or(now)
         async with self._db.transaction() as tx:
+            at = tx.stamp
             row = await tx.fetch_one(f"SELECT {_COLUMNS} FROM invites WHERE code = ?", (code,))
             if row is None:
                 return RedeemError.UNKNOWN
@@ -186,8 +180,8 @@ class Invites:
             )
             if not taken:
                 return RedeemError.USED_UP
-            person_id = await insert_person(tx, name, invite.role, invite.unit_id, now)
-            await insert_identity(tx, person_id, channel, external_id, chat_id, now)
+            person_id = await insert_person(tx, name, invite.role, invite.unit_id)
+            await insert_identity(tx, person_id, channel, external_id, chat_id)
             await tx.execute(
                 "INSERT INTO invite_uses (code, person_id, channel, external_id, used_at)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -198,7 +192,6 @@ class Invites:
                 person_id,
                 "invite.redeemed",
                 {"code": code, "unit_id": invite.unit_id, "role": invite.role.value},
-                now=now,
             )
         person = await People(self._db).get(person_id)
         if person is None:

@@ -11,7 +11,6 @@ The DDL keeps to types and constraints PostgreSQL also understands; only
 
 from __future__ import annotations
 
-from storage.clock import now_or
 from storage.database import Database, StorageError
 
 _ROLES = "'member', 'official', 'admin'"
@@ -323,7 +322,7 @@ async def migrate(db: Database, target: int | None = None) -> int:
                 await tx.execute(statement)
             await tx.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
-                (number, now_or(None)),
+                (number, tx.stamp),
             )
             version = number
     return version

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from storage.audit import dumps
-from storage.clock import from_db, now_or, optional_from_db, to_db
+from storage.clock import from_db, optional_from_db, to_db
 from storage.database import Database, Row, StorageError, Tx
 
 
@@ -93,13 +93,12 @@ class Outbox:
         dedupe_key: str | None = None,
         batch_id: str | None = None,
         not_before: dt.datetime | None = None,
-        now: dt.datetime | None = None,
     ) -> int:
         """Queue a message; its id. With a `dedupe_key` already queued, nothing is added
         and the id of the message queued before is given."""
         async with self._db.transaction() as tx:
             message_id, _ = await self._insert(
-                tx, NewMessage(channel, recipient, payload, dedupe_key), batch_id, not_before, now
+                tx, NewMessage(channel, recipient, payload, dedupe_key), batch_id, not_before
             )
         return message_id
 
@@ -109,13 +108,12 @@ class Outbox:
         *,
         batch_id: str | None = None,
         not_before: dt.datetime | None = None,
-        now: dt.datetime | None = None,
     ) -> int:
         """Queue a broadcast in one transaction; how many messages were new."""
         added = 0
         async with self._db.transaction() as tx:
             for message in messages:
-                _, created = await self._insert(tx, message, batch_id, not_before, now)
+                _, created = await self._insert(tx, message, batch_id, not_before)
                 added += created
         return added
 
@@ -125,9 +123,8 @@ class Outbox:
         message: NewMessage,
         batch_id: str | None,
         not_before: dt.datetime | None,
-        now: dt.datetime | None,
     ) -> tuple[int, bool]:
-        created_at = now_or(now)
+        created_at = tx.stamp
         row = await tx.fetch_one(
             "INSERT INTO outbox (channel, recipient, payload_json, state, next_attempt_at,"
             " dedupe_key, batch_id, created_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)"
@@ -155,35 +152,35 @@ class Outbox:
         row = await self._db.fetch_one(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (message_id,))
         return None if row is None else _message(row)
 
-    async def due(self, now: dt.datetime | None = None, limit: int = 100) -> list[OutboxMessage]:
+    async def due(self, limit: int = 100) -> list[OutboxMessage]:
         """Messages waiting to be sent whose time has come, oldest first."""
         rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM outbox WHERE {_WAITING} AND next_attempt_at <= ?"
             " ORDER BY next_attempt_at, id LIMIT ?",
-            (now_or(now), limit),
+            (to_db(self._db.clock.now()), limit),
         )
         return [_message(row) for row in rows]
 
-    async def claim(self, message_id: int, *, now: dt.datetime | None = None) -> bool:
+    async def claim(self, message_id: int) -> bool:
         """Take a waiting message for sending; False if someone else took it (or it is not
         waiting). Counts an attempt."""
         async with self._db.transaction() as tx:
             changed = await tx.execute(
                 "UPDATE outbox SET state = 'sending', claimed_at = ?, attempts = attempts + 1"
                 f" WHERE id = ? AND {_WAITING}",
-                (now_or(now), message_id),
+                (tx.stamp, message_id),
             )
         return changed == 1
 
     async def claim_due(
-        self, now: dt.datetime | None = None, limit: int = 100, *, channel: str | None = None
+        self, limit: int = 100, *, channel: str | None = None
     ) -> list[OutboxMessage]:
         """`due` and `claim` in one transaction: the claimed messages (of `channel` only,
         when given, so that each channel's sender takes its own)."""
-        at = now_or(now)
         channel_condition = "" if channel is None else " AND channel = ?"
         channel_params = () if channel is None else (channel,)
         async with self._db.transaction() as tx:
+            at = tx.stamp
             rows = await tx.fetch_all(
                 f"SELECT id FROM outbox WHERE {_WAITING} AND next_attempt_at <= ?"
                 f"{channel_condition} ORDER BY next_attempt_at, id LIMIT ?",
@@ -204,12 +201,12 @@ class Outbox:
             )
         return [_message(row) for row in claimed]
 
-    async def mark_sent(self, message_id: int, *, now: dt.datetime | None = None) -> bool:
+    async def mark_sent(self, message_id: int) -> bool:
         async with self._db.transaction() as tx:
             changed = await tx.execute(
                 "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL"
                 " WHERE id = ? AND state <> 'sent'",
-                (now_or(now), message_id),
+                (tx.stamp, message_id),
             )
         return changed == 1
 

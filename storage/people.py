@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from indicators.text import normalize
 from storage.audit import write_audit
-from storage.clock import from_db, now_or, optional_from_db
+from storage.clock import from_db, optional_from_db
 from storage.database import Database, Row, StorageError, Tx
 from storage.units import SUBTREE_CTE
 
@@ -71,9 +71,7 @@ def _identity(row: Row) -> Identity:
     )
 
 
-async def insert_person(
-    tx: Tx, name: str, role: Role, unit_id: int | None, now: dt.datetime | None
-) -> int:
+async def insert_person(tx: Tx, name: str, role: Role, unit_id: int | None) -> int:
     name = normalize(name)
     role = Role(role)
     if not name:
@@ -82,7 +80,7 @@ async def insert_person(
         raise StorageError(f"a {role.value} needs a unit")
     return await tx.insert(
         "INSERT INTO people (name, role, unit_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-        (name, role.value, unit_id, now_or(now)),
+        (name, role.value, unit_id, tx.stamp),
     )
 
 
@@ -92,7 +90,6 @@ async def insert_identity(
     channel: str,
     external_id: str,
     chat_id: str | None,
-    now: dt.datetime | None,
 ) -> None:
     owner = await tx.fetch_value(
         "SELECT person_id FROM identities WHERE channel = ? AND external_id = ?",
@@ -102,7 +99,7 @@ async def insert_identity(
         await tx.execute(
             "INSERT INTO identities (channel, external_id, person_id, chat_id, linked_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (channel, external_id, person_id, chat_id, now_or(now)),
+            (channel, external_id, person_id, chat_id, tx.stamp),
         )
     elif owner == person_id:
         if chat_id is not None:
@@ -125,16 +122,14 @@ class People:
         unit_id: int | None,
         *,
         by: int | None = None,
-        now: dt.datetime | None = None,
     ) -> Person:
         async with self._db.transaction() as tx:
-            person_id = await insert_person(tx, name, role, unit_id, now)
+            person_id = await insert_person(tx, name, role, unit_id)
             await write_audit(
                 tx,
                 by,
                 "person.added",
                 {"person_id": person_id, "role": Role(role).value, "unit_id": unit_id},
-                now=now,
             )
         return await self._require(person_id)
 
@@ -156,7 +151,6 @@ class People:
         role: Role | None = None,
         unit_id: int | None = None,
         by: int | None = None,
-        now: dt.datetime | None = None,
     ) -> Person:
         """Change name, role or unit (None leaves a field as it is)."""
         async with self._db.transaction() as tx:
@@ -182,7 +176,6 @@ class People:
                     "from": {"name": old.name, "role": old.role.value, "unit_id": old.unit_id},
                     "to": {"name": new_name, "role": new_role.value, "unit_id": new_unit},
                 },
-                now=now,
             )
         return await self._require(person_id)
 
@@ -194,18 +187,16 @@ class People:
         *,
         chat_id: str | None = None,
         by: int | None = None,
-        now: dt.datetime | None = None,
     ) -> Identity:
         """Let `person_id` write from this chat identity; an identity has one owner, and
         linking it to someone else raises StorageError."""
         async with self._db.transaction() as tx:
-            await insert_identity(tx, person_id, channel, external_id, chat_id, now)
+            await insert_identity(tx, person_id, channel, external_id, chat_id)
             await write_audit(
                 tx,
                 by,
                 "person.identity_linked",
                 {"person_id": person_id, "channel": channel, "external_id": external_id},
-                now=now,
             )
         identity = await self.identity(channel, external_id)
         if identity is None:
@@ -252,15 +243,13 @@ class People:
         channel: str,
         external_id: str,
         unreachable: bool = True,
-        *,
-        now: dt.datetime | None = None,
     ) -> None:
         """Remember that sending to this identity fails for good (the person blocked the
         bot), or that it works again."""
         async with self._db.transaction() as tx:
             await tx.execute(
                 "UPDATE identities SET unreachable_at = ? WHERE channel = ? AND external_id = ?",
-                (now_or(now) if unreachable else None, channel, external_id),
+                (tx.stamp if unreachable else None, channel, external_id),
             )
 
     async def _require(self, person_id: int) -> Person:

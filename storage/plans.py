@@ -14,7 +14,7 @@ from importlib import resources
 from indicators.plan import Plan
 from indicators.plans import load_plan_text
 from storage.audit import write_audit
-from storage.clock import from_db, now_or
+from storage.clock import from_db
 from storage.database import Database, Row, StorageError
 from storage.units import ANCESTRY_CTE
 
@@ -64,7 +64,6 @@ class Plans:
         *,
         source: str,
         by: int | None = None,
-        now: dt.datetime | None = None,
     ) -> PlanVersion:
         """Store `yaml_text` (the text `plan` was parsed from) as a new version, unless it
         is the text of the latest version already; the latest version either way."""
@@ -79,14 +78,13 @@ class Plans:
                 await tx.execute(
                     "INSERT INTO plans (plan_id, version, year, title, yaml_text, source,"
                     " loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (plan.id, version, plan.year, plan.title, yaml_text, source, now_or(now)),
+                    (plan.id, version, plan.year, plan.title, yaml_text, source, tx.stamp),
                 )
                 await write_audit(
                     tx,
                     by,
                     "plan.loaded",
                     {"plan_id": plan.id, "version": version, "source": source},
-                    now=now,
                 )
         found = await self.latest(plan.id)
         if found is None:
@@ -99,18 +97,13 @@ class Plans:
         *,
         source: str,
         by: int | None = None,
-        now: dt.datetime | None = None,
     ) -> PlanVersion:
         """Parse and store a plan file's text; raises indicators.plans.PlanError if invalid."""
         plan = load_plan_text(yaml_text, source=source)
-        return await self.load(plan, yaml_text, source=source, by=by, now=now)
+        return await self.load(plan, yaml_text, source=source, by=by)
 
-    async def load_bundled(
-        self, plan_id: str, *, by: int | None = None, now: dt.datetime | None = None
-    ) -> PlanVersion:
-        return await self.load_text(
-            bundled_text(plan_id), source=f"bundled:{plan_id}.yaml", by=by, now=now
-        )
+    async def load_bundled(self, plan_id: str, *, by: int | None = None) -> PlanVersion:
+        return await self.load_text(bundled_text(plan_id), source=f"bundled:{plan_id}.yaml", by=by)
 
     async def get(self, plan_id: str, version: int | None = None) -> Plan | None:
         """The plan as parsed from its latest (or the given) version."""
@@ -187,7 +180,6 @@ class Plans:
         plan_id: str,
         *,
         by: int | None = None,
-        now: dt.datetime | None = None,
     ) -> bool:
         """Make `unit_id` (and so its subtree) report on `plan_id`; False if it already did."""
         async with self._db.transaction() as tx:
@@ -196,12 +188,10 @@ class Plans:
             added = await tx.execute(
                 "INSERT INTO plan_units (plan_id, unit_id, assigned_at) VALUES (?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
-                (plan_id, unit_id, now_or(now)),
+                (plan_id, unit_id, tx.stamp),
             )
             if added:
-                await write_audit(
-                    tx, by, "plan.assigned", {"plan_id": plan_id, "unit_id": unit_id}, now=now
-                )
+                await write_audit(tx, by, "plan.assigned", {"plan_id": plan_id, "unit_id": unit_id})
         return bool(added)
 
     async def unassign(
@@ -210,7 +200,6 @@ class Plans:
         plan_id: str,
         *,
         by: int | None = None,
-        now: dt.datetime | None = None,
     ) -> bool:
         async with self._db.transaction() as tx:
             removed = await tx.execute(
@@ -218,7 +207,7 @@ class Plans:
             )
             if removed:
                 await write_audit(
-                    tx, by, "plan.unassigned", {"plan_id": plan_id, "unit_id": unit_id}, now=now
+                    tx, by, "plan.unassigned", {"plan_id": plan_id, "unit_id": unit_id}
                 )
         return bool(removed)
 

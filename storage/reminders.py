@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from storage.clock import from_db, now_or
+from storage.clock import from_db
 from storage.database import Database
 from storage.outbox import NewMessage, Outbox
 
@@ -41,7 +41,6 @@ class ReminderRounds:
         messages: Sequence[NewMessage],
         *,
         by: int | None = None,
-        now: dt.datetime | None = None,
     ) -> bool:
         """Record the round for the unit and queue its messages, atomically; False (and
         nothing queued) if this round was already recorded for the unit."""
@@ -50,13 +49,13 @@ class ReminderRounds:
                 "INSERT INTO reminder_rounds"
                 " (plan_id, period, unit_id, kind, recipients, person_id, queued_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (plan_id, period, unit_id, kind, len(messages), by, now_or(now)),
+                (plan_id, period, unit_id, kind, len(messages), by, tx.stamp),
             )
             if not added:
                 return False
             if messages:
                 await self._outbox.enqueue_many(
-                    messages, batch_id=f"reminder:{plan_id}:{period}:{kind}", now=now
+                    messages, batch_id=f"reminder:{plan_id}:{period}:{kind}"
                 )
         return True
 

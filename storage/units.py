@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from indicators.plan import LEVEL_TIERS, Tier, UnitSpec
 from indicators.text import fold, normalize
 from storage.audit import write_audit
-from storage.clock import from_db, now_or, optional_from_db
+from storage.clock import from_db, optional_from_db
 from storage.database import Database, Row, StorageError, Tx
 
 UNIT_COLUMNS = "id, name, level, parent_id, merged_into_id, merged_at, created_at"
@@ -104,11 +104,10 @@ class Units:
         parent_id: int | None = None,
         *,
         by: int | None = None,
-        now: dt.datetime | None = None,
     ) -> Unit:
         async with self._db.transaction() as tx:
-            unit_id = await self._insert(tx, name, level, parent_id, now)
-            await write_audit(tx, by, "unit.added", {"unit_id": unit_id}, now=now)
+            unit_id = await self._insert(tx, name, level, parent_id)
+            await write_audit(tx, by, "unit.added", {"unit_id": unit_id})
         return await self._require(unit_id)
 
     async def get(self, unit_id: int) -> Unit | None:
@@ -187,7 +186,6 @@ class Units:
         new_name: str,
         *,
         by: int | None = None,
-        now: dt.datetime | None = None,
     ) -> Unit:
         new_name = normalize(new_name)
         if not new_name:
@@ -196,7 +194,7 @@ class Units:
             old = await self._require_in(tx, unit_id)
             if old.name == new_name:
                 return old
-            at = now_or(now)
+            at = tx.stamp
             await tx.execute(
                 "INSERT INTO unit_names (unit_id, name, folded_name, replaced_at)"
                 " VALUES (?, ?, ?, ?)",
@@ -211,7 +209,6 @@ class Units:
                 by,
                 "unit.renamed",
                 {"unit_id": unit_id, "from": old.name, "to": new_name},
-                now=now,
             )
         return await self._require(unit_id)
 
@@ -221,7 +218,6 @@ class Units:
         into_id: int,
         *,
         by: int | None = None,
-        now: dt.datetime | None = None,
     ) -> Unit:
         """Mark `source_id` as merged into `into_id`; the merged unit (as it is now)."""
         if source_id == into_id:
@@ -243,11 +239,9 @@ class Units:
                 raise StorageError(f"{into.name} lies inside {source.name}; that would be a cycle")
             await tx.execute(
                 "UPDATE units SET merged_into_id = ?, merged_at = ? WHERE id = ?",
-                (into_id, now_or(now), source_id),
+                (into_id, tx.stamp, source_id),
             )
-            await write_audit(
-                tx, by, "unit.merged", {"unit_id": source_id, "into_id": into_id}, now=now
-            )
+            await write_audit(tx, by, "unit.merged", {"unit_id": source_id, "into_id": into_id})
         return await self._require(source_id)
 
     async def add_alias(
@@ -256,7 +250,6 @@ class Units:
         alias: str,
         *,
         by: int | None = None,
-        now: dt.datetime | None = None,
     ) -> None:
         alias = normalize(alias)
         async with self._db.transaction() as tx:
@@ -264,12 +257,10 @@ class Units:
             added = await tx.execute(
                 "INSERT INTO unit_aliases (unit_id, alias, folded_alias, added_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (unit_id, alias, fold(alias), now_or(now)),
+                (unit_id, alias, fold(alias), tx.stamp),
             )
             if added:
-                await write_audit(
-                    tx, by, "unit.alias_added", {"unit_id": unit_id, "alias": alias}, now=now
-                )
+                await write_audit(tx, by, "unit.alias_added", {"unit_id": unit_id, "alias": alias})
 
     async def former_names(self, unit_id: int) -> list[FormerName]:
         rows = await self._db.fetch_all(
@@ -302,7 +293,6 @@ class Units:
         spec: UnitSpec,
         *,
         by: int | None = None,
-        now: dt.datetime | None = None,
     ) -> dict[tuple[str, ...], int]:
         """Add the units of a plan's tree that are not there yet; ids by path of names.
 
@@ -315,9 +305,9 @@ class Units:
         ids: dict[tuple[str, ...], int] = {}
         async with self._db.transaction() as tx:
             added: list[int] = []
-            await self._import(tx, spec, None, (), ids, added, now)
+            await self._import(tx, spec, None, (), ids, added)
             if added:
-                await write_audit(tx, by, "unit.imported", {"unit_ids": added}, now=now)
+                await write_audit(tx, by, "unit.imported", {"unit_ids": added})
         return ids
 
     async def _import(
@@ -328,16 +318,15 @@ class Units:
         parent_path: tuple[str, ...],
         ids: dict[tuple[str, ...], int],
         added: list[int],
-        now: dt.datetime | None,
     ) -> None:
         path = (*parent_path, spec.name)
         unit_id = await self._find(tx, spec.name, spec.level, parent_id)
         if unit_id is None:
-            unit_id = await self._insert(tx, spec.name, spec.level, parent_id, now)
+            unit_id = await self._insert(tx, spec.name, spec.level, parent_id)
             added.append(unit_id)
         ids[path] = unit_id
         for child in spec.children:
-            await self._import(tx, child, unit_id, path, ids, added, now)
+            await self._import(tx, child, unit_id, path, ids, added)
 
     async def _find(self, tx: Tx, name: str, level: str, parent_id: int | None) -> int | None:
         folded = fold(name)
@@ -352,16 +341,14 @@ class Units:
         )
         return found if isinstance(found, int) else None
 
-    async def _insert(
-        self, tx: Tx, name: str, level: str, parent_id: int | None, now: dt.datetime | None
-    ) -> int:
+    async def _insert(self, tx: Tx, name: str, level: str, parent_id: int | None) -> int:
         name = normalize(name)
         if not name:
             raise ValueError("a unit needs a name")
         return await tx.insert(
             "INSERT INTO units (name, folded_name, level, parent_id, created_at)"
             " VALUES (?, ?, ?, ?, ?) RETURNING id",
-            (name, fold(name), normalize_level(level), parent_id, now_or(now)),
+            (name, fold(name), normalize_level(level), parent_id, tx.stamp),
         )
 
     async def _require(self, unit_id: int) -> Unit:

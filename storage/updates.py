@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from storage.clock import now_or, to_db
+from storage.clock import to_db
 from storage.database import Database
 
 
@@ -17,15 +17,13 @@ class Updates:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def mark_processed(
-        self, channel: str, update_id: str | int, *, now: dt.datetime | None = None
-    ) -> bool:
+    async def mark_processed(self, channel: str, update_id: str | int) -> bool:
         """True the first time an update is seen, False on every redelivery."""
         async with self._db.transaction() as tx:
             inserted = await tx.execute(
                 "INSERT INTO processed_updates (channel, update_id, processed_at)"
                 " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                (channel, str(update_id), now_or(now)),
+                (channel, str(update_id), tx.stamp),
             )
         return inserted == 1
 

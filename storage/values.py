@@ -15,7 +15,7 @@ from indicators.plan import Tier
 from indicators.text import normalize
 from indicators.values import AnyValue, value_from_data, value_to_data
 from storage.audit import dumps, write_audit
-from storage.clock import from_db, now_or
+from storage.clock import from_db
 from storage.database import Database, Params, Row, StorageError, Tx
 from storage.units import SUBTREE_CTE, levels_of
 
@@ -123,7 +123,6 @@ class Values:
         person_id: int | None = None,
         channel: str | None = None,
         update_key: str | None = None,
-        now: dt.datetime | None = None,
     ) -> StoredValue:
         """Record a new version. With an `update_key` (the chat update it came from) a
         redelivered update records nothing and gives the version it recorded before."""
@@ -132,7 +131,6 @@ class Values:
             person_id=person_id,
             channel=channel,
             update_key=update_key,
-            now=now,
         )
         return stored
 
@@ -143,7 +141,6 @@ class Values:
         person_id: int | None = None,
         channel: str | None = None,
         update_key: str | None = None,
-        now: dt.datetime | None = None,
     ) -> list[StoredValue]:
         """Record all of `items` in one transaction, all or nothing; the stored versions in
         the order given. The same cell twice in `items` makes two versions (unless an
@@ -151,8 +148,8 @@ class Values:
         checked = [_check(item) for item in items]
         if not checked:
             return []
-        at = now_or(now)
         async with self._db.transaction() as tx:
+            at = tx.stamp
             ids: list[int] = []
             new_ids: list[int] = []
             for item in checked:
@@ -166,7 +163,6 @@ class Values:
                     person_id,
                     "value.recorded",
                     {"value_ids": new_ids, "channel": channel, "update_key": update_key},
-                    now=now,
                 )
             unique_ids = sorted(set(ids))
             rows = await tx.fetch_all(

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -9,9 +11,15 @@ import pytest
 from bot import setup
 from handlers.context import Services
 from storage import Store
+from tests.clock import TestClock
 
 # A Monday in the fourth quarter: Q4 2026 is open (due before 25/12/2026).
 NOW = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+
+
+@pytest.fixture
+def clock() -> TestClock:
+    return TestClock(NOW)
 
 
 @pytest.fixture
@@ -19,22 +27,34 @@ def db_path(tmp_path: Path) -> str:
     return str(tmp_path / "chitieu.sqlite3")
 
 
-@pytest.fixture
-async def demo_db(db_path: str) -> str:
-    async with await Store.open(db_path) as store:
+async def _build_demo(path: str) -> None:
+    async with await Store.open(path, clock=TestClock(NOW)) as store:
         await setup.load_bundled_plans(store)
-        await setup.add_demo(store, now=NOW)
+        await setup.add_demo(store)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo database, built once per run: each test gets a copy of this file."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    asyncio.run(_build_demo(str(path)))
+    return path
+
+
+@pytest.fixture
+def demo_db(db_path: str, demo_template: Path) -> str:
+    shutil.copyfile(demo_template, db_path)
     return db_path
 
 
 @pytest.fixture
-async def store(demo_db: str) -> AsyncIterator[Store]:
-    async with await Store.open(demo_db) as opened:
+async def store(demo_db: str, clock) -> AsyncIterator[Store]:
+    async with await Store.open(demo_db, clock=clock) as opened:
         yield opened
 
 
 def services_for(store: Store) -> Services:
-    return Services(store=store, clock=lambda: NOW)
+    return Services(store=store)
 
 
 async def invite_code(store: Store, unit_name: str, role: str = "member") -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
@@ -61,7 +60,7 @@ class FakeBotApi(BaseRequest):
         if method in ("sendMessage", "sendDocument", "sendPhoto"):
             return {
                 "message_id": next(self._message_ids),
-                "date": int(time.time()),
+                "date": 1_795_000_000,
                 "chat": {"id": int(params["chat_id"]), "type": "private"},
                 "text": params.get("text", ""),
             }
@@ -100,7 +99,7 @@ def message_update(
 ) -> dict[str, Any]:
     message: dict[str, Any] = {
         "message_id": next(_update_ids),
-        "date": int(time.time()),
+        "date": 1_795_000_000,
         "chat": {"id": user_id, "type": "private", "first_name": name},
         "from": {"id": user_id, "is_bot": False, "first_name": name},
     }
@@ -125,7 +124,7 @@ def button_update(user_id: int, data: str, *, name: str = "Lan") -> dict[str, An
             "data": data,
             "message": {
                 "message_id": 1,
-                "date": int(time.time()),
+                "date": 1_795_000_000,
                 "chat": {"id": user_id, "type": "private"},
                 "text": "…",
             },

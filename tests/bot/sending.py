@@ -1,25 +1,26 @@
-"""Helpers for tests that send the outbox: an advancing clock and a sender run."""
+"""Helpers for tests that send the outbox: a running clock and a sender run."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
-import time
 from collections.abc import Awaitable, Callable
 
 from bot.sender import Limits, OutboxSender
 from storage import OutboxState, Store
 from tests.bot.fake_limits import bot_for
 from tests.bot.fake_telegram import FakeBotApi
+from tests.clock import TestClock
 
 FAST = Limits(per_second=200, private_interval=0.0, group_interval=0.0, backoff=0.05, poll=0.05)
 
 
-def advancing_clock(start: dt.datetime) -> Callable[[], dt.datetime]:
-    """Starts at `start` and runs at real speed, so that retries come due."""
-    origin = time.monotonic()
-    return lambda: start + dt.timedelta(seconds=time.monotonic() - origin)
+def running(store: Store) -> TestClock:
+    """The store's test clock, ticking from now on at real speed."""
+    clock = store.clock
+    assert isinstance(clock, TestClock)
+    clock.run()
+    return clock
 
 
 async def settled(store: Store) -> bool:
@@ -41,18 +42,17 @@ async def run_sender(
     store: Store,
     api: FakeBotApi,
     *,
-    start: dt.datetime,
     limits: Limits = FAST,
     until: Callable[[], Awaitable[bool]] | None = None,
     timeout: float = 20.0,
     on_drained: Callable[[], Awaitable[object]] | None = None,
 ) -> OutboxSender:
-    """Run a sender until `until` holds (default: everything settled), then stop it."""
+    """Run a sender until `until` holds (default: everything settled), then stop it. The
+    store's clock starts running, so that retries come due."""
+    running(store)
     done = until or (lambda: settled(store))
     async with bot_for(api) as bot:
-        sender = OutboxSender(
-            store, bot, limits=limits, clock=advancing_clock(start), on_drained=on_drained
-        )
+        sender = OutboxSender(store, bot, limits=limits, on_drained=on_drained)
         task = asyncio.create_task(sender.run())
         try:
             async with asyncio.timeout(timeout):

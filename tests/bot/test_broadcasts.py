@@ -13,7 +13,7 @@ from bot.telegram_channel import build_application
 from handlers import broadcasts
 from handlers.router import Router
 from storage import Store
-from tests.bot.conftest import NOW, services_for
+from tests.bot.conftest import services_for
 from tests.bot.fake_limits import LimitedBotApi
 from tests.bot.fake_telegram import TOKEN, FakeBotApi, button_update, message_update
 from tests.bot.sending import run_sender, settled
@@ -108,7 +108,6 @@ async def test_announcement_preview_audience_confirm_progress_and_final_count(
     await run_sender(
         store,
         api,
-        start=NOW,
         until=reported,
         on_drained=lambda: broadcasts.finish_completed(services),
     )

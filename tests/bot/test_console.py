@@ -14,8 +14,8 @@ from storage import Store
 from tests.bot.conftest import services_for
 
 
-async def test_scripted_console_report(demo_db: str) -> None:
-    async with await Store.open(demo_db) as store:
+async def test_scripted_console_report(demo_db: str, clock) -> None:
+    async with await Store.open(demo_db, clock=clock) as store:
         person = [p for p in await all_people(store) if p.role == "member"][0]
         await store.people.link_identity(person.id, "console", f"person-{person.id}")
         out = io.StringIO()

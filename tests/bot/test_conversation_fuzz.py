@@ -26,8 +26,8 @@ typed = st.one_of(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(script=st.lists(typed, min_size=1, max_size=25))
-async def test_random_turns_always_get_an_answer(demo_db: str, script: list[str]) -> None:
-    async with await Store.open(demo_db) as store:
+async def test_random_turns_always_get_an_answer(demo_db: str, script: list[str], clock) -> None:
+    async with await Store.open(demo_db, clock=clock) as store:
         person = next(p for p in await all_people(store) if p.role == "member")
         await store.people.link_identity(person.id, "console", f"fuzz-{person.id}")
         chat = ConsoleChat(

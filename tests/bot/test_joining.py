@@ -10,12 +10,12 @@ from tests.bot.fake_telegram import FakeBotApi
 from tests.bot.telegram_session import Session, application
 
 
-async def test_codes_wrong_expired_used_up_and_good(store: Store) -> None:
+async def test_codes_wrong_expired_used_up_and_good(store: Store, clock) -> None:
     api = FakeBotApi()
     unit = (await store.units.by_name("Thôn 3"))[0]
-    expired = await store.invites.create(
-        unit.id, "member", expires_at=NOW - dt.timedelta(days=1), now=NOW - dt.timedelta(days=8)
-    )
+    clock.set(NOW - dt.timedelta(days=8))
+    expired = await store.invites.create(unit.id, "member", expires_at=NOW - dt.timedelta(days=1))
+    clock.set(NOW)
     code = await invite_code(store, "Thôn 3")
     async with application(store, api) as app:
         stranger = Session(app, api, 111)

@@ -14,13 +14,13 @@ from storage import Store
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def test_dry_run_prints_who_would_get_what_and_queues_nothing(demo_db: str) -> None:
-    async with await Store.open(demo_db) as store:
+async def test_dry_run_prints_who_would_get_what_and_queues_nothing(demo_db: str, clock) -> None:
+    async with await Store.open(demo_db, clock=clock) as store:
         member = next(p for p in await store.people.all() if p.name.startswith("Tổ CNSCĐ Thôn 6"))
         await store.people.link_identity(member.id, "telegram", "9106", chat_id="9106")
     settings = Settings(db=demo_db, _env_file=None)  # type: ignore[call-arg]
 
-    lines = await remind(settings, dry_run=True, day=dt.date(2026, 9, 21))
+    lines = await remind(settings, clock, dry_run=True, day=dt.date(2026, 9, 21))
 
     assert lines[0] == (
         "Reminder rounds due at 2026-09-21 08:00 (Asia/Ho_Chi_Minh); dry run, nothing queued."
@@ -30,11 +30,11 @@ async def test_dry_run_prints_who_would_get_what_and_queues_nothing(demo_db: str
         f"  to {member.name} [telegram 9106]",
     ]
     assert lines[3].startswith("  | Nhắc hạn: số liệu kỳ Quý III/2026 của Thôn 6")
-    assert await remind(settings, dry_run=True, day=dt.date(2026, 9, 30)) == [
+    assert await remind(settings, clock, dry_run=True, day=dt.date(2026, 9, 30)) == [
         "Reminder rounds due at 2026-09-30 08:00 (Asia/Ho_Chi_Minh); dry run, nothing queued.",
         "Nothing is due.",
     ]
-    async with await Store.open(demo_db) as store:
+    async with await Store.open(demo_db, clock=clock) as store:
         assert await store.db.fetch_value("SELECT COUNT(*) FROM outbox") == 0
         assert await store.db.fetch_value("SELECT COUNT(*) FROM reminder_rounds") == 0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import AsyncIterator
 from itertools import count
 from typing import Any
@@ -23,6 +22,7 @@ from storage import Store
 from tests.bot.fake_limits import LimitedBotApi
 from tests.bot.fake_telegram import TOKEN, FakeBotApi, button_update, message_update
 from tests.bot.sending import run_sender
+from tests.clock import TestClock
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SETTINGS = ReminderSettings()
@@ -39,7 +39,11 @@ def at(month: int, day: int, hour: int = 8, minute: int = 0) -> dt.datetime:
 
 
 def services_at(store: Store, moment: dt.datetime) -> Services:
-    return Services(store=store, clock=lambda: moment)
+    """The store's clock moved to `moment`, and the services over that store."""
+    clock = store.clock
+    assert isinstance(clock, TestClock)
+    clock.set(moment)
+    return Services(store=store)
 
 
 @pytest.fixture
@@ -62,7 +66,7 @@ async def outbox(store: Store) -> list[tuple[str, dict[str, Any]]]:
 
 
 async def test_only_units_still_missing_values_are_reminded_once(
-    demo_db: str, store: Store, reachable: dict[str, int]
+    demo_db: str, store: Store, reachable: dict[str, int], clock
 ) -> None:
     services = services_at(store, at(9, 17))
     planned = await reminders.due_rounds(services, SETTINGS)
@@ -88,7 +92,7 @@ async def test_only_units_still_missing_values_are_reminded_once(
     assert await reminders.due_rounds(services, SETTINGS) == []  # the next tick
     await store.close()
 
-    async with await Store.open(demo_db) as again:  # a restart an hour later
+    async with await Store.open(demo_db, clock=clock) as again:  # a restart an hour later
         assert await reminders.run_due(services_at(again, at(9, 17, 9)), SETTINGS) == []
         sent = await outbox(again)
     assert [(recipient, payload["person_id"]) for recipient, payload in sent] == [
@@ -159,7 +163,7 @@ def group_update(user_id: int, chat_id: int, text: str) -> dict[str, Any]:
         "update_id": next(_ids),
         "message": {
             "message_id": next(_ids),
-            "date": int(time.time()),
+            "date": 1_795_000_000,
             "chat": {"id": chat_id, "type": "supergroup", "title": "Tổ CNSCĐ xã Đồng Lạc"},
             "from": {"id": user_id, "is_bot": False, "first_name": "Lan"},
             "text": text,
@@ -238,7 +242,7 @@ async def test_a_reminder_during_a_reporting_conversation_leaves_it_intact(
         queued = await reminders.run_due(services_at(store, at(9, 17, 8)), SETTINGS)
         assert [p.unit.name for p in queued] == ["Thôn 6"]
         limited = LimitedBotApi()
-        await run_sender(store, limited, start=at(9, 17, 8))
+        await run_sender(store, limited)
         assert limited.delivered[member][0].startswith("Nhắc hạn: số liệu kỳ Quý III/2026")
 
         after = await store.conversations.get("telegram", str(member))

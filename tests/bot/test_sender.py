@@ -11,9 +11,8 @@ from bot.sender import Limits, OutboxSender, Pace
 from handlers.delivery import BLOCKED, to_payload
 from handlers.turns import Button, Reply
 from storage import NewMessage, OutboxState, Role, Store
-from tests.bot.conftest import NOW
 from tests.bot.fake_limits import LimitedBotApi, bot_for
-from tests.bot.sending import advancing_clock, run_sender, settled, states
+from tests.bot.sending import run_sender, running, settled, states
 
 
 async def people(store: Store, count: int, first_chat: int = 5000) -> list[tuple[int, int]]:
@@ -38,7 +37,7 @@ async def broadcast(store: Store, recipients: list[tuple[int, int]], batch: str 
         )
         for n, (person, chat) in enumerate(recipients)
     ]
-    await store.outbox.enqueue_many(messages, batch_id=batch, now=NOW)
+    await store.outbox.enqueue_many(messages, batch_id=batch)
 
 
 async def test_429_is_waited_out_403_marks_unreachable_500_is_retried(store: Store) -> None:
@@ -48,7 +47,7 @@ async def test_429_is_waited_out_403_marks_unreachable_500_is_retried(store: Sto
     api = LimitedBotApi(throttle_once={waited}, blocked={blocked}, flaky={flaky: 1}, retry_after=1)
     started = asyncio.get_running_loop().time()
 
-    sender = await run_sender(store, api, start=NOW)
+    sender = await run_sender(store, api)
 
     assert asyncio.get_running_loop().time() - started >= 1.0  # the retry_after was waited
     assert {chat: len(texts) for chat, texts in api.delivered.items()} == {
@@ -79,7 +78,7 @@ async def test_a_message_failing_every_time_is_given_up(store: Store) -> None:
     limits = Limits(per_second=200, private_interval=0, group_interval=0, backoff=0.02,
                     poll=0.02, max_attempts=3)  # fmt: skip
 
-    sender = await run_sender(store, api, start=NOW, limits=limits)
+    sender = await run_sender(store, api, limits=limits)
 
     row = await store.db.fetch_one("SELECT state, attempts, last_error FROM outbox")
     assert row is not None
@@ -95,11 +94,11 @@ async def test_limits_are_kept_so_the_server_never_answers_429(store: Store) -> 
     for n in range(3):  # several messages for one person and for one group
         for chat in (private, group):
             payload = to_payload(Reply(f"Nhắc {n}", ((Button("Báo cáo ngay", "rm:x:2026-Q4"),),)))
-            await store.outbox.enqueue("telegram", str(chat), payload, now=NOW)
+            await store.outbox.enqueue("telegram", str(chat), payload)
     api = LimitedBotApi(per_second=20, private_interval=0.25, group_interval=0.5)
     limits = Limits(per_second=18, private_interval=0.25, group_interval=0.5, poll=0.05)
 
-    await run_sender(store, api, start=NOW, limits=limits)
+    await run_sender(store, api, limits=limits)
 
     assert api.too_many == 0
     assert api.total_delivered() == 24 + 6
@@ -119,15 +118,16 @@ async def test_limits_are_kept_so_the_server_never_answers_429(store: Store) -> 
     assert call.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "rm:x:2026-Q4"
 
 
-async def test_a_crash_mid_broadcast_sends_every_message_exactly_once(demo_db: str) -> None:
-    async with await Store.open(demo_db) as store:
+async def test_a_crash_mid_broadcast_sends_every_message_exactly_once(demo_db: str, clock) -> None:
+    async with await Store.open(demo_db, clock=clock) as store:
         recipients = await people(store, 150)
         await broadcast(store, recipients)
     api = LimitedBotApi(latency=0.003)
     limits = Limits(per_second=300, private_interval=0, group_interval=0, in_flight=16, poll=0.02)
 
-    async with await Store.open(demo_db) as store, bot_for(api) as bot:
-        sender = OutboxSender(store, bot, limits=limits, clock=advancing_clock(NOW))
+    async with await Store.open(demo_db, clock=clock) as store, bot_for(api) as bot:
+        running(store)
+        sender = OutboxSender(store, bot, limits=limits)
         task = asyncio.create_task(sender.run())
         while api.total_delivered() < 60:
             await asyncio.sleep(0.005)
@@ -138,8 +138,8 @@ async def test_a_crash_mid_broadcast_sends_every_message_exactly_once(demo_db: s
     assert 60 <= interrupted[OutboxState.SENT] < 150
     assert interrupted[OutboxState.SENDING] == 0
 
-    async with await Store.open(demo_db) as store:  # and started again
-        await run_sender(store, api, start=NOW, limits=limits)
+    async with await Store.open(demo_db, clock=clock) as store:  # and started again
+        await run_sender(store, api, limits=limits)
         assert await settled(store)
         assert (await states(store))[OutboxState.SENT] == 150
     assert sorted(api.delivered) == sorted(chat for _, chat in recipients)
@@ -147,16 +147,16 @@ async def test_a_crash_mid_broadcast_sends_every_message_exactly_once(demo_db: s
 
 
 async def test_messages_claimed_when_the_process_died_are_sent_after_the_restart(
-    demo_db: str,
+    demo_db: str, clock
 ) -> None:
-    async with await Store.open(demo_db) as store:
+    async with await Store.open(demo_db, clock=clock) as store:
         recipients = await people(store, 5)
         await broadcast(store, recipients)
-        claimed = await store.outbox.claim_due(NOW, 3)  # then the process is killed
+        claimed = await store.outbox.claim_due(3)  # then the process is killed
         assert len(claimed) == 3
     api = LimitedBotApi()
-    async with await Store.open(demo_db) as store:
-        await run_sender(store, api, start=NOW)
+    async with await Store.open(demo_db, clock=clock) as store:
+        await run_sender(store, api)
         assert (await states(store))[OutboxState.SENT] == 5
     assert sorted(api.delivered) == sorted(chat for _, chat in recipients)
 

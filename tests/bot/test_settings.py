@@ -15,19 +15,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
-    for name in ("CHITIEU_TELEGRAM_TOKEN", "CHITIEU_DB", "CHITIEU_TIMEZONE", "CHITIEU_LOCALE"):
+    for name in ("CHITIEU_TELEGRAM_TOKEN", "CHITIEU_DB", "CHITIEU_LOCALE"):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
     assert settings.telegram_token is None
     assert settings.telegram_api_url == "https://api.telegram.org/bot"
-    assert str(settings.tz) == "Asia/Ho_Chi_Minh"
     assert settings.locale == "vi"
 
 
 @pytest.mark.parametrize(
     ("name", "value", "words"),
     [
-        ("CHITIEU_TIMEZONE", "Asia/Hanoi_Nowhere", "CHITIEU_TIMEZONE"),
         ("CHITIEU_LOCALE", "fr", "CHITIEU_LOCALE"),
         ("CHITIEU_TELEGRAM_API_URL", "api.telegram.org", "CHITIEU_TELEGRAM_API_URL"),
         ("CHITIEU_TELEGRAM_TOKEN", "secret-not-a-token", "CHITIEU_TELEGRAM_TOKEN"),

@@ -36,9 +36,9 @@ def started(store: Store, api: FakeBotApi) -> Application:  # type: ignore[type-
     return build_application(TOKEN, Router(services_for(store)), request=api, rate_limit=False)
 
 
-async def test_join_report_restart_and_save(demo_db: str) -> None:
+async def test_join_report_restart_and_save(demo_db: str, clock) -> None:
     api = FakeBotApi()
-    async with await Store.open(demo_db) as store:
+    async with await Store.open(demo_db, clock=clock) as store:
         code = await invite_code(store, "Thôn 2")
         app = started(store, api)
         async with app:

@@ -6,14 +6,20 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from storage_fixtures import Tree, build_tree
 
 from storage import Store
+from tests.clock import TestClock
+from tests.storage.storage_fixtures import NOW, Tree, build_tree
 
 
 @pytest.fixture
-async def store() -> AsyncIterator[Store]:
-    async with await Store.open(":memory:") as opened:
+def clock() -> TestClock:
+    return TestClock(NOW)
+
+
+@pytest.fixture
+async def store(clock) -> AsyncIterator[Store]:
+    async with await Store.open(":memory:", clock=clock) as opened:
         yield opened
 
 
@@ -23,8 +29,8 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def file_store(db_path: Path) -> AsyncIterator[Store]:
-    async with await Store.open(db_path) as opened:
+async def file_store(db_path: Path, clock) -> AsyncIterator[Store]:
+    async with await Store.open(db_path, clock=clock) as opened:
         yield opened
 
 

@@ -23,12 +23,12 @@ class Tree:
 
 
 async def build_tree(store: Store) -> Tree:
-    installed = await store.install_bundled(PLAN_ID, now=NOW)
+    installed = await store.install_bundled(PLAN_ID)
     ids = installed.unit_ids
     district = ids[("Bắc Kạn", "Chợ Đồn")]
     dong_lac = installed.issuer_id
-    nam_cuong = (await store.units.add("Nam Cường", "xã", district, now=NOW)).id
-    await store.plans.assign(nam_cuong, PLAN_ID, now=NOW)
+    nam_cuong = (await store.units.add("Nam Cường", "xã", district)).id
+    await store.plans.assign(nam_cuong, PLAN_ID)
     villages = {}
     for name, parent in [
         ("Nà Pậu", dong_lac),
@@ -37,5 +37,5 @@ async def build_tree(store: Store) -> Tree:
         ("Khuổi Nạc", nam_cuong),
         ("Bản Khắt", nam_cuong),
     ]:
-        villages[name] = (await store.units.add(name, "thôn", parent, now=NOW)).id
+        villages[name] = (await store.units.add(name, "thôn", parent)).id
     return Tree(ids[("Bắc Kạn",)], district, dong_lac, nam_cuong, villages)

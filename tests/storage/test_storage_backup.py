@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from storage_fixtures import PLAN_ID, build_tree
-
 from indicators.values import CountValue
 from storage import NewValue, Store
+from tests.storage.storage_fixtures import PLAN_ID, build_tree
 
 
-async def test_backup_while_writing(file_store: Store, tmp_path: Path) -> None:
+async def test_backup_while_writing(file_store: Store, tmp_path: Path, clock) -> None:
     tree = await build_tree(file_store)
     village = tree.villages["Nà Pậu"]
     stop = asyncio.Event()
@@ -38,7 +37,7 @@ async def test_backup_while_writing(file_store: Store, tmp_path: Path) -> None:
     stop.set()
     written = await writer
 
-    async with await Store.open(target) as copy:
+    async with await Store.open(target, clock=clock) as copy:
         first = await copy.values.history(village, PLAN_ID, "3.1", "2025")
         second = await copy.values.history(village, PLAN_ID, "3.2", "2025")
         assert 0 < len(first) == len(second) <= written
@@ -46,9 +45,9 @@ async def test_backup_while_writing(file_store: Store, tmp_path: Path) -> None:
     assert not list(target.parent.glob(".*partial*"))
 
 
-async def test_backup_of_memory_database(store: Store, tmp_path: Path) -> None:
+async def test_backup_of_memory_database(store: Store, tmp_path: Path, clock) -> None:
     tree = await build_tree(store)
     await store.values.record(tree.dong_lac, PLAN_ID, "1.1", "2025", CountValue(1))
     target = await store.backup(tmp_path / "mem.sqlite3")
-    async with await Store.open(target) as copy:
+    async with await Store.open(target, clock=clock) as copy:
         assert len(await copy.values.history(tree.dong_lac, PLAN_ID, "1.1", "2025")) == 1

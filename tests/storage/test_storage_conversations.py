@@ -5,24 +5,23 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from storage_fixtures import NOW
-
 from indicators.values import RatioValue, value_to_data
 from storage import Store
+from tests.storage.storage_fixtures import NOW
 
 
-async def test_conversation_survives_restart(db_path: Path) -> None:
+async def test_conversation_survives_restart(db_path: Path, clock) -> None:
     # Answers in the order given, which is not sorted order.
     answers = {
         "3.2": value_to_data(RatioValue(260, 300)),
         "3.1": value_to_data(RatioValue(175, 300)),
         "ghi_chu": "Sóng yếu ở Nà Pậu",
     }
-    async with await Store.open(db_path) as store:
-        await store.conversations.put("telegram", "5001", "report", "q1", {}, now=NOW)
-        await store.conversations.put("telegram", "5001", "report", "q2", answers, now=NOW)
+    async with await Store.open(db_path, clock=clock) as store:
+        await store.conversations.put("telegram", "5001", "report", "q1", {})
+        await store.conversations.put("telegram", "5001", "report", "q2", answers)
         assert await store.updates.mark_processed("telegram", 77)
-    async with await Store.open(db_path) as store:
+    async with await Store.open(db_path, clock=clock) as store:
         state = await store.conversations.get("telegram", "5001")
         assert state is not None
         assert (state.dialog, state.step, state.data, state.updated_at) == (
@@ -38,11 +37,13 @@ async def test_conversation_survives_restart(db_path: Path) -> None:
         assert await store.conversations.clear("telegram", "5001") is False
 
 
-async def test_old_conversations_and_updates_can_be_forgotten(store: Store) -> None:
-    await store.conversations.put("zalo", "a", "report", "q1", {}, now=NOW)
-    await store.conversations.put("zalo", "b", "report", "q1", {}, now=NOW + dt.timedelta(days=2))
+async def test_old_conversations_and_updates_can_be_forgotten(store: Store, clock) -> None:
+    await store.conversations.put("zalo", "a", "report", "q1", {})
+    clock.advance(dt.timedelta(days=2))
+    await store.conversations.put("zalo", "b", "report", "q1", {})
+    clock.set(NOW)
     assert await store.conversations.clear_older_than(NOW + dt.timedelta(days=1)) == 1
     assert await store.conversations.get("zalo", "b") is not None
-    await store.updates.mark_processed("zalo", "m1", now=NOW)
+    await store.updates.mark_processed("zalo", "m1")
     assert await store.updates.prune(NOW + dt.timedelta(seconds=1)) == 1
     assert not await store.updates.is_processed("zalo", "m1")

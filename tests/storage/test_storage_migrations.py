@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from storage_fixtures import NOW, PLAN_ID
 
 from indicators.values import RatioValue, value_to_data
 from storage import Database, Role, StorageError, Store
@@ -13,6 +12,7 @@ from storage import migrations as migrations_module
 from storage.audit import dumps
 from storage.clock import to_db
 from storage.migrations import LATEST, current_version, migrate
+from tests.storage.storage_fixtures import NOW, PLAN_ID
 
 
 async def _tables(db: Database) -> set[str]:
@@ -20,8 +20,8 @@ async def _tables(db: Database) -> set[str]:
     return {row[0] for row in rows}
 
 
-async def test_database_at_migration_1_upgrades_with_its_data(db_path: Path) -> None:
-    db = await Database.open(db_path, migrate=False)
+async def test_database_at_migration_1_upgrades_with_its_data(db_path: Path, clock) -> None:
+    db = await Database.open(db_path, clock=clock, migrate=False)
     assert await migrate(db, target=1) == 1
     assert "unit_aliases" not in await _tables(db)
     at = to_db(NOW)
@@ -57,7 +57,7 @@ async def test_database_at_migration_1_upgrades_with_its_data(db_path: Path) -> 
         )
     await db.close()
 
-    async with await Store.open(db_path) as store:
+    async with await Store.open(db_path, clock=clock) as store:
         assert await current_version(store.db) == LATEST
         applied = await store.db.fetch_all("SELECT version FROM schema_migrations ORDER BY 1")
         assert [row[0] for row in applied] == list(range(1, LATEST + 1))
@@ -74,16 +74,16 @@ async def test_database_at_migration_1_upgrades_with_its_data(db_path: Path) -> 
         assert found.name == "Nà Pậu"
 
 
-async def test_opening_again_applies_nothing(db_path: Path) -> None:
-    async with await Store.open(db_path) as store:
+async def test_opening_again_applies_nothing(db_path: Path, clock) -> None:
+    async with await Store.open(db_path, clock=clock) as store:
         first = await store.db.fetch_all("SELECT version, applied_at FROM schema_migrations")
-    async with await Store.open(db_path) as store:
+    async with await Store.open(db_path, clock=clock) as store:
         again = await store.db.fetch_all("SELECT version, applied_at FROM schema_migrations")
     assert [tuple(r) for r in first] == [tuple(r) for r in again]
 
 
 async def test_failing_migration_leaves_nothing_behind(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, clock
 ) -> None:
     broken = [
         *migrations_module.MIGRATIONS,
@@ -91,7 +91,7 @@ async def test_failing_migration_leaves_nothing_behind(
     ]
     monkeypatch.setattr(migrations_module, "MIGRATIONS", broken)
     monkeypatch.setattr(migrations_module, "LATEST", LATEST + 1)
-    db = await Database.open(db_path, migrate=False)
+    db = await Database.open(db_path, clock=clock, migrate=False)
     try:
         with pytest.raises(Exception, match="syntax error"):
             await migrate(db)
@@ -101,11 +101,11 @@ async def test_failing_migration_leaves_nothing_behind(
         await db.close()
 
 
-async def test_database_from_a_newer_program_is_refused(db_path: Path) -> None:
-    async with await Store.open(db_path) as store, store.transaction() as tx:
+async def test_database_from_a_newer_program_is_refused(db_path: Path, clock) -> None:
+    async with await Store.open(db_path, clock=clock) as store, store.transaction() as tx:
         await tx.execute(
             "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
             (LATEST + 1, to_db(NOW)),
         )
     with pytest.raises(StorageError, match="newer"):
-        await Store.open(db_path)
+        await Store.open(db_path, clock=clock)

@@ -8,10 +8,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from storage_fixtures import NOW, PLAN_ID, Tree, build_tree
 
 from indicators.values import CountValue, PercentValue, RatioValue
 from storage import NewValue, Role, Store
+from tests.storage.storage_fixtures import NOW, PLAN_ID, Tree, build_tree
 
 WRITERS = 50
 
@@ -48,10 +48,13 @@ async def test_fifty_concurrent_writers_keep_every_version(file_store: Store) ->
     assert latest.version == WRITERS
 
 
-async def test_two_connections_to_one_file_wait_instead_of_failing(db_path: Path) -> None:
+async def test_two_connections_to_one_file_wait_instead_of_failing(db_path: Path, clock) -> None:
     # Another process (an admin CLI) writing to the same file must wait for the lock,
     # not fail with "database is locked".
-    async with await Store.open(db_path) as first, await Store.open(db_path) as second:
+    async with (
+        await Store.open(db_path, clock=clock) as first,
+        await Store.open(db_path, clock=clock) as second,
+    ):
         tree = await build_tree(first)
         village = tree.villages["Bản Cuôn"]
 
@@ -159,7 +162,6 @@ async def test_correction_keeps_previous_version(store: Store, tree: Tree) -> No
         person_id=person.id,
         channel="zalo",
         update_key="z:1",
-        now=NOW,
     )
     fixed = await store.values.record(
         village,

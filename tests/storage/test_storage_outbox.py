@@ -5,30 +5,30 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from storage_fixtures import NOW
-
 from storage import NewMessage, OutboxState, Store
+from tests.storage.storage_fixtures import NOW
 
 SOON = NOW + dt.timedelta(minutes=5)
 
 
 async def test_dedupe_key_queues_once(store: Store) -> None:
     payload = {"text": "Nhắc: hạn báo cáo quý III là 25/09/2025"}
-    first = await store.outbox.enqueue("telegram", "5001", payload, dedupe_key="r:12:Q3", now=NOW)
-    again = await store.outbox.enqueue("telegram", "5001", payload, dedupe_key="r:12:Q3", now=NOW)
-    other = await store.outbox.enqueue("telegram", "5001", payload, now=NOW)
+    first = await store.outbox.enqueue("telegram", "5001", payload, dedupe_key="r:12:Q3")
+    again = await store.outbox.enqueue("telegram", "5001", payload, dedupe_key="r:12:Q3")
+    other = await store.outbox.enqueue("telegram", "5001", payload)
     assert first == again != other
-    assert len(await store.outbox.due(NOW)) == 2
+    assert len(await store.outbox.due()) == 2
 
 
-async def test_send_fail_retry_and_give_up(store: Store) -> None:
-    message_id = await store.outbox.enqueue("zalo", "z1", {"text": "Xin chào"}, now=NOW)
-    assert await store.outbox.claim(message_id, now=NOW) is True
-    assert await store.outbox.claim(message_id, now=NOW) is False
-    assert await store.outbox.due(NOW) == []
+async def test_send_fail_retry_and_give_up(store: Store, clock) -> None:
+    message_id = await store.outbox.enqueue("zalo", "z1", {"text": "Xin chào"})
+    assert await store.outbox.claim(message_id) is True
+    assert await store.outbox.claim(message_id) is False
+    assert await store.outbox.due() == []
     assert await store.outbox.mark_failed(message_id, "timeout", retry_at=SOON)
-    assert await store.outbox.due(NOW) == []
-    [retry] = await store.outbox.claim_due(SOON)
+    assert await store.outbox.due() == []
+    clock.set(SOON)
+    [retry] = await store.outbox.claim_due()
     assert (retry.id, retry.attempts, retry.state, retry.last_error) == (
         message_id,
         2,
@@ -38,18 +38,19 @@ async def test_send_fail_retry_and_give_up(store: Store) -> None:
     assert await store.outbox.mark_dead(message_id, "user blocked the bot")
     message = await store.outbox.get(message_id)
     assert message is not None and message.state is OutboxState.DEAD
-    assert await store.outbox.due(SOON + dt.timedelta(days=1)) == []
+    clock.advance(dt.timedelta(days=1))
+    assert await store.outbox.due() == []
 
 
 async def test_broadcast_progress(store: Store) -> None:
     recipients = [
         NewMessage("telegram", str(n), {"text": "Thông báo"}, f"b1:{n}") for n in range(5)
     ]
-    assert await store.outbox.enqueue_many(recipients, batch_id="b1", now=NOW) == 5
-    assert await store.outbox.enqueue_many(recipients, batch_id="b1", now=NOW) == 0
-    claimed = await store.outbox.claim_due(NOW, limit=3)
+    assert await store.outbox.enqueue_many(recipients, batch_id="b1") == 5
+    assert await store.outbox.enqueue_many(recipients, batch_id="b1") == 0
+    claimed = await store.outbox.claim_due(limit=3)
     assert len(claimed) == 3
-    await store.outbox.mark_sent(claimed[0].id, now=NOW)
+    await store.outbox.mark_sent(claimed[0].id)
     await store.outbox.mark_failed(claimed[1].id, "429", retry_at=SOON)
     progress = await store.outbox.batch_progress("b1")
     assert progress == {
@@ -61,16 +62,16 @@ async def test_broadcast_progress(store: Store) -> None:
     }
 
 
-async def test_sending_rows_go_back_to_pending_after_a_crash(db_path: Path) -> None:
-    async with await Store.open(db_path) as store:
-        message_id = await store.outbox.enqueue("telegram", "7", {"text": "Báo cáo"}, now=NOW)
-        [claimed] = await store.outbox.claim_due(NOW)
+async def test_sending_rows_go_back_to_pending_after_a_crash(db_path: Path, clock) -> None:
+    async with await Store.open(db_path, clock=clock) as store:
+        message_id = await store.outbox.enqueue("telegram", "7", {"text": "Báo cáo"})
+        [claimed] = await store.outbox.claim_due()
         assert claimed.id == message_id
         # The process dies here: never marked sent, never marked failed.
-    async with await Store.open(db_path) as store:
-        assert await store.outbox.due(NOW) == []
+    async with await Store.open(db_path, clock=clock) as store:
+        assert await store.outbox.due() == []
         assert await store.outbox.reset_stale_sending() == 1
-        [again] = await store.outbox.claim_due(NOW)
+        [again] = await store.outbox.claim_due()
         assert (again.id, again.attempts) == (message_id, 2)
         assert await store.outbox.reset_stale_sending(claimed_before=NOW) == 0
         assert await store.outbox.reset_stale_sending(claimed_before=SOON) == 1

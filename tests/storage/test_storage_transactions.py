@@ -6,11 +6,11 @@ import asyncio
 import datetime as dt
 
 import pytest
-from storage_fixtures import PLAN_ID, Tree
 
 from indicators.values import CountValue
 from storage import StorageError, Store
 from storage.clock import from_db, to_db
+from tests.storage.storage_fixtures import PLAN_ID, Tree
 
 
 async def test_inner_failure_rolls_back_only_the_inner_step(store: Store, tree: Tree) -> None:

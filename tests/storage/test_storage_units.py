@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from storage_fixtures import NOW, PLAN_ID, Tree
 
 from indicators.plan import Tier
 from indicators.plans import load_bundled
 from indicators.values import CountValue
 from storage import Role, StorageError, Store
+from tests.storage.storage_fixtures import NOW, PLAN_ID, Tree
 
 
 async def test_import_tree_is_idempotent(store: Store) -> None:
@@ -50,7 +50,7 @@ async def test_by_name_ignores_accents_and_case(store: Store, tree: Tree) -> Non
 
 async def test_rename_keeps_the_old_name_findable(store: Store, tree: Tree) -> None:
     village = tree.villages["Bản Cuôn"]
-    renamed = await store.units.rename(village, "Bản Cuôn 1", by=None, now=NOW)
+    renamed = await store.units.rename(village, "Bản Cuôn 1", by=None)
     assert renamed.name == "Bản Cuôn 1"
     [former] = await store.units.former_names(village)
     assert (former.name, former.replaced_at) == ("Bản Cuôn", NOW)
@@ -66,7 +66,7 @@ async def test_merge_keeps_past_values_attributable(store: Store, tree: Tree) ->
     # 2025: Nam Cường is merged into Đồng Lạc; its villages now belong to Đồng Lạc.
     old_village = tree.villages["Khuổi Nạc"]
     await store.values.record(old_village, PLAN_ID, "3.3", "2025-Q1", CountValue(40))
-    merged = await store.units.merge(tree.nam_cuong, tree.dong_lac, now=NOW)
+    merged = await store.units.merge(tree.nam_cuong, tree.dong_lac)
     assert merged.merged_into_id == tree.dong_lac and merged.merged_at == NOW
 
     subtree = {u.id for u in await store.units.subtree(tree.dong_lac)}

@@ -1,6 +1,6 @@
 """Transcription of Phụ lục 2 (targets for 2024) of a border district's plan.
 
-Source: ../shared/seeds/002_9bcb7f7b6358a3b7.txt, lines 3-49. The district is not named.
+Source: source document 002_9bcb7f7b6358a3b7.txt, lines 3-49. The district is not named.
 The document has no history columns, so every indicator's history is empty.
 """
 
@@ -8,15 +8,13 @@ from decimal import Decimal
 
 import pytest
 
-from indicators.plans import load_bundled
+from tests.indicators.plans.transcription import plan_fixture
 
 PLAN_ID = "bien-gioi-2024"
 UNNAMED = "Huyện biên giới (tên không có trong văn bản)"
 
 
-@pytest.fixture(scope="module")
-def plan():
-    return load_bundled(PLAN_ID)
+plan = plan_fixture(PLAN_ID)
 
 
 def test_header(plan):

@@ -1,20 +1,18 @@
 """Transcription of Phụ lục 2 (commune level) of the H1-2023 report of huyện Vĩnh Lộc.
 
-Source: ../shared/seeds/003_5b9a1b528270f769.txt, lines 643-1096.
+Source: source document 003_5b9a1b528270f769.txt, lines 643-1096.
 """
 
 from decimal import Decimal
 
 import pytest
 
-from indicators.plans import load_bundled
+from tests.indicators.plans.transcription import plan_fixture
 
 PLAN_ID = "vinh-loc-2023-xa"
 
 
-@pytest.fixture(scope="module")
-def plan():
-    return load_bundled(PLAN_ID)
+plan = plan_fixture(PLAN_ID)
 
 
 def test_header(plan):

@@ -1,17 +1,15 @@
-"""dong-lac-2025 against ../shared/seeds/001_5925669e95529bd1.txt, Phụ lục 01 (lines 564-794)."""
+"""dong-lac-2025 against source document 001_5925669e95529bd1.txt, Phụ lục 01 (lines 564-794)."""
 
 from decimal import Decimal
 
 import pytest
 
-from indicators.plans import load_bundled
+from tests.indicators.plans.transcription import plan_fixture
 
 PLAN_ID = "dong-lac-2025"
 
 
-@pytest.fixture(scope="module")
-def plan():
-    return load_bundled(PLAN_ID)
+plan = plan_fixture(PLAN_ID)
 
 
 def test_plan_header(plan):

@@ -1,26 +1,15 @@
-"""Transcription checks for song-ma-2024 against ../shared/seeds/000_2b9268ad2d7853bb.txt (Phụ lục I)."""
+"""Transcription checks for song-ma-2024 against source document 000_2b9268ad2d7853bb.txt (Phụ lục I)."""
 
 from decimal import Decimal
 
 import pytest
 
-from indicators.plans import load_bundled
+from tests.indicators.plans.transcription import history, only_part, plan_fixture
 
 PLAN_ID = "song-ma-2024"
 
 
-@pytest.fixture(scope="module")
-def plan():
-    return load_bundled(PLAN_ID)
-
-
-def history(ind):
-    return [(h.period, h.kind, h.printed) for h in ind.history]
-
-
-def only_part(ind):
-    assert len(ind.target.parts) == 1
-    return ind.target.parts[0]
+plan = plan_fixture(PLAN_ID)
 
 
 def test_plan_header(plan):

@@ -279,6 +279,8 @@ def test_search_periods_finds_all_without_overlap():
 
 
 VIET_YEN = {"due_day": 25, "due_month": "last"}
+NEW_YEAR_2027 = dt.datetime(2027, 1, 1, 6, tzinfo=HCM)
+LEAP_DAY_2028 = dt.datetime(2028, 2, 29, 12, tzinfo=HCM)
 
 
 @pytest.mark.parametrize(
@@ -346,10 +348,27 @@ H1_DUE = dt.datetime(2024, 7, 15, tzinfo=HCM)
         (H, {"due_day": 15, "due_month": "next"}, dt.datetime(2024, 7, 20, tzinfo=HCM), "2024-H2"),
         (H, {"due_day": 15, "due_month": "next"}, dt.datetime(2025, 1, 3, tzinfo=HCM), "2024-H2"),
         (Y, {"due_day": 15, "due_month": "next"}, dt.datetime(2025, 1, 3, tzinfo=HCM), "2024"),
+        # 06:00 on 01/01/2027 in Vietnam is still 31/12/2026 in UTC: a new quarter and
+        # year in Vietnam, the old ones by a naive clock.
+        (Q, VIET_YEN, NEW_YEAR_2027, "2027-Q1"),
+        (Q, {"due_day": 15, "due_month": "next"}, NEW_YEAR_2027, "2026-Q4"),
+        (Y, {"due_day": 15, "due_month": "next"}, NEW_YEAR_2027, "2026"),
+        (M, {"due_day": 5, "due_month": "next"}, NEW_YEAR_2027, "2026-12"),
+        (M, {"due_day": 5, "due_month": "next"}, LEAP_DAY_2028, "2028-02"),
+        (M, {"due_day": 5, "due_month": "next"}, LEAP_DAY_2028.replace(day=5), "2028-02"),
+        (Q, VIET_YEN, LEAP_DAY_2028, "2028-Q1"),
     ],
 )
 def test_open_period(kind, rule, now, expected):
     assert open_period(kind, now=now, **rule, tz=HCM).code == expected
+
+
+def test_the_first_hours_of_a_year_belong_to_it_in_vietnam():
+    assert NEW_YEAR_2027.astimezone(dt.UTC).date() == dt.date(2026, 12, 31)
+    assert Period.containing(NEW_YEAR_2027.date(), Q).code == "2027-Q1"
+    assert (
+        deadline(Period.from_code("2026-Q4"), due_day=25, due_month="last", tz=HCM) < NEW_YEAR_2027
+    )
 
 
 def test_open_period_rejects_naive_now():

@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 
 import locales
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_message_is_translated_to_vietnamese(tmp_path: Path) -> None:

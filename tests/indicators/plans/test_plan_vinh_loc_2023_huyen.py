@@ -1,20 +1,18 @@
 """Transcription of Phụ lục 1 (district level) of the H1-2023 report of huyện Vĩnh Lộc.
 
-Source: ../shared/seeds/003_5b9a1b528270f769.txt, lines 504-642.
+Source: source document 003_5b9a1b528270f769.txt, lines 504-642.
 """
 
 from decimal import Decimal
 
 import pytest
 
-from indicators.plans import load_bundled
+from tests.indicators.plans.transcription import plan_fixture, single_threshold
 
 PLAN_ID = "vinh-loc-2023-huyen"
 
 
-@pytest.fixture(scope="module")
-def plan():
-    return load_bundled(PLAN_ID)
+plan = plan_fixture(PLAN_ID)
 
 
 def test_header(plan):
@@ -128,19 +126,13 @@ def test_every_row_reported_by_district_without_responsibilities_or_formula(plan
         assert indicator.formula is None
 
 
-def _single_threshold(indicator):
-    assert indicator.target.assessable
-    assert len(indicator.target.parts) == 1
-    return indicator.target.parts[0]
-
-
 def test_1_1(plan):
     i = plan.indicator("1.1")
     assert i.name == "Tỷ lệ số xã, phường, thị trấn hoàn thành chuyển đổi số"
     assert i.measure.value == "percent"
     assert i.unit == "%"
     assert i.target.printed == "100%"
-    part = _single_threshold(i)
+    part = single_threshold(i)
     assert part.comparator.value == ">="
     assert part.amount == Decimal("100")
     assert part.is_percent
@@ -163,7 +155,7 @@ def test_2_3(plan):
     )
     assert i.measure.value == "percent"
     assert i.target.printed == "50%"
-    part = _single_threshold(i)
+    part = single_threshold(i)
     assert part.comparator.value == ">="
     assert part.amount == Decimal("50")
     assert part.is_percent
@@ -175,7 +167,7 @@ def test_2_5(plan):
         "Tỷ lệ người dân, doanh nghiệp trở lên hài lòng với giải quyết thủ tục hành chính"
     )
     assert i.target.printed == "90%"
-    part = _single_threshold(i)
+    part = single_threshold(i)
     assert part.comparator.value == ">="
     assert part.amount == Decimal("90")
 
@@ -196,7 +188,7 @@ def test_3_1(plan):
     i = plan.indicator("3.1")
     assert i.name == "Tỷ lệ doanh nghiệp chuyển đổi số"
     assert i.target.printed == "50%"
-    part = _single_threshold(i)
+    part = single_threshold(i)
     assert part.comparator.value == ">="
     assert part.amount == Decimal("50")
     assert part.is_percent
@@ -209,7 +201,7 @@ def test_3_2(plan):
         "chương trình hỗ trợ chuyển đổi số"
     )
     assert i.target.printed == "100%"
-    part = _single_threshold(i)
+    part = single_threshold(i)
     assert part.amount == Decimal("100")
 
 
@@ -239,7 +231,7 @@ def test_4_2(plan):
     assert i.name == "Tỷ lệ dân số từ 18 tuổi trở lên có tài khoản thanh toán điện tử"
     assert i.measure.value == "percent"
     assert i.target.printed == "80%"
-    part = _single_threshold(i)
+    part = single_threshold(i)
     assert part.comparator.value == ">="
     assert part.amount == Decimal("80")
     assert part.is_percent

@@ -1,22 +1,15 @@
-"""Transcription checks for viet-yen-2024 against ../shared/seeds/004_9d8c8ba667030069.txt (PHỤ LỤC, lines 595-896)."""
+"""Transcription checks for viet-yen-2024 against source document 004_9d8c8ba667030069.txt (PHỤ LỤC, lines 595-896)."""
 
 from decimal import Decimal
 
 import pytest
 
-from indicators.plans import load_bundled
+from tests.indicators.plans.transcription import only_part, plan_fixture
 
 PLAN_ID = "viet-yen-2024"
 
 
-@pytest.fixture(scope="module")
-def plan():
-    return load_bundled(PLAN_ID)
-
-
-def only_part(ind):
-    assert len(ind.target.parts) == 1
-    return ind.target.parts[0]
+plan = plan_fixture(PLAN_ID)
 
 
 def test_plan_header(plan):

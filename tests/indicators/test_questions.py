@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import unicodedata
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -15,8 +14,9 @@ from indicators.periods import Period, PeriodKind, parse_period
 from indicators.plans import load_all_bundled, load_bundled
 from indicators.questions import COMMAND_PHRASES, Intent, Vocabulary, read_question
 from indicators.text import fold
+from tests.data import QUESTIONS
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "questions.tsv"
+CORPUS = QUESTIONS
 TODAY = dt.date(2026, 11, 23)
 PLANS = load_all_bundled()
 EVERY_PLAN = Vocabulary(

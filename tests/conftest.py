@@ -1,0 +1,38 @@
+"""The whole suite: optionally run with the wall clock moved to another moment.
+
+Nothing in chitieu reads the wall clock except `storage.clock.SystemClock`, and the tests
+give every part a `TestClock` instead. To prove it, `scripts/test.sh` runs the
+date-sensitive tests again with the machine's clock moved (time-machine), e.g.:
+
+    CHITIEU_TEST_WALL_CLOCK=2027-01-01T06:00:00+07:00 .venv/bin/python -m pytest tests/bot
+
+A test that passes only on today's date fails there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+
+import pytest
+
+WALL_CLOCK = "CHITIEU_TEST_WALL_CLOCK"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _moved_wall_clock() -> Iterator[None]:
+    moment = os.environ.get(WALL_CLOCK)
+    if not moment:
+        yield
+        return
+    import time_machine
+
+    # tick=True: time goes on from there, so timeouts and sleeps behave as usual.
+    with time_machine.travel(dt.datetime.fromisoformat(moment), tick=True):
+        yield
+
+
+def pytest_report_header() -> str:
+    moment = os.environ.get(WALL_CLOCK)
+    return f"wall clock moved to {moment}" if moment else "wall clock: the machine's"

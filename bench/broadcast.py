@@ -35,6 +35,7 @@ from telegram.request import HTTPXRequest
 
 from bench.fake_bot_api import FakeBotApi
 from bot.sender import Limits, OutboxSender
+from bot.telegram_channel import TelegramChannel
 from handlers.delivery import to_payload
 from handlers.turns import Reply
 from storage import NewMessage, OutboxState, Role, Store, SystemClock
@@ -61,7 +62,7 @@ async def work(db: str, api: str, rate: float) -> None:
         await Store.open(db, clock=SystemClock()) as store,
         Bot(TOKEN, base_url=api, request=request) as bot,
     ):
-        sender = OutboxSender(store, bot, limits=limits)
+        sender = OutboxSender(store, TelegramChannel(bot), limits=limits)
         task = asyncio.create_task(sender.run())
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         while not task.done():

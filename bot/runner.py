@@ -11,7 +11,12 @@ from telegram.request import HTTPXRequest
 from bot.scheduler import ReminderScheduler
 from bot.sender import Limits, OutboxSender
 from bot.settings import Settings
-from bot.telegram_channel import build_application, register_commands
+from bot.telegram_channel import (
+    CAPABILITIES,
+    TelegramChannel,
+    build_application,
+    register_commands,
+)
 from handlers import broadcasts
 from handlers.context import Services
 from handlers.router import Router
@@ -55,7 +60,7 @@ async def _run_background(settings: Settings, services: Services) -> None:
     """The outbox sender and the reminder scheduler, until cancelled (then both stop
     cleanly: the sender records the sends on the wire and requeues the rest)."""
     assert settings.telegram_token is not None
-    limits = Limits()
+    limits = Limits.for_channel(CAPABILITIES)
     # Its own Bot and connection pool: a broadcast never queues interactive replies
     # behind it, and replies keep the headroom the sender leaves under Telegram's limit.
     request = HTTPXRequest(connection_pool_size=limits.in_flight + 4)
@@ -67,7 +72,7 @@ async def _run_background(settings: Settings, services: Services) -> None:
     async with sender_bot:
         sender = OutboxSender(
             services.store,
-            sender_bot,
+            TelegramChannel(sender_bot),
             limits=limits,
             on_drained=lambda: broadcasts.finish_completed(services),
         )

@@ -1,10 +1,12 @@
-"""The outbox worker: sends queued messages through the Bot API within Telegram's limits.
+"""The outbox worker: sends one channel's queued messages within that channel's limits.
 
-Telegram allows about 30 messages a second overall, one a second in a private chat and
-20 a minute in a group, and answers 429 with `retry_after` beyond that. The worker
-spaces its sends evenly below the overall limit (27/s by default) so that interactive
-replies, which go out directly, keep the remaining headroom; it never bursts, because
-a burst is exactly what the server counts against us.
+It knows no messenger: the channel (the port in handlers/channels.py) declares its pace
+(overall, per person, per group) and says what became of each send. Telegram, for one,
+allows about 30 messages a second overall, one a second in a private chat and 20 a
+minute in a group, and answers 429 with `retry_after` beyond that. The worker spaces
+its sends evenly below the channel's overall pace so that interactive replies, which go
+out directly, keep the remaining headroom; it never bursts, because a burst is exactly
+what the server counts against us.
 
 Nothing is lost and nothing is sent twice on a normal stop: stopping lets the sends
 already on the wire finish and be recorded, and puts claimed messages that were not
@@ -19,22 +21,12 @@ import contextlib
 import datetime as dt
 import logging
 import time
-import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from telegram import Bot
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    RetryAfter,
-)
-from telegram.warnings import PTBDeprecationWarning
-
-from bot.telegram_channel import CHANNEL, send_replies
-from handlers.delivery import BLOCKED, from_payload
+from handlers.channels import Capabilities, Channel, Outcome, SendOutcome
+from handlers.delivery import BLOCKED, NOT_ALLOWED, from_payload
 from storage import OutboxMessage, Store
 
 log = logging.getLogger(__name__)
@@ -45,9 +37,9 @@ Sleep = Callable[[float], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Limits:
-    per_second: float = 27.0  # Telegram's ~30/s, less the headroom kept for replies
-    private_interval: float = 1.0  # one message a second in a private chat
-    group_interval: float = 3.0  # 20 a minute in a group
+    per_second: float = 27.0  # the channel's overall pace (see for_channel)
+    private_interval: float = 1.0  # between two messages to one person
+    group_interval: float = 3.0  # between two messages to one group
     in_flight: int = 32  # messages claimed and not yet settled
     max_attempts: int = 5  # then a message is given up (dead)
     backoff: float = 5.0  # seconds before the first retry, doubling each time
@@ -55,6 +47,14 @@ class Limits:
     retry_in_place: int = 5  # 429s one message waits out before going back to the queue
     poll: float = 1.0  # seconds between looks at the outbox when idle
     stop_timeout: float = 10.0  # how long a stop waits for sends on the wire
+
+    @classmethod
+    def for_channel(cls, capabilities: Capabilities) -> Limits:
+        return cls(
+            per_second=capabilities.messages_per_second,
+            private_interval=capabilities.private_interval,
+            group_interval=capabilities.group_interval,
+        )
 
 
 class Pace:
@@ -103,7 +103,7 @@ class Pace:
 
 
 class ChatPace:
-    """The earliest next send per chat: groups (negative Telegram ids) are slower."""
+    """The earliest next send per chat: groups are slower."""
 
     def __init__(
         self,
@@ -125,12 +125,12 @@ class ChatPace:
         if delay > 0:
             await self._sleep(delay)
 
-    def sent(self, chat: str) -> None:
+    def sent(self, chat: str, *, group: bool) -> None:
         """Counted from the real send, which the overall pace may have delayed."""
         now = self._now()
         if len(self._next) > 10_000:
             self._next = {c: t for c, t in self._next.items() if t > now}
-        self._next[chat] = now + (self._group if chat.startswith("-") else self._private)
+        self._next[chat] = now + (self._group if group else self._private)
 
 
 @dataclass
@@ -140,33 +140,25 @@ class Counters:
     retried: int = 0  # failed attempts queued for a later retry
     dead: int = 0
     blocked: int = 0
+    not_allowed: int = 0
     errors: dict[str, int] = field(default_factory=dict)
 
 
-def retry_seconds(error: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        # PTB 22 warns that retry_after becomes a timedelta; both forms are handled.
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
-
-
 class OutboxSender:
-    """Claims due messages of one channel and sends each within the limits."""
+    """Claims due messages of one channel and sends each within that channel's limits."""
 
     def __init__(
         self,
         store: Store,
-        bot: Bot,
+        channel: Channel,
         *,
         limits: Limits | None = None,
-        channel: str = CHANNEL,
         on_drained: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.store = store
-        self.bot = bot
-        self.limits = limits or Limits()
-        self.channel = channel
+        self.sender = channel
+        self.limits = limits or Limits.for_channel(channel.capabilities)
+        self.channel = channel.name
         self.clock = store.clock
         self.on_drained = on_drained
         self.counters = Counters()
@@ -277,38 +269,56 @@ class OutboxSender:
     async def _deliver(self, message: OutboxMessage) -> bool:
         """Send one message and record the outcome; False if a stop came first (the
         message then goes back to pending untouched)."""
+        group = isinstance(message.payload.get("unit_id"), int)
         for _ in range(self.limits.retry_in_place):
             await self.chat_pace.wait(message.recipient)
             await self.pace.wait()
             if self._stopping:
                 return False
-            self.chat_pace.sent(message.recipient)
-            try:
-                reply = from_payload(message.payload)
-                await send_replies(self.bot, int(message.recipient), [reply])
-            except RetryAfter as error:
-                seconds = retry_seconds(error)
+            self.chat_pace.sent(message.recipient, group=group)
+            outcome = await self._send(message)
+            if outcome.outcome is Outcome.RETRY_AFTER:
                 self.counters.retry_after += 1
-                self.pace.pause(seconds)
-                log.warning("outbox: 429, all sends wait %.1f s", seconds)
+                self.pace.pause(outcome.retry_after)
+                log.warning("outbox: the channel asks to wait, all sends wait %.1f s",
+                            outcome.retry_after)  # fmt: skip
                 continue
-            except Forbidden:
-                await self._blocked(message)
-            except ChatMigrated as error:
-                await self._migrated(message, error)
-            except (BadRequest, ValueError, KeyError, TypeError) as error:
-                # Retrying an impossible message only wastes the quota: give it up now.
-                await self._give_up(message, _describe(error))
-            except Exception as error:
-                await self._retry_later(message, error)
-            else:
-                await self.store.outbox.mark_sent(message.id)
-                self.counters.sent += 1
+            await self._settle(message, outcome)
             return True
         retry_at = self.clock.now() + dt.timedelta(seconds=self.limits.backoff)
         await self.store.outbox.mark_failed(message.id, "429 Too Many Requests", retry_at=retry_at)
         self.counters.retried += 1
         return True
+
+    async def _send(self, message: OutboxMessage) -> SendOutcome:
+        try:
+            return await self.sender.send(message.recipient, from_payload(message.payload))
+        except (ValueError, KeyError, TypeError) as error:
+            return SendOutcome(Outcome.REJECTED, detail=type(error).__name__)
+        except Exception as error:
+            # A channel that failed in a way it did not map: treat it as passing.
+            return SendOutcome(Outcome.TRANSIENT, detail=type(error).__name__)
+
+    async def _settle(self, message: OutboxMessage, outcome: SendOutcome) -> None:
+        """Record what became of one send: the outcome alone decides."""
+        match outcome.outcome:
+            case Outcome.SENT:
+                await self.store.outbox.mark_sent(message.id)
+                self.counters.sent += 1
+            case Outcome.BLOCKED:
+                await self._blocked(message)
+            case Outcome.MOVED:
+                await self._migrated(message, outcome.new_chat_id)
+            case Outcome.REJECTED:
+                await self._give_up(message, outcome.detail or "rejected")
+            case Outcome.NOT_ALLOWED:
+                # A platform window or quota: sending again blindly would be refused
+                # again. Recorded, so that the person's official sees who was not reached.
+                await self.store.outbox.mark_dead(message.id, f"{NOT_ALLOWED}: {outcome.detail}")
+                self.counters.not_allowed += 1
+                self.counters.dead += 1
+            case _:
+                await self._retry_later(message, outcome.detail or "transient")
 
     async def _blocked(self, message: OutboxMessage) -> None:
         """403: the person blocked the bot, or the bot left the group. Sending again is
@@ -322,12 +332,12 @@ class OutboxSender:
         self.counters.blocked += 1
         self.counters.dead += 1
 
-    async def _migrated(self, message: OutboxMessage, error: ChatMigrated) -> None:
-        """A group became a supergroup with a new id: follow it for the next messages."""
+    async def _migrated(self, message: OutboxMessage, new_chat_id: str) -> None:
+        """A group changed its id (a Telegram supergroup): follow it for the next messages."""
         unit_id = message.payload.get("unit_id")
-        if isinstance(unit_id, int):
+        if isinstance(unit_id, int) and new_chat_id:
             await self.store.contacts.unlink_chat(message.channel, message.recipient)
-            await self.store.contacts.link_chat(unit_id, message.channel, str(error.new_chat_id))
+            await self.store.contacts.link_chat(unit_id, message.channel, new_chat_id)
         await self.store.outbox.mark_dead(message.id, "chat migrated")
         self.counters.dead += 1
 
@@ -337,8 +347,7 @@ class OutboxSender:
         self.counters.errors[error] = self.counters.errors.get(error, 0) + 1
         log.warning("outbox: message %d given up: %s", message.id, error)
 
-    async def _retry_later(self, message: OutboxMessage, error: Exception) -> None:
-        described = _describe(error)
+    async def _retry_later(self, message: OutboxMessage, described: str) -> None:
         if message.attempts >= self.limits.max_attempts:
             await self._give_up(message, f"{described} (after {message.attempts} attempts)")
             return
@@ -347,11 +356,3 @@ class OutboxSender:
         await self.store.outbox.mark_failed(message.id, described, retry_at=retry_at)
         self.counters.retried += 1
         log.info("outbox: message %d failed (%s), retry in %.0f s", message.id, described, delay)
-
-
-def _describe(error: Exception) -> str:
-    """The error's type, with Telegram's own description for a rejected request; never
-    a URL (it would carry the token) nor a chat's content."""
-    if isinstance(error, BadRequest):
-        return f"BadRequest: {error.message}"[:200]
-    return type(error).__name__

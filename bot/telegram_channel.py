@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -15,16 +17,79 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatType, MessageLimit, ParseMode
-from telegram.error import TelegramError
+from telegram.constants import ChatType, InlineKeyboardMarkupLimit, MessageLimit, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
+from telegram.warnings import PTBDeprecationWarning
 
+from handlers.channels import SENT, Capabilities, Outcome, SendOutcome
 from handlers.router import Router
 from handlers.turns import Reply, Turn, TurnKind
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
+
+CAPABILITIES = Capabilities(
+    max_text=MessageLimit.MAX_TEXT_LENGTH,  # split into several messages beyond that
+    max_buttons=InlineKeyboardMarkupLimit.TOTAL_BUTTON_NUMBER,
+    max_button_data=64,  # callback_data
+    max_button_label=64,
+    files=True,
+    images=True,
+    groups=True,
+    may_message_first=True,  # to anyone who has started the bot and not blocked it
+    # About 30 messages a second per bot; the sender keeps 3 of them for direct replies.
+    messages_per_second=27.0,
+    private_interval=1.0,  # one message a second in a private chat
+    group_interval=3.0,  # 20 a minute in a group
+)
+
+
+class TelegramChannel:
+    """The channel port over a python-telegram-bot `Bot`: one reply sent, its outcome."""
+
+    name = CHANNEL
+    capabilities = CAPABILITIES
+
+    def __init__(self, bot: object) -> None:
+        self.bot = bot
+
+    async def send(self, chat_id: str, reply: Reply) -> SendOutcome:
+        try:
+            await send_replies(self.bot, int(chat_id), [reply])
+        except RetryAfter as error:
+            return SendOutcome(Outcome.RETRY_AFTER, retry_after=retry_seconds(error))
+        except Forbidden:
+            return SendOutcome(Outcome.BLOCKED, detail="Forbidden")
+        except ChatMigrated as error:
+            return SendOutcome(Outcome.MOVED, new_chat_id=str(error.new_chat_id))
+        except InvalidToken:
+            return SendOutcome(Outcome.TRANSIENT, detail="InvalidToken")
+        except BadRequest as error:
+            # Retrying an impossible message only wastes the quota.
+            return SendOutcome(Outcome.REJECTED, detail=f"BadRequest: {error.message}"[:200])
+        except (ValueError, KeyError, TypeError) as error:
+            return SendOutcome(Outcome.REJECTED, detail=type(error).__name__)
+        except TelegramError as error:
+            # The type only: a network error's text can carry the request URL (the token).
+            return SendOutcome(Outcome.TRANSIENT, detail=type(error).__name__)
+        return SENT
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB 22 warns that retry_after becomes a timedelta; both forms are handled.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
 def build_application(

@@ -15,6 +15,9 @@ from storage.outbox import NewMessage
 
 MAX_QUEUED_TEXT = 3500  # leaves room for HTML escaping within Telegram's 4096
 BLOCKED = "blocked"  # last_error of a message whose recipient blocked the bot
+# last_error prefix of a message the platform refused to deliver now (a reply window or a
+# quota): the person is not reached there, and their official is told.
+NOT_ALLOWED = "not allowed"
 
 
 def fit(text: str, limit: int = MAX_QUEUED_TEXT) -> str:

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 
 from bot.sender import Limits, OutboxSender
+from bot.telegram_channel import TelegramChannel
 from storage import OutboxState, Store
 from tests.bot.fake_limits import bot_for
 from tests.bot.fake_telegram import FakeBotApi
@@ -52,7 +53,7 @@ async def run_sender(
     running(store)
     done = until or (lambda: settled(store))
     async with bot_for(api) as bot:
-        sender = OutboxSender(store, bot, limits=limits, on_drained=on_drained)
+        sender = OutboxSender(store, TelegramChannel(bot), limits=limits, on_drained=on_drained)
         task = asyncio.create_task(sender.run())
         try:
             async with asyncio.timeout(timeout):

@@ -8,8 +8,8 @@ from enum import StrEnum
 
 from indicators.text import normalize
 from storage.audit import write_audit
+from storage.backends import Backend, Row, StorageError, Tx
 from storage.clock import from_db, optional_from_db
-from storage.database import Database, Row, StorageError, Tx
 from storage.units import SUBTREE_CTE
 
 
@@ -112,7 +112,7 @@ async def insert_identity(
 
 
 class People:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def add_person(

@@ -218,14 +218,6 @@ class People:
         )
         return None if row is None else _person(row)
 
-    async def identities_of(self, person_id: int) -> list[Identity]:
-        rows = await self._db.fetch_all(
-            f"SELECT {_IDENTITY_COLUMNS} FROM identities WHERE person_id = ?"
-            " ORDER BY linked_at, channel",
-            (person_id,),
-        )
-        return [_identity(row) for row in rows]
-
     async def in_subtree(self, unit_id: int, *, role: Role | None = None) -> list[Person]:
         """People whose unit lies in the subtree (merged-in units included)."""
         role_condition = "" if role is None else " AND p.role = ?"

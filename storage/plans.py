@@ -194,23 +194,6 @@ class Plans:
                 await write_audit(tx, by, "plan.assigned", {"plan_id": plan_id, "unit_id": unit_id})
         return bool(added)
 
-    async def unassign(
-        self,
-        unit_id: int,
-        plan_id: str,
-        *,
-        by: int | None = None,
-    ) -> bool:
-        async with self._db.transaction() as tx:
-            removed = await tx.execute(
-                "DELETE FROM plan_units WHERE plan_id = ? AND unit_id = ?", (plan_id, unit_id)
-            )
-            if removed:
-                await write_audit(
-                    tx, by, "plan.unassigned", {"plan_id": plan_id, "unit_id": unit_id}
-                )
-        return bool(removed)
-
     async def plans_of(self, unit_id: int) -> list[str]:
         """Plans assigned to the unit or any unit above it (merges followed), nearest first."""
         rows = await self._db.fetch_all(

@@ -149,7 +149,7 @@ async def wait_for(process: subprocess.Popen[bytes], deadline: float) -> bool:
 
 
 async def run(kind: str, recipients: int, rate: float, workdir: Path) -> dict[str, object]:
-    db = str(workdir / f"{kind}.sqlite3")
+    db = str(workdir / f"{kind}.db")
     log = workdir / f"{kind}.log"
     await prepare(db, recipients)
     server = FakeBotApi()

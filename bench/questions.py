@@ -144,7 +144,7 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=60)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "bench.sqlite3"
+        path = Path(folder) / "bench.db"
         started = time.perf_counter()
         province_official, commune_official, _commune = await build(
             path, args.communes, args.villages

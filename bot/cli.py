@@ -97,11 +97,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _init(args: argparse.Namespace, settings: Settings) -> int:
-    async with await Store.open(settings.db, clock=args.clock) as store:
+    async with await Store.open(settings.database_url, clock=args.clock) as store:
         loaded = await setup.load_bundled_plans(store)
         results = await setup.load_bundled_results(store)
         print(
-            f"Database {settings.db}: {len(loaded)} bundled plans loaded, "
+            f"Database {store.db.name}: {len(loaded)} bundled plans loaded, "
             f"with {results} results their reports print."
         )
         if args.demo:
@@ -111,7 +111,7 @@ async def _init(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _invite(args: argparse.Namespace, settings: Settings) -> int:
-    async with await Store.open(settings.db, clock=args.clock) as store:
+    async with await Store.open(settings.database_url, clock=args.clock) as store:
         unit = await setup.find_unit(store, args.unit)
         expires = args.clock.now() + dt.timedelta(days=args.days)
         code = await store.invites.create(unit.id, args.role, uses=args.uses, expires_at=expires)
@@ -142,7 +142,7 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from handlers.context import Services
     from handlers.router import Router
 
-    async with await Store.open(settings.db, clock=args.clock) as store:
+    async with await Store.open(settings.database_url, clock=args.clock) as store:
         person = await setup.console_person(store, args.person)
         services = Services(store=store)
         chat = ConsoleChat(Router(services), f"person-{person.id}", person.name, sys.stdout)
@@ -155,21 +155,21 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _units(args: argparse.Namespace, settings: Settings) -> int:
-    async with await Store.open(settings.db, clock=args.clock) as store:
+    async with await Store.open(settings.database_url, clock=args.clock) as store:
         for line in await setup.unit_lines(store):
             print(line)
     return 0
 
 
 async def _people(args: argparse.Namespace, settings: Settings) -> int:
-    async with await Store.open(settings.db, clock=args.clock) as store:
+    async with await Store.open(settings.database_url, clock=args.clock) as store:
         for line in await setup.people_lines(store):
             print(line)
     return 0
 
 
 async def _plans(args: argparse.Namespace, settings: Settings) -> int:
-    async with await Store.open(settings.db, clock=args.clock) as store:
+    async with await Store.open(settings.database_url, clock=args.clock) as store:
         for plan in await store.plans.all():
             origin = f" (from {plan.derived_from})" if plan.derived_from else ""
             print(
@@ -179,7 +179,7 @@ async def _plans(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _plans_copy(args: argparse.Namespace, settings: Settings) -> int:
-    async with await Store.open(settings.db, clock=args.clock) as store:
+    async with await Store.open(settings.database_url, clock=args.clock) as store:
         plan = await setup.copy_plan(store, args.plan, args.year)
     print(f"{plan.id}: {plan.title}")
     return 0
@@ -189,7 +189,7 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     from handlers.appendix import appendix_file
     from handlers.context import Services
 
-    async with await Store.open(settings.db, clock=args.clock) as store:
+    async with await Store.open(settings.database_url, clock=args.clock) as store:
         services = Services(store=store)
         unit = await setup.report_unit(services, args.unit)
         period = setup.read_period(args.period, services.now().date()) if args.period else None
@@ -212,10 +212,8 @@ async def _remind(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _backup(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.backup import backup
-
-    async with await Store.open(settings.db, clock=args.clock) as store:
-        await backup(store.db, args.file)
+    async with await Store.open(settings.database_url, clock=args.clock) as store:
+        await store.backup(args.file)
     print(f"Backup written to {args.file}")
     return 0
 

@@ -40,7 +40,7 @@ async def remind(
 ) -> list[str]:
     at = moment(settings, clock, day)
     # The whole round, and every row it queues, happens at that one moment.
-    async with await Store.open(settings.db, clock=FixedClock(at)) as store:
+    async with await Store.open(settings.database_url, clock=FixedClock(at)) as store:
         services = Services(store=store)
         planned = await reminders.due_rounds(services, settings.reminders)
         when = at.strftime("%Y-%m-%d %H:%M")

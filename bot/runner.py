@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 async def run_telegram(settings: Settings, clock: Clock) -> None:
     assert settings.telegram_token is not None
-    async with await Store.open(settings.db, clock=clock) as store:
+    async with await Store.open(settings.database_url, clock=clock) as store:
         services = Services(store=store)
         application = build_application(
             settings.telegram_token.get_secret_value(),

@@ -1,4 +1,5 @@
-"""Once a minute: queue the reminder rounds that are due and close finished broadcasts.
+"""Once a minute: queue the reminder rounds that are due, close finished broadcasts, and
+forget what is no longer worth keeping.
 
 Every decision is made from the database and the clock, never from memory, so a restart
 loses nothing and queues nothing twice; the first tick after a downtime sends the round
@@ -8,6 +9,7 @@ that was missed, if it is still worth sending.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Callable
 
@@ -16,6 +18,15 @@ from handlers.context import Services
 from indicators.reminders import ReminderSettings
 
 log = logging.getLogger(__name__)
+
+# Telegram keeps an undelivered update for at most 24 hours, so a week covers a bot that
+# was down over a long holiday with a wide margin; older marks only grow the table every
+# turn inserts into.
+KEEP_PROCESSED_UPDATES = dt.timedelta(days=7)
+# A conversation untouched for a month was abandoned: the shortest reporting period is a
+# month, so its half-given answers belong to a period that has moved on, and resuming it
+# would be more confusing than starting again.
+KEEP_ABANDONED_CONVERSATIONS = dt.timedelta(days=30)
 
 
 class ReminderScheduler:
@@ -36,12 +47,26 @@ class ReminderScheduler:
         """One look: queue what is due; how many messages were queued."""
         queued = await reminders.run_due(self.services, self.settings)
         await broadcasts.finish_completed(self.services)
+        await self.prune()
         messages = sum(len(r.recipients) for r in queued)
         if queued:
             log.info("reminders: %d rounds queued, %d messages", len(queued), messages)
         if messages and self.wake is not None:
             self.wake()
         return messages
+
+    async def prune(self) -> tuple[int, int]:
+        """Forget old processed updates and abandoned conversations; how many of each."""
+        store = self.services.store
+        now = self.services.clock.now()
+        async with store.transaction():
+            updates = await store.updates.prune(now - KEEP_PROCESSED_UPDATES)
+            conversations = await store.conversations.clear_older_than(
+                now - KEEP_ABANDONED_CONVERSATIONS
+            )
+        if updates or conversations:
+            log.info("pruned %d processed updates, %d conversations", updates, conversations)
+        return updates, conversations
 
     async def run(self) -> None:
         while True:

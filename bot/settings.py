@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 import locales
 from indicators.reminders import ReminderSettings
+from storage.backends import DEFAULT_URL, parse_url, sqlite_url
 
 
 class SettingsError(Exception):
@@ -24,7 +25,11 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str | None = None
     telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
-    db: str = "chitieu.sqlite3"
+    # The database, as a URL. CHITIEU_DB (a SQLite file's path) is the older shorthand;
+    # when both are set the URL wins, so one deployment's .env can move to the URL
+    # without removing the old line first.
+    database_url: str = DEFAULT_URL
+    db: str | None = None
     locale: str = "vi"
     reminder_days: str = "7,3,1"  # days before the last reporting day
     reminder_hour: str = "08:00"  # Vietnam's time of every reminder round
@@ -55,6 +60,25 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        parse_url(value)
+        return value
+
+    @field_validator("db")
+    @classmethod
+    def _database_path(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must be the path of the database file")
+        return value
+
+    @model_validator(mode="after")
+    def _database_from_path(self) -> Settings:
+        if self.db is not None and "database_url" not in self.model_fields_set:
+            self.database_url = sqlite_url(self.db)
+        return self
 
     @field_validator("reminder_days")
     @classmethod

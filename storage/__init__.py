@@ -1,8 +1,9 @@
-"""Storage: everything the bot knows, in one SQLite database, nothing silently lost.
+"""Storage: everything the bot knows, in one database, nothing silently lost.
 
-`Store` bundles the repositories over one `Database`. Every write method runs in a
-transaction of its own; wrap several in `async with store.transaction():` to make them
-one atomic step (inner ones become savepoints).
+`Store` bundles the repositories over one `Backend` (storage.backends: the database
+port; SQLite today). Every write method runs in a transaction of its own; wrap several in
+`async with store.transaction():` to make them one atomic step (inner ones become
+savepoints).
 """
 
 from __future__ import annotations
@@ -17,13 +18,20 @@ from typing import Self
 from indicators.plan import Plan
 from indicators.plans import load_plan_text
 from storage.audit import Audit, AuditEntry
-from storage.backup import backup
+from storage.backends import (
+    Backend,
+    ConflictError,
+    IntegrityError,
+    StorageError,
+    Tx,
+    open_backend,
+)
 from storage.broadcasts import Broadcast, Broadcasts
 from storage.clock import Clock, FixedClock, SystemClock
 from storage.contacts import Contact, Contacts, UnitChat, Unreachable
 from storage.conversations import Conversations, ConversationState
-from storage.database import Database, StorageError, Tx
 from storage.invites import Invite, Invites, InviteUse, RedeemError, normalize_code
+from storage.migrations import migrate
 from storage.outbox import NewMessage, Outbox, OutboxMessage, OutboxState
 from storage.people import Channel, Identity, People, Person, Role
 from storage.plans import Plans, PlanVersion, bundled_text
@@ -41,7 +49,7 @@ class InstalledPlan:
 
 
 class Store:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
         self.units = Units(db)
         self.plans = Plans(db)
@@ -57,8 +65,16 @@ class Store:
         self.broadcasts = Broadcasts(db, self.outbox)
 
     @classmethod
-    async def open(cls, path: str | Path, *, clock: Clock) -> Store:
-        return cls(await Database.open(path, clock=clock))
+    async def open(cls, database: str | Path, *, clock: Clock) -> Store:
+        """Open the database a URL (`sqlite:///chitieu.sqlite3`) or a plain SQLite path
+        names, creating it if needed, and bring its schema up to date."""
+        db = await open_backend(database, clock)
+        try:
+            await migrate(db)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db)
 
     @property
     def clock(self) -> Clock:
@@ -84,7 +100,8 @@ class Store:
             yield tx
 
     async def backup(self, target_path: str | Path) -> Path:
-        return await backup(self.db, target_path)
+        """A consistent copy of the database, also while the bot writes; the target."""
+        return await self.db.backup(target_path)
 
     async def install_plan(
         self,
@@ -111,19 +128,21 @@ class Store:
 __all__ = [
     "Audit",
     "AuditEntry",
+    "Backend",
     "Broadcast",
     "Broadcasts",
     "Channel",
     "Clock",
+    "ConflictError",
     "Contact",
     "Contacts",
     "ConversationState",
     "Conversations",
-    "Database",
     "FixedClock",
     "FormerName",
     "Identity",
     "InstalledPlan",
+    "IntegrityError",
     "Invite",
     "InviteUse",
     "Invites",
@@ -151,6 +170,6 @@ __all__ = [
     "Unreachable",
     "Updates",
     "Values",
-    "backup",
     "normalize_code",
+    "open_backend",
 ]

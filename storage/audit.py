@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from storage.backends import Backend, Row, Tx
 from storage.clock import from_db
-from storage.database import Database, Row, Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ def _entry(row: Row) -> AuditEntry:
 
 
 class Audit:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def record(

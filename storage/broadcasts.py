@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage.audit import write_audit
+from storage.backends import Backend, Row
 from storage.clock import from_db, optional_from_db
-from storage.database import Database, Row
 from storage.outbox import NewMessage, Outbox, OutboxState
 
 _COLUMNS = (
@@ -56,7 +56,7 @@ def _broadcast(row: Row) -> Broadcast:
 
 
 class Broadcasts:
-    def __init__(self, db: Database, outbox: Outbox) -> None:
+    def __init__(self, db: Backend, outbox: Outbox) -> None:
         self._db = db
         self._outbox = outbox
 
@@ -137,7 +137,11 @@ class Broadcasts:
             (batch_id,),
         )
         found = []
-        for recipient, payload_json, error in rows:
-            person = json.loads(payload_json).get("person_id")
-            found.append(Undelivered(recipient, person if isinstance(person, int) else None, error))
+        for row in rows:
+            person = json.loads(row["payload_json"]).get("person_id")
+            found.append(
+                Undelivered(
+                    row["recipient"], person if isinstance(person, int) else None, row["last_error"]
+                )
+            )
         return found

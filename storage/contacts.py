@@ -11,8 +11,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from storage.audit import write_audit
-from storage.clock import from_db
-from storage.database import Database, Params, Row
+from storage.backends import Backend, Params, Row
+from storage.clock import from_db, optional_from_db
 from storage.people import Role
 from storage.units import SUBTREE_CTE
 
@@ -59,18 +59,20 @@ _BEST_IDENTITY = """
         ) ranked WHERE rank = 1
     )
 """
-_CONTACT_COLUMNS = "p.id, p.name, p.role, p.unit_id, b.channel, b.external_id, b.chat_id"
+_CONTACT_COLUMNS = (
+    "p.id AS person_id, p.name, p.role, p.unit_id, b.channel, b.external_id, b.chat_id"
+)
 
 
 def _contact(row: Row) -> Contact:
     return Contact(
-        person_id=row[0],
-        name=row[1],
-        role=Role(row[2]),
-        unit_id=row[3],
-        channel=row[4],
-        external_id=row[5],
-        chat_id=row[6],
+        person_id=row["person_id"],
+        name=row["name"],
+        role=Role(row["role"]),
+        unit_id=row["unit_id"],
+        channel=row["channel"],
+        external_id=row["external_id"],
+        chat_id=row["chat_id"],
     )
 
 
@@ -88,7 +90,7 @@ def _roles_filter(roles: Collection[Role] | None) -> tuple[str, Params]:
 
 
 class Contacts:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def of_units(
@@ -136,13 +138,13 @@ class Contacts:
         rows = await self._db.fetch_all(
             f"WITH {_BEST_IDENTITY}"
             " SELECT p.id, p.name, p.unit_id,"
-            " (SELECT MAX(i.unreachable_at) FROM identities i WHERE i.person_id = p.id)"
+            " (SELECT MAX(i.unreachable_at) FROM identities i WHERE i.person_id = p.id) AS since"
             f" FROM people p WHERE p.unit_id IN ({_marks(len(unit_ids))})"
             " AND p.id NOT IN (SELECT person_id FROM best) ORDER BY p.unit_id, p.id",
             tuple(unit_ids),
         )
         return [
-            Unreachable(row[0], row[1], row[2], None if row[3] is None else from_db(row[3]))
+            Unreachable(row["id"], row["name"], row["unit_id"], optional_from_db(row["since"]))
             for row in rows
         ]
 
@@ -208,4 +210,7 @@ class Contacts:
             f" WHERE unit_id IN ({_marks(len(unit_ids))}) ORDER BY unit_id, linked_at, chat_id",
             tuple(unit_ids),
         )
-        return [UnitChat(row[0], row[1], row[2], from_db(row[3])) for row in rows]
+        return [
+            UnitChat(row["unit_id"], row["channel"], row["chat_id"], from_db(row["linked_at"]))
+            for row in rows
+        ]

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.audit import dumps
+from storage.backends import Backend
 from storage.clock import from_db, to_db
-from storage.database import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,7 @@ class ConversationState:
 
 
 class Conversations:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def get(self, channel: str, external_id: str) -> ConversationState | None:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from storage.audit import write_audit
+from storage.backends import Backend, Row, StorageError
 from storage.clock import from_db, to_db
-from storage.database import Database, Row, StorageError
 from storage.people import People, Person, Role, insert_identity, insert_person
 
 # No 0/O, 1/I/L: codes are read off paper and typed on phones; with 31 symbols, 8 of
@@ -70,7 +70,7 @@ def new_code() -> str:
 
 
 class Invites:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def create(

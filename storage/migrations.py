@@ -11,7 +11,7 @@ The DDL keeps to types and constraints PostgreSQL also understands; only
 
 from __future__ import annotations
 
-from storage.database import Database, StorageError
+from storage.backends import Backend, StorageError
 
 _ROLES = "'member', 'official', 'admin'"
 _OUTBOX_STATES = "'pending', 'sending', 'sent', 'failed', 'dead'"
@@ -283,18 +283,15 @@ _CREATE_MIGRATIONS_TABLE = """
 """
 
 
-async def current_version(db: Database) -> int:
+async def current_version(db: Backend) -> int:
     """The highest migration applied, 0 for an empty database."""
-    exists = await db.fetch_value(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
-    )
-    if not exists:
+    if "schema_migrations" not in await db.tables():
         return 0
     version = await db.fetch_value("SELECT MAX(version) FROM schema_migrations")
     return int(version) if isinstance(version, int) else 0
 
 
-async def migrate(db: Database, target: int | None = None) -> int:
+async def migrate(db: Backend, target: int | None = None) -> int:
     """Apply the migrations the database lacks, up to `target` (default: all); the version."""
     goal = LATEST if target is None else target
     if not 0 <= goal <= LATEST:

@@ -18,8 +18,8 @@ from enum import StrEnum
 from typing import Any
 
 from storage.audit import dumps
+from storage.backends import Backend, Row, StorageError, Tx
 from storage.clock import from_db, optional_from_db, to_db
-from storage.database import Database, Row, StorageError, Tx
 
 
 class OutboxState(StrEnum):
@@ -81,7 +81,7 @@ def _message(row: Row) -> OutboxMessage:
 
 
 class Outbox:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def enqueue(
@@ -140,7 +140,7 @@ class Outbox:
             ),
         )
         if row is not None:
-            return int(row[0]), True
+            return int(row["id"]), True
         existing = await tx.fetch_value(
             "SELECT id FROM outbox WHERE dedupe_key = ?", (message.dedupe_key,)
         )
@@ -181,12 +181,17 @@ class Outbox:
         channel_params = () if channel is None else (channel,)
         async with self._db.transaction() as tx:
             at = tx.stamp
+            # The UPDATE below trusts this SELECT, so no other claimer may pick the same
+            # rows meanwhile: SQLite's single writer already keeps them out; a database
+            # with concurrent writers locks the rows (FOR UPDATE SKIP LOCKED), so that
+            # two senders take different messages instead of waiting or doubling up.
             rows = await tx.fetch_all(
                 f"SELECT id FROM outbox WHERE {_WAITING} AND next_attempt_at <= ?"
-                f"{channel_condition} ORDER BY next_attempt_at, id LIMIT ?",
+                f"{channel_condition} ORDER BY next_attempt_at, id LIMIT ?"
+                f"{self._db.dialect.skip_locked}",
                 (at, *channel_params, limit),
             )
-            ids = [row[0] for row in rows]
+            ids = [row["id"] for row in rows]
             if not ids:
                 return []
             marks = ", ".join("?" * len(ids))
@@ -233,11 +238,12 @@ class Outbox:
     async def batch_progress(self, batch_id: str) -> dict[OutboxState, int]:
         """How many messages of a broadcast are in each state (every state present)."""
         rows = await self._db.fetch_all(
-            "SELECT state, COUNT(*) FROM outbox WHERE batch_id = ? GROUP BY state", (batch_id,)
+            "SELECT state, COUNT(*) AS n FROM outbox WHERE batch_id = ? GROUP BY state",
+            (batch_id,),
         )
         counts = dict.fromkeys(OutboxState, 0)
-        for state, count in rows:
-            counts[OutboxState(state)] = count
+        for row in rows:
+            counts[OutboxState(row["state"])] = row["n"]
         return counts
 
     async def reset_stale_sending(self, claimed_before: dt.datetime | None = None) -> int:

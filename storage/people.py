@@ -8,8 +8,8 @@ from enum import StrEnum
 
 from indicators.text import normalize
 from storage.audit import write_audit
+from storage.backends import Backend, Row, StorageError, Tx
 from storage.clock import from_db, optional_from_db
-from storage.database import Database, Row, StorageError, Tx
 from storage.units import SUBTREE_CTE
 
 
@@ -112,7 +112,7 @@ async def insert_identity(
 
 
 class People:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def add_person(
@@ -217,14 +217,6 @@ class People:
             (channel, external_id),
         )
         return None if row is None else _person(row)
-
-    async def identities_of(self, person_id: int) -> list[Identity]:
-        rows = await self._db.fetch_all(
-            f"SELECT {_IDENTITY_COLUMNS} FROM identities WHERE person_id = ?"
-            " ORDER BY linked_at, channel",
-            (person_id,),
-        )
-        return [_identity(row) for row in rows]
 
     async def in_subtree(self, unit_id: int, *, role: Role | None = None) -> list[Person]:
         """People whose unit lies in the subtree (merged-in units included)."""

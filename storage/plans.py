@@ -14,8 +14,8 @@ from importlib import resources
 from indicators.plan import Plan
 from indicators.plans import load_plan_text
 from storage.audit import write_audit
+from storage.backends import Backend, Row, StorageError
 from storage.clock import from_db
-from storage.database import Database, Row, StorageError
 from storage.units import ANCESTRY_CTE
 
 _VERSION_COLUMNS = "plan_id, version, year, title, source, loaded_at"
@@ -51,7 +51,7 @@ def bundled_text(plan_id: str) -> str:
 
 
 class Plans:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
         # Keyed by the text itself, not by (plan, version): a version number read inside
         # a transaction that is later rolled back may be reused for another text.
@@ -194,23 +194,6 @@ class Plans:
                 await write_audit(tx, by, "plan.assigned", {"plan_id": plan_id, "unit_id": unit_id})
         return bool(added)
 
-    async def unassign(
-        self,
-        unit_id: int,
-        plan_id: str,
-        *,
-        by: int | None = None,
-    ) -> bool:
-        async with self._db.transaction() as tx:
-            removed = await tx.execute(
-                "DELETE FROM plan_units WHERE plan_id = ? AND unit_id = ?", (plan_id, unit_id)
-            )
-            if removed:
-                await write_audit(
-                    tx, by, "plan.unassigned", {"plan_id": plan_id, "unit_id": unit_id}
-                )
-        return bool(removed)
-
     async def plans_of(self, unit_id: int) -> list[str]:
         """Plans assigned to the unit or any unit above it (merges followed), nearest first."""
         rows = await self._db.fetch_all(
@@ -219,11 +202,11 @@ class Plans:
             " GROUP BY pu.plan_id ORDER BY MIN(up.depth), pu.plan_id",
             (unit_id,),
         )
-        return [row[0] for row in rows]
+        return [row["plan_id"] for row in rows]
 
     async def units_of(self, plan_id: str) -> list[int]:
         """Units the plan is assigned to directly (their subtrees report on it too)."""
         rows = await self._db.fetch_all(
             "SELECT unit_id FROM plan_units WHERE plan_id = ? ORDER BY unit_id", (plan_id,)
         )
-        return [row[0] for row in rows]
+        return [row["unit_id"] for row in rows]

@@ -11,8 +11,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from storage.backends import Backend
 from storage.clock import from_db
-from storage.database import Database
 from storage.outbox import NewMessage, Outbox
 
 
@@ -28,7 +28,7 @@ class SentRound:
 
 
 class ReminderRounds:
-    def __init__(self, db: Database, outbox: Outbox) -> None:
+    def __init__(self, db: Backend, outbox: Outbox) -> None:
         self._db = db
         self._outbox = outbox
 
@@ -66,8 +66,8 @@ class ReminderRounds:
             (plan_id, period),
         )
         found: dict[int, set[str]] = {}
-        for unit_id, kind in rows:
-            found.setdefault(unit_id, set()).add(kind)
+        for row in rows:
+            found.setdefault(row["unit_id"], set()).add(row["kind"])
         return found
 
     async def history(self, plan_id: str, period: str) -> list[SentRound]:
@@ -76,4 +76,15 @@ class ReminderRounds:
             " FROM reminder_rounds WHERE plan_id = ? AND period = ? ORDER BY queued_at, unit_id",
             (plan_id, period),
         )
-        return [SentRound(r[0], r[1], r[2], r[3], r[4], r[5], from_db(r[6])) for r in rows]
+        return [
+            SentRound(
+                r["plan_id"],
+                r["period"],
+                r["unit_id"],
+                r["kind"],
+                r["recipients"],
+                r["person_id"],
+                from_db(r["queued_at"]),
+            )
+            for r in rows
+        ]

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from indicators.plan import LEVEL_TIERS, Tier, UnitSpec
 from indicators.text import fold, normalize
 from storage.audit import write_audit
+from storage.backends import Backend, Row, StorageError, Tx
 from storage.clock import from_db, optional_from_db
-from storage.database import Database, Row, StorageError, Tx
 
 UNIT_COLUMNS = "id, name, level, parent_id, merged_into_id, merged_at, created_at"
 
@@ -94,7 +94,7 @@ def levels_of(tier: Tier) -> list[str]:
 
 
 class Units:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def add(
@@ -286,7 +286,7 @@ class Units:
                 " JOIN subtree s ON s.id = n.unit_id ORDER BY 1, 2",
                 (root_id,),
             )
-        return [(row[0], row[1]) for row in rows]
+        return [(row["unit_id"], row["name"]) for row in rows]
 
     async def import_tree(
         self,

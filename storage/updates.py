@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from storage.backends import Backend
 from storage.clock import to_db
-from storage.database import Database
 
 
 class Updates:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def mark_processed(self, channel: str, update_id: str | int) -> bool:

@@ -15,8 +15,8 @@ from indicators.plan import Tier
 from indicators.text import normalize
 from indicators.values import AnyValue, value_from_data, value_to_data
 from storage.audit import dumps, write_audit
+from storage.backends import Backend, ConflictError, Params, Row, StorageError, Tx
 from storage.clock import from_db
-from storage.database import Database, Params, Row, StorageError, Tx
 from storage.units import SUBTREE_CTE, levels_of
 
 PERIOD = re.compile(r"\d{4}(-H[12]|-Q[1-4]|-(0[1-9]|1[0-2]))?")
@@ -35,6 +35,20 @@ _IS_LATEST = """
           AND w.indicator_code = v.indicator_code AND w.period = v.period
     )
 """
+
+
+_INSERT_VERSION = (
+    "INSERT INTO report_values (unit_id, plan_id, indicator_code, period, version,"
+    " kind, value_json, note, person_id, channel, update_key, recorded_at)"
+    " SELECT ?, ?, ?, ?, COALESCE(MAX(version), 0) + 1, ?, ?, ?, ?, ?, ?, ?"
+    " FROM report_values"
+    " WHERE unit_id = ? AND plan_id = ? AND indicator_code = ? AND period = ?"
+    " ON CONFLICT (update_key, unit_id, plan_id, indicator_code, period) DO NOTHING"
+    " RETURNING id"
+)
+# Each retry follows a writer that committed the same cell at the same instant; more than
+# a few in a row means something else is wrong.
+_VERSION_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +122,7 @@ def _check(item: NewValue) -> NewValue:
 
 
 class Values:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def record(
@@ -184,32 +198,35 @@ class Values:
     ) -> tuple[int, bool]:
         data = value_to_data(item.value)
         cell = (item.unit_id, item.plan_id, item.indicator_code, item.period)
-        # The next version is computed by the INSERT itself, inside the write transaction,
-        # so two writers can never both take the same number. Only the update-key index
-        # is named as the conflict target: a clash on the version must raise, never be
-        # dropped silently.
-        row = await tx.fetch_one(
-            "INSERT INTO report_values (unit_id, plan_id, indicator_code, period, version,"
-            " kind, value_json, note, person_id, channel, update_key, recorded_at)"
-            " SELECT ?, ?, ?, ?, COALESCE(MAX(version), 0) + 1, ?, ?, ?, ?, ?, ?, ?"
-            " FROM report_values"
-            " WHERE unit_id = ? AND plan_id = ? AND indicator_code = ? AND period = ?"
-            " ON CONFLICT (update_key, unit_id, plan_id, indicator_code, period) DO NOTHING"
-            " RETURNING id",
-            (
-                *cell,
-                str(data["kind"]),
-                dumps(data),
-                item.note,
-                person_id,
-                channel,
-                update_key,
-                at,
-                *cell,
-            ),
+        params = (
+            *cell,
+            str(data["kind"]),
+            dumps(data),
+            item.note,
+            person_id,
+            channel,
+            update_key,
+            at,
+            *cell,
         )
+        # The next version is computed by the INSERT itself. Under SQLite's single writer
+        # nobody can take the number between the MAX and the INSERT; with concurrent
+        # writers two may compute the same one, and the UNIQUE (unit, plan, indicator,
+        # period, version) constraint refuses the later. Then the INSERT is tried again in
+        # a new statement, which sees the version committed meanwhile. The savepoint
+        # undoes only the failed attempt (PostgreSQL would abort the whole transaction).
+        # Only the update-key index is named as the ON CONFLICT target: a clash on the
+        # version must raise, never be dropped silently.
+        for attempt in range(1, _VERSION_ATTEMPTS + 1):
+            try:
+                async with self._db.transaction():
+                    row = await tx.fetch_one(_INSERT_VERSION, params)
+                break
+            except ConflictError:
+                if attempt == _VERSION_ATTEMPTS:
+                    raise
         if row is not None:
-            return int(row[0]), True
+            return int(row["id"]), True
         existing = await tx.fetch_value(
             "SELECT id FROM report_values WHERE update_key = ? AND unit_id = ? AND plan_id = ?"
             " AND indicator_code = ? AND period = ?",
@@ -317,7 +334,8 @@ class Values:
         rows = await self._db.fetch_all(
             f"WITH RECURSIVE {SUBTREE_CTE},"
             f" codes (ord, code) AS (VALUES {_values_list(len(indicator_codes))})"
-            " SELECT u.id, c.code FROM subtree s JOIN units u ON u.id = s.id CROSS JOIN codes c"
+            " SELECT u.id AS unit_id, c.code"
+            " FROM subtree s JOIN units u ON u.id = s.id CROSS JOIN codes c"
             f" WHERE u.merged_into_id IS NULL{level_condition}"
             f" AND {_NOT_REPORTED.format(unit='u.id')}"
             " ORDER BY u.id, c.ord",
@@ -401,6 +419,6 @@ def _codes_filter(codes: Collection[str] | None) -> tuple[str, Params]:
 
 def _grouped(rows: list[Row]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
-    for unit_id, code in rows:
-        found.setdefault(unit_id, []).append(code)
+    for row in rows:
+        found.setdefault(row["unit_id"], []).append(row["code"])
     return found

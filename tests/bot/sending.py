@@ -26,16 +26,16 @@ def running(store: Store) -> TestClock:
 
 async def settled(store: Store) -> bool:
     """No message waiting, being sent or waiting for a retry."""
-    rows = await store.db.fetch_all(
+    waiting = await store.db.fetch_value(
         "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending', 'failed')"
     )
-    return rows[0][0] == 0
+    return waiting == 0
 
 
 async def states(store: Store) -> dict[OutboxState, int]:
-    rows = await store.db.fetch_all("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+    rows = await store.db.fetch_all("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
     counts = dict.fromkeys(OutboxState, 0)
-    counts.update({OutboxState(state): count for state, count in rows})
+    counts.update({OutboxState(row["state"]): row["n"] for row in rows})
     return counts
 
 

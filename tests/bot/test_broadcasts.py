@@ -151,8 +151,7 @@ async def test_members_cannot_broadcast_and_the_dialog_can_be_edited_or_cancelle
     assert wrong.startswith("Xem trước thông báo:")  # /thongbao again resumes
     [cancelled] = await official.press("Hủy")
     assert cancelled == "Đã hủy thông báo; chưa gửi gì."
-    rows = await store.db.fetch_all("SELECT COUNT(*) FROM outbox")
-    assert rows[0][0] == 0
+    assert await store.db.fetch_value("SELECT COUNT(*) FROM outbox") == 0
 
 
 async def test_an_admin_reaches_everyone(
@@ -170,5 +169,7 @@ async def test_an_admin_reaches_everyone(
     assert confirm == "Gửi thông báo này tới 2 cán bộ thuộc tất cả các đơn vị?"
     await admin.press("Gửi")
     rows = await store.db.fetch_all("SELECT recipient, payload_json FROM outbox ORDER BY id")
-    assert sorted(row[0] for row in rows) == sorted([str(chats[OFFICIAL]), "777"])
-    assert json.loads(rows[0][1])["text"].startswith("Thông báo từ Quản trị hệ thống (Đồng Lạc):")
+    assert sorted(row["recipient"] for row in rows) == sorted([str(chats[OFFICIAL]), "777"])
+    assert json.loads(rows[0]["payload_json"])["text"].startswith(
+        "Thông báo từ Quản trị hệ thống (Đồng Lạc):"
+    )

@@ -62,7 +62,7 @@ async def outbox(store: Store) -> list[tuple[str, dict[str, Any]]]:
     rows = await store.db.fetch_all("SELECT recipient, payload_json FROM outbox ORDER BY id")
     import json
 
-    return [(row[0], json.loads(row[1])) for row in rows]
+    return [(row["recipient"], json.loads(row["payload_json"])) for row in rows]
 
 
 async def test_only_units_still_missing_values_are_reminded_once(
@@ -154,7 +154,7 @@ async def test_a_quarter_nobody_reported_catch_up_summaries_and_overdue(
     assert overdue.reply.buttons[0][0].data == "rm:dong-lac-2026:2026-Q4"
     # Thôn 1 reported everything: never reminded.
     rows = await store.db.fetch_all("SELECT DISTINCT unit_id FROM reminder_rounds")
-    assert thon_1.id not in {row[0] for row in rows}
+    assert thon_1.id not in {row["unit_id"] for row in rows}
 
 
 def group_update(user_id: int, chat_id: int, text: str) -> dict[str, Any]:

@@ -61,7 +61,7 @@ async def test_429_is_waited_out_403_marks_unreachable_500_is_retried(store: Sto
     assert api.too_many == 1 and sender.counters.retry_after == 1
     assert (await states(store))[OutboxState.SENT] == 3
     dead = await store.db.fetch_all("SELECT recipient, last_error FROM outbox WHERE state = 'dead'")
-    assert [tuple(row) for row in dead] == [(str(blocked), BLOCKED)]
+    assert [dict(row) for row in dead] == [{"recipient": str(blocked), "last_error": BLOCKED}]
     identity = await store.people.identity("telegram", str(blocked))
     assert identity is not None and identity.unreachable_at is not None
     unreachable = await store.contacts.unreachable_in_units(

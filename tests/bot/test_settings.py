@@ -15,9 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
-    for name in ("CHITIEU_TELEGRAM_TOKEN", "CHITIEU_DB", "CHITIEU_LOCALE"):
+    for name in ("CHITIEU_TELEGRAM_TOKEN", "CHITIEU_DB", "CHITIEU_DATABASE_URL", "CHITIEU_LOCALE"):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
+    assert settings.database_url == "sqlite:///chitieu.sqlite3"
     assert settings.telegram_token is None
     assert settings.telegram_api_url == "https://api.telegram.org/bot"
     assert settings.locale == "vi"
@@ -27,6 +28,9 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     ("name", "value", "words"),
     [
         ("CHITIEU_LOCALE", "fr", "CHITIEU_LOCALE"),
+        ("CHITIEU_DATABASE_URL", "mysql://db/chitieu", "CHITIEU_DATABASE_URL"),
+        ("CHITIEU_DATABASE_URL", "sqlite://chitieu.sqlite3", "sqlite:////path (absolute)"),
+        ("CHITIEU_DB", " ", "CHITIEU_DB"),
         ("CHITIEU_TELEGRAM_API_URL", "api.telegram.org", "CHITIEU_TELEGRAM_API_URL"),
         ("CHITIEU_TELEGRAM_TOKEN", "secret-not-a-token", "CHITIEU_TELEGRAM_TOKEN"),
     ],
@@ -46,8 +50,19 @@ def test_malformed_setting_names_itself(
 def test_env_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CHITIEU_DB", raising=False)
+    monkeypatch.delenv("CHITIEU_DATABASE_URL", raising=False)
     (tmp_path / ".env").write_text("CHITIEU_DB=/data/xa.sqlite3\n", encoding="utf-8")
-    assert load_settings().db == "/data/xa.sqlite3"
+    assert load_settings().database_url == "sqlite:////data/xa.sqlite3"
+
+
+def test_the_database_url_wins_over_the_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CHITIEU_DB", "old.sqlite3")
+    assert load_settings().database_url == "sqlite:///old.sqlite3"
+    monkeypatch.setenv("CHITIEU_DATABASE_URL", "sqlite:///:memory:")
+    assert load_settings().database_url == "sqlite:///:memory:"
 
 
 def test_cli_stops_with_one_line_and_no_token(tmp_path: Path) -> None:

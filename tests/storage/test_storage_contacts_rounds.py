@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 import pytest
 
-from storage import NewMessage, OutboxState, Role, Store
+from storage import ConflictError, NewMessage, OutboxState, Role, Store
 from tests.storage.storage_fixtures import NOW, PLAN_ID, Tree
 
 LATER = NOW + dt.timedelta(hours=1)
@@ -86,7 +85,7 @@ async def test_a_broadcast_finishes_once_when_nothing_of_it_waits(
         reply_channel="telegram", reply_to="99", messages=messages,
     )  # fmt: skip
     assert added == 2
-    with pytest.raises(sqlite3.IntegrityError):  # the batch id is taken
+    with pytest.raises(ConflictError):  # the batch id is taken
         await store.broadcasts.create(
             "b", person_id=sender.id, unit_id=None, audience="members", text="x",
             reply_channel="telegram", reply_to="99", messages=[],

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from indicators.values import RatioValue, value_to_data
-from storage import Database, Role, StorageError, Store
+from storage import Backend, Role, StorageError, Store, open_backend
 from storage import migrations as migrations_module
 from storage.audit import dumps
 from storage.clock import to_db
@@ -15,15 +15,10 @@ from storage.migrations import LATEST, current_version, migrate
 from tests.storage.storage_fixtures import NOW, PLAN_ID
 
 
-async def _tables(db: Database) -> set[str]:
-    rows = await db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")
-    return {row[0] for row in rows}
-
-
 async def test_database_at_migration_1_upgrades_with_its_data(db_path: Path, clock) -> None:
-    db = await Database.open(db_path, clock=clock, migrate=False)
+    db = await open_backend(db_path, clock)
     assert await migrate(db, target=1) == 1
-    assert "unit_aliases" not in await _tables(db)
+    assert "unit_aliases" not in await db.tables()
     at = to_db(NOW)
     # Written as version 1 of the program wrote it: plain SQL against the old schema.
     async with db.transaction() as tx:
@@ -60,7 +55,7 @@ async def test_database_at_migration_1_upgrades_with_its_data(db_path: Path, clo
     async with await Store.open(db_path, clock=clock) as store:
         assert await current_version(store.db) == LATEST
         applied = await store.db.fetch_all("SELECT version FROM schema_migrations ORDER BY 1")
-        assert [row[0] for row in applied] == list(range(1, LATEST + 1))
+        assert [row["version"] for row in applied] == list(range(1, LATEST + 1))
         person = await store.people.by_identity("zalo", "z-77")
         assert person is not None and person.role is Role.MEMBER and person.unit_id == 2
         history = await store.values.history(2, PLAN_ID, "3.1", "2025-Q3")
@@ -79,7 +74,7 @@ async def test_opening_again_applies_nothing(db_path: Path, clock) -> None:
         first = await store.db.fetch_all("SELECT version, applied_at FROM schema_migrations")
     async with await Store.open(db_path, clock=clock) as store:
         again = await store.db.fetch_all("SELECT version, applied_at FROM schema_migrations")
-    assert [tuple(r) for r in first] == [tuple(r) for r in again]
+    assert first == again
 
 
 async def test_failing_migration_leaves_nothing_behind(
@@ -91,12 +86,12 @@ async def test_failing_migration_leaves_nothing_behind(
     ]
     monkeypatch.setattr(migrations_module, "MIGRATIONS", broken)
     monkeypatch.setattr(migrations_module, "LATEST", LATEST + 1)
-    db = await Database.open(db_path, clock=clock, migrate=False)
+    db: Backend = await open_backend(db_path, clock)
     try:
         with pytest.raises(Exception, match="syntax error"):
             await migrate(db)
         assert await current_version(db) == LATEST
-        assert "half_done" not in await _tables(db)
+        assert "half_done" not in await db.tables()
     finally:
         await db.close()
 

@@ -1,0 +1,361 @@
+"""The database port: the one interface the repositories talk to, whatever the database.
+
+A backend module (today `storage.backends.sqlite`) implements `Backend` for one kind of
+database: its connections, how a write transaction begins and ends, where reads go,
+which tables exist, and how a consistent copy is made. Everything else — the nesting of
+transactions into savepoints, the transaction's one moment (`tx.now`, `tx.stamp`), rows
+as mappings, the translation of placeholders — is here, written once.
+
+Placeholders: repositories write `?` (positional, in the order of `params`), the style of
+the SQL they already had and the shortest to build for `IN (?, ?, ?)` lists. A backend
+whose driver wants another style says so in its `Dialect`: PostgreSQL's asyncpg takes
+`$1, $2…`, which `numbered_placeholders` produces. Translation happens once per distinct
+SQL string (cached), so a hot query costs a dictionary lookup.
+
+The other dialect differences the repositories meet are in `Dialect` too (today only the
+row lock a claiming SELECT needs); anything a backend can answer better than SQL can
+(does a table exist, a backup) is a method of `Backend`.
+
+Rows are `Mapping[str, Any]` keyed by column name: select distinct names (alias them)
+when a query's columns would collide.
+"""
+
+from __future__ import annotations
+
+import functools
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, ClassVar, Protocol, Self
+
+from storage.clock import Clock, to_db
+
+Params = Sequence[object]
+Row = Mapping[str, Any]
+
+DEFAULT_URL = "sqlite:///chitieu.sqlite3"
+
+
+class StorageError(Exception):
+    """Misuse of the storage layer, or a database it cannot work with."""
+
+
+class IntegrityError(StorageError):
+    """A statement broke a constraint of the schema (a foreign key, a CHECK, NOT NULL)."""
+
+
+class ConflictError(IntegrityError):
+    """A row with the same unique key (or primary key) exists already."""
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """What differs in the SQL a backend's database accepts."""
+
+    name: str
+    # Repository SQL (`?` placeholders) → the SQL the driver takes. Pure, and called for
+    # every statement: a backend that needs real work here passes a cached function.
+    translate: Callable[[str], str]
+    # Appended to the SELECT that picks rows to claim (the outbox), so that concurrent
+    # claimers skip each other's rows instead of waiting or taking them twice. Empty where
+    # the write transaction already excludes every other writer (SQLite).
+    skip_locked: str = ""
+
+
+def unchanged(sql: str) -> str:
+    return sql
+
+
+@functools.lru_cache(maxsize=4096)
+def numbered_placeholders(sql: str) -> str:
+    """`?` → `$1`, `$2`… in order, leaving `?` inside quotes and comments alone."""
+    out: list[str] = []
+    number = 0
+    i = 0
+    n = len(sql)
+    while i < n:
+        char = sql[i]
+        if char in "'\"":
+            end = i + 1
+            while end < n:
+                if sql[end] == char:
+                    # A doubled quote is an escaped quote, not the end.
+                    if end + 1 < n and sql[end + 1] == char:
+                        end += 2
+                        continue
+                    break
+                end += 1
+            out.append(sql[i : end + 1])
+            i = end + 1
+        elif sql.startswith("--", i):
+            end = sql.find("\n", i)
+            end = n if end == -1 else end
+            out.append(sql[i:end])
+            i = end
+        elif char == "?":
+            number += 1
+            out.append(f"${number}")
+            i += 1
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+class Connection(Protocol):
+    """One connection of a backend. SQL reaching it is already in the backend's dialect,
+    and it raises `IntegrityError`/`ConflictError`, never its driver's own."""
+
+    async def execute(self, sql: str, params: Params) -> int:
+        """Run one statement; the number of rows it changed."""
+
+    async def fetch_all(self, sql: str, params: Params) -> list[Row]: ...
+
+
+def _first(row: Row | None) -> object:
+    return None if row is None else next(iter(row.values()))
+
+
+class Tx:
+    """The open write transaction; statements of the transaction go through it."""
+
+    def __init__(self, backend: Backend, connection: Connection) -> None:
+        self.backend = backend
+        self.open = True
+        self.savepoints = 0
+        self._connection = connection
+        self._sql = backend.dialect.translate
+        # One moment for the whole transaction: every row a turn writes carries the
+        # same time, taken from the backend's clock when the transaction began.
+        self.now = backend.clock.now()
+        self.stamp = to_db(self.now)
+
+    def _conn(self) -> Connection:
+        if not self.open:
+            raise StorageError("the transaction is already finished")
+        return self._connection
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; the number of rows it changed."""
+        return await self._conn().execute(self._sql(sql), params)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        return await self._conn().fetch_all(self._sql(sql), params)
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
+
+    async def fetch_value(self, sql: str, params: Params = ()) -> object:
+        """The first column of the first row, None without a row."""
+        return _first(await self.fetch_one(sql, params))
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT ... RETURNING id and give the id."""
+        value = _first(await self.fetch_one(sql, params))
+        if value is None:
+            raise StorageError(f"the statement returned no id: {sql}")
+        return int(str(value))
+
+
+_CURRENT_TX: ContextVar[Tx | None] = ContextVar("storage_current_tx", default=None)
+
+
+class Backend(ABC):
+    """A database, as the repositories see it.
+
+    `transaction()` is the only way to write. The transaction a task is in is kept in a
+    context variable, so a repository method called inside `async with
+    backend.transaction()` joins it (as a savepoint) instead of waiting for the lock its
+    own caller holds; its reads go through the transaction too and see its writes. Reads
+    outside a transaction never see another task's uncommitted rows, and need not wait
+    for them either where the backend has a separate read path.
+    """
+
+    dialect: ClassVar[Dialect]
+
+    def __init__(self, name: str, clock: Clock) -> None:
+        self.name = name  # for messages: a file name, never a password
+        self.clock = clock
+        self._closed = False
+
+    # --- what a backend module implements -------------------------------------------
+
+    @abstractmethod
+    def _writing(self) -> AbstractAsyncContextManager[Connection]:
+        """The connection of a new write transaction, begun; committed when the block
+        ends, rolled back if it raises. Only one at a time per connection."""
+
+    @abstractmethod
+    def _reading(self) -> AbstractAsyncContextManager[Connection]:
+        """A connection for one read outside any transaction, seeing only committed rows."""
+
+    @abstractmethod
+    async def tables(self) -> frozenset[str]:
+        """The names of the tables the database has."""
+
+    @abstractmethod
+    async def backup(self, target: str | Path) -> Path:
+        """Write a consistent copy of the database to `target`, also while others write;
+        the target. Never leaves a half-written file under the target's name."""
+
+    @abstractmethod
+    async def _close(self) -> None:
+        """Close the connections, after the open transaction (if any) has ended."""
+
+    # --- the same for every backend -------------------------------------------------
+
+    def _current(self) -> Tx | None:
+        tx = _CURRENT_TX.get()
+        return tx if tx is not None and tx.backend is self and tx.open else None
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StorageError("the database is closed")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """A write transaction: commits when the block ends, rolls back if it raises.
+
+        Inside another transaction of this backend (same task) it becomes a savepoint,
+        so a failing inner step undoes only itself and the outer block decides.
+        """
+        outer = self._current()
+        if outer is not None:
+            async with _savepoint(outer):
+                yield outer
+            return
+        self._check_open()
+        async with self._writing() as connection:
+            tx = Tx(self, connection)
+            token = _CURRENT_TX.set(tx)
+            try:
+                yield tx
+            finally:
+                # Closed before the commit, so that nothing slips in during it.
+                tx.open = False
+                _CURRENT_TX.reset(token)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        tx = self._current()
+        if tx is not None:
+            return await tx.fetch_all(sql, params)
+        self._check_open()
+        async with self._reading() as connection:
+            return await connection.fetch_all(self.dialect.translate(sql), params)
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
+
+    async def fetch_value(self, sql: str, params: Params = ()) -> object:
+        """The first column of the first row, None without a row."""
+        return _first(await self.fetch_one(sql, params))
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        if self._current() is not None:
+            raise StorageError("cannot close the database inside one of its transactions")
+        self._closed = True
+        await self._close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+@asynccontextmanager
+async def _savepoint(tx: Tx) -> AsyncIterator[None]:
+    tx.savepoints += 1
+    name = f"sp_{tx.savepoints}"
+    await tx.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        await tx.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        await tx.execute(f"RELEASE SAVEPOINT {name}")
+        raise
+    else:
+        await tx.execute(f"RELEASE SAVEPOINT {name}")
+    finally:
+        tx.savepoints -= 1
+
+
+# --- naming a database ---------------------------------------------------------------
+
+_SCHEMES = ("sqlite",)
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseUrl:
+    scheme: str
+    path: str  # for sqlite: the file, or ":memory:"
+
+
+def parse_url(target: str | Path) -> DatabaseUrl:
+    """`sqlite:///relative.db`, `sqlite:////absolute/path.db`, `sqlite:///:memory:`, or a
+    plain path (a SQLite file; ":memory:" too). Raises ValueError with a one-line reason."""
+    text = str(target)
+    if "://" not in text:
+        if not text.strip():
+            raise ValueError("the database path is empty")
+        return DatabaseUrl("sqlite", text)
+    scheme, _, rest = text.partition("://")
+    if scheme not in _SCHEMES:
+        known = ", ".join(f"{s}:///" for s in _SCHEMES)
+        raise ValueError(f"unsupported database {scheme}://…; supported: {known}")
+    # sqlite:///x has an empty host part: three slashes, then the path (a fourth slash
+    # makes it absolute), as in SQLAlchemy's URLs.
+    if not rest.startswith("/") or not rest[1:].strip():
+        raise ValueError("a SQLite URL is sqlite:///file (relative) or sqlite:////path (absolute)")
+    return DatabaseUrl(scheme, rest[1:])
+
+
+def sqlite_url(path: str | Path) -> str:
+    """The URL of a SQLite file given by its path (`CHITIEU_DB`)."""
+    return f"sqlite:///{path}"
+
+
+async def open_backend(target: str | Path, clock: Clock) -> Backend:
+    """Open (creating if needed) the database a URL or a plain SQLite path names. The
+    schema is not touched: `storage.migrations.migrate` brings it up to date."""
+    try:
+        url = parse_url(target)
+    except ValueError as exc:
+        raise StorageError(str(exc)) from None
+    # Imported here: a backend module imports its driver, needed only when it is used.
+    from storage.backends.sqlite import SQLiteBackend
+
+    return await SQLiteBackend.open(url.path, clock)
+
+
+__all__ = [
+    "DEFAULT_URL",
+    "Backend",
+    "ConflictError",
+    "Connection",
+    "DatabaseUrl",
+    "Dialect",
+    "IntegrityError",
+    "Params",
+    "Row",
+    "StorageError",
+    "Tx",
+    "numbered_placeholders",
+    "open_backend",
+    "parse_url",
+    "sqlite_url",
+    "unchanged",
+]

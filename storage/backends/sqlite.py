@@ -1,0 +1,233 @@
+"""The SQLite backend (aiosqlite): one writer connection, one reader connection.
+
+Writes: one write transaction at a time, serialised by an asyncio lock on the writer
+connection, and `BEGIN IMMEDIATE` so that another process writing the same file (an
+admin CLI) makes this one wait at BEGIN rather than fail midway.
+
+Reads outside a transaction go through a second connection. In WAL mode it reads the
+last committed snapshot while the writer works, so a question never waits behind a
+broadcast's writes, and never sees their uncommitted rows either.
+
+`:memory:` is the exception: a second connection would open a second, empty database,
+so an in-memory backend has the writer connection only, and its reads take the writer
+lock — on a shared connection a read while another task's transaction is open would
+see that transaction's uncommitted rows, which may still be rolled back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from storage.backends import (
+    Backend,
+    ConflictError,
+    Connection,
+    Dialect,
+    IntegrityError,
+    Params,
+    Row,
+    StorageError,
+    unchanged,
+)
+from storage.clock import Clock
+
+MEMORY = ":memory:"
+BUSY_TIMEOUT_MS = 5000
+
+# Only the writer lock excludes other claimers, so a claiming SELECT needs no row lock.
+SQLITE = Dialect("sqlite", translate=unchanged, skip_locked="")
+
+_CONFLICTS = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
+
+
+def _mapping_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
+    return {column[0]: value for column, value in zip(cursor.description, values, strict=True)}
+
+
+@contextlib.contextmanager
+def _storage_errors() -> Iterator[None]:
+    """sqlite3's constraint errors as the storage layer's, so nothing above storage
+    needs to know which database said no."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        kind = ConflictError if exc.sqlite_errorname in _CONFLICTS else IntegrityError
+        raise kind(str(exc)) from exc
+
+
+class _Connection(Connection):
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.raw = connection
+
+    async def execute(self, sql: str, params: Params) -> int:
+        with _storage_errors():
+            cursor = await self.raw.execute(sql, params)
+        try:
+            return cursor.rowcount
+        finally:
+            await cursor.close()
+
+    async def fetch_all(self, sql: str, params: Params) -> list[Row]:
+        with _storage_errors():
+            # The row factory makes dicts; Iterable[Row] is what aiosqlite's stubs say.
+            rows: Any = await self.raw.execute_fetchall(sql, params)
+        return list(rows)
+
+
+async def connect(path: str, *, read_only: bool = False) -> aiosqlite.Connection:
+    """A connection set up the way every part of chitieu expects it."""
+    # isolation_level=None: the sqlite3 module must not open transactions on its own;
+    # the backend says exactly where each one begins and ends.
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        conn.row_factory = _mapping_row  # type: ignore[assignment]  # stubs say `type`
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        if read_only:
+            # A write on the read path is a bug: it would bypass the writer lock.
+            await conn.execute("PRAGMA query_only = ON")
+        elif path != MEMORY:
+            # WAL lets the reader connection, the backup (and any reader process) see a
+            # consistent snapshot while the bot writes; NORMAL is durable enough with WAL
+            # and much faster.
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+class SQLiteBackend(Backend):
+    dialect = SQLITE
+
+    def __init__(
+        self,
+        path: str,
+        clock: Clock,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection | None,
+    ) -> None:
+        super().__init__(path, clock)
+        self.path = path
+        self._writer = _Connection(writer)
+        self._reader = None if reader is None else _Connection(reader)
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str, clock: Clock) -> SQLiteBackend:
+        writer = await connect(path)
+        reader = None
+        if path != MEMORY:
+            # After the writer: it has switched the file to WAL, which the reader needs.
+            try:
+                reader = await connect(path, read_only=True)
+            except BaseException:
+                await writer.close()
+                raise
+        return cls(path, clock, writer, reader)
+
+    @property
+    def in_memory(self) -> bool:
+        return self.path == MEMORY
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[Connection]:
+        raw = self._writer.raw
+        async with self._lock:
+            self._check_open()
+            # IMMEDIATE takes the write lock at once: a transaction that read first and
+            # wrote later could otherwise fail with "database is locked" midway when
+            # another process (an admin CLI) writes to the same file.
+            await raw.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                if raw.in_transaction:
+                    await asyncio.shield(raw.rollback())
+                raise
+            else:
+                try:
+                    with _storage_errors():
+                        await asyncio.shield(raw.commit())
+                except BaseException:
+                    # A failed COMMIT can leave the transaction open, and the next BEGIN
+                    # would then fail for every conversation.
+                    if raw.in_transaction:
+                        await asyncio.shield(raw.rollback())
+                    raise
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[Connection]:
+        if self._reader is not None:
+            yield self._reader
+            return
+        async with self._lock:
+            self._check_open()
+            yield self._writer
+
+    async def tables(self) -> frozenset[str]:
+        rows = await self.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return frozenset(row["name"] for row in rows)
+
+    async def backup(self, target: str | Path) -> Path:
+        """Copy with SQLite's online backup API.
+
+        A file database is copied through a connection of its own, which in WAL mode
+        reads one snapshot of committed data while the bot goes on writing (the reader
+        connection stays free for questions). An in-memory one can only be read through
+        the writer connection, so that copy waits for the writer lock. The copy is
+        written next to the target and renamed over it at the end.
+        """
+        self._check_open()
+        final = Path(target)
+        partial = final.with_name(f".{final.name}.partial")
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+        # The copy is made on the source connection's thread; the target must allow that.
+        dest = await aiosqlite.connect(str(partial), check_same_thread=False)
+        try:
+            if self.in_memory:
+                async with self._lock:
+                    await _copy(self._writer.raw, dest)
+            else:
+                source = await connect(self.path, read_only=True)
+                try:
+                    await _copy(source, dest)
+                finally:
+                    await source.close()
+            # A backup should be one self-contained file, whatever the live database uses.
+            await dest.execute("PRAGMA journal_mode = DELETE")
+            check = [tuple(row) for row in await dest.execute_fetchall("PRAGMA quick_check")]
+            if check != [("ok",)]:
+                raise StorageError(f"backup copy failed its check: {check}")
+        except BaseException:
+            await dest.close()
+            with contextlib.suppress(FileNotFoundError):
+                partial.unlink()
+            raise
+        await dest.close()
+        os.replace(partial, final)
+        return final
+
+    async def _close(self) -> None:
+        # Under the lock: a transaction still running in another task finishes first.
+        async with self._lock:
+            if self._reader is not None:
+                await self._reader.raw.close()
+            await self._writer.raw.close()
+
+
+async def _copy(source: aiosqlite.Connection, dest: aiosqlite.Connection) -> None:
+    # pages=-1 copies everything in one step, under one read transaction: the snapshot
+    # cannot change halfway, so the copy never has to restart because of a write.
+    await source.backup(dest, pages=-1)

@@ -1,8 +1,10 @@
 """Buttons as numbered text ("/1 Label"), for chats that cannot show real buttons.
 
 The router does not read "/1" itself: like the terminal channel, the channel remembers
-the data of the choices it last showed in a chat and turns a later "/2" from that chat
-back into a button press of the second choice. The slash keeps a bare "2" a figure.
+the data of the numbered choices it last showed in a chat and turns a later "/2" from
+that chat back into a press of the second choice. The slash keeps a bare "2" a figure.
+A reply without numbered choices leaves them as they were: one turn's answer is often a
+list of choices followed by a hint, and the hint must not make the list unusable.
 
 Where that memory lives is the app's choice (`ChoiceMemory`): `RecentChoices` keeps it
 in this process, so a restart forgets the choices on screen and a "/2" typed after it
@@ -21,7 +23,7 @@ from handlers.turns import Button, Reply, Turn, TurnKind
 
 class ChoiceMemory(Protocol):
     async def remember(self, chat_id: str, data: Sequence[str]) -> None:
-        """The button data shown last in `chat_id`, in order; empty forgets them."""
+        """The data of the numbered choices just shown in `chat_id`, in order."""
 
     async def recall(self, chat_id: str) -> Sequence[str]:
         """What `remember` kept for `chat_id`, or nothing."""

@@ -176,7 +176,6 @@ class ZaloOAChannel:
                     ]
                 },
             }
-            await self.choices.remember(chat_id, [])
         if not text and attachment is None:
             return []
         messages: list[dict[str, Any]] = [{"text": piece} for piece in split_text(text, MAX_TEXT)]

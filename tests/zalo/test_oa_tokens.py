@@ -86,10 +86,7 @@ async def test_a_crash_between_refresh_and_use_loses_nothing(
 
     assert store.pair is not None and store.pair.refresh_token != old_refresh
     # After the restart: a new manager on the same store.
-    restarted = TokenManager(
-        http, MemoryTokenStore(store.pair), clock, app_id=APP_ID, app_secret=APP_SECRET,
-        oauth_url=oa_url,
-    )  # fmt: skip
+    restarted = make_manager(http, MemoryTokenStore(store.pair), clock, oa_url)
     channel = ZaloOAChannel(http, restarted, file_notice=FILE_NOTICE, api_url=oa_url)
     assert (await channel.send(USER, Reply("x"))).sent
     assert fake_oa.messages[0]["token"] == store.pair.access_token

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -255,3 +256,32 @@ async def test_a_body_without_a_timestamp_cannot_be_signed(endpoint: Endpoint) -
     response = await endpoint.post(raw, "mac=" + "0" * 64)
 
     assert response.status_code == 401
+
+
+async def test_the_answer_does_not_wait_for_the_handling(channel: ZaloOAChannel) -> None:
+    release = asyncio.Event()
+    handled: list[Turn] = []
+
+    async def slow(turn: Turn) -> list[Reply]:
+        await release.wait()  # the router taking longer than Zalo's 2 seconds
+        handled.append(turn)
+        return []
+
+    webhook = OAWebhook(
+        channel, app_id=APP_ID, oa_secret=OA_SECRET, on_turn=slow, first_time=MemoryDedupe()
+    )
+    port = await webhook.start("127.0.0.1", 0)
+    try:
+        raw, signature = signed(text_event(USER, "hello", "msg-1"))
+        async with httpx.AsyncClient(timeout=1.0) as client:
+            response = await client.post(
+                f"http://127.0.0.1:{port}{DEFAULT_PATH}",
+                content=raw,
+                headers={"X-ZEvent-Signature": signature},
+            )
+        assert response.status_code == 200 and handled == []
+        release.set()
+        await webhook.drain()
+        assert len(handled) == 1
+    finally:
+        await webhook.stop()

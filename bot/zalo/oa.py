@@ -4,8 +4,8 @@ An OA may answer a person only within a window after that person's last message 
 for 48 hours, then refused), so it never writes first; reminders to people who have
 been silent come back as NOT_ALLOWED and the sender must not retry them blindly.
 
-What each part relies on, and how sure it is, is in the team's notes (shared/ZALO-NOTES.md); guesses
-are marked where the code makes them.
+What each part relies on, and how sure it is, is in the team's notes
+(shared/ZALO-NOTES.md); guesses are marked where the code makes them.
 """
 
 from __future__ import annotations

@@ -23,15 +23,15 @@ from typing import Any
 import httpx
 from aiohttp import web
 
-from bot.zalo.bot_api import POLL_TIMEOUT, BotApiError, ZaloBotClient, unwrap
-from bot.zalo.inbox import Dedupe, OnTurn, SerialWorker, deliver, serve, text_turn
-from bot.zalo.numbered import (
+from bot.numbered_choices import (
     ChoiceMemory,
     RecentChoices,
     flat_buttons,
     resolve_choice,
     with_numbered_choices,
 )
+from bot.zalo.bot_api import POLL_TIMEOUT, BotApiError, ZaloBotClient, unwrap
+from bot.zalo.inbox import Dedupe, OnTurn, SerialWorker, deliver, serve, text_turn
 from bot.zalo.split import split_text
 from handlers.channels import SENT, Capabilities, Outcome, SendOutcome
 from handlers.turns import OutFile, Reply, Turn, TurnKind
@@ -187,7 +187,9 @@ class ZaloBotReceiver:
     """Brings updates in, by long polling or a webhook (the platform allows one of the
     two at a time), and answers them through the channel, one update at a time."""
 
-    def __init__(self, channel: ZaloBotChannel, *, on_turn: OnTurn, first_time: Dedupe) -> None:
+    def __init__(
+        self, channel: ZaloBotChannel, *, on_turn: OnTurn, first_time: Dedupe | None = None
+    ) -> None:
         self.channel = channel
         self._on_turn = on_turn
         self._first_time = first_time
@@ -198,7 +200,9 @@ class ZaloBotReceiver:
         turn = parse_update(update)
         if turn is None:
             return
-        if turn.update_id is not None and not await self._first_time(f"{CHANNEL}:{turn.update_id}"):
+        first_time = self._first_time
+        key = f"{CHANNEL}:{turn.update_id}"
+        if turn.update_id is not None and first_time is not None and not await first_time(key):
             return
         turn = await resolve_choice(turn, self.channel.choices)
         await deliver(self.channel, turn.chat_id, await self._on_turn(turn))

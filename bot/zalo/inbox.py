@@ -21,8 +21,10 @@ from handlers.turns import Reply, Turn, TurnKind
 log = logging.getLogger(__name__)
 
 OnTurn = Callable[[Turn], Awaitable[list[Reply]]]
-# True the first time a key is seen, False for every later call with that key. The app
-# backs it by the database so that a redelivery after a restart is still recognised.
+# True the first time a key is seen, False for every later call with that key. Without
+# one, a redelivered message is still handled once: the router records each turn's
+# update id in the same transaction as what the turn changes (so a crash between the
+# two can neither lose the turn nor apply it twice), which a dedupe here cannot do.
 Dedupe = Callable[[str], Awaitable[bool]]
 Job = Callable[[], Awaitable[None]]
 

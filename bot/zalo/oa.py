@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from bot.zalo.numbered import (
+from bot.numbered_choices import (
     ChoiceMemory,
     RecentChoices,
     flat_buttons,

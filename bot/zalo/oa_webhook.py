@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot.numbered_choices import resolve_choice
 from bot.zalo.inbox import Dedupe, OnTurn, SerialWorker, deliver, serve
-from bot.zalo.numbered import resolve_choice
 from bot.zalo.oa import ZaloOAChannel
 from bot.zalo.oa_events import (
     SIGNATURE_HEADER,
@@ -52,7 +52,7 @@ class OAWebhook:
         app_id: str,
         oa_secret: str,
         on_turn: OnTurn,
-        first_time: Dedupe,
+        first_time: Dedupe | None = None,
         on_follow: OnFollow | None = None,
         on_unfollow: OnUnfollow | None = None,
         path: str = DEFAULT_PATH,
@@ -117,7 +117,7 @@ class OAWebhook:
         return web.Response(text="ok")
 
     async def _handle(self, event: OAEvent) -> None:
-        if not await self._first_time(event.key):
+        if self._first_time is not None and not await self._first_time(event.key):
             return
         if isinstance(event, TurnEvent):
             turn = await resolve_choice(event.turn, self.channel.choices)

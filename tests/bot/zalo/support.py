@@ -11,7 +11,7 @@ import httpx
 from aiohttp.test_utils import TestServer
 
 from bot.zalo.oa import TokenManager, TokenPair
-from tests.zalo.fake_oa import APP_ID, APP_SECRET
+from tests.bot.zalo.fake_oa import APP_ID, APP_SECRET
 
 START = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
 FILE_NOTICE = "appendix notice (the router's text)"

@@ -10,8 +10,8 @@ import pytest
 from bot.zalo.oa import TokenManager, ZaloOAChannel
 from handlers.channels import Outcome
 from handlers.turns import Button, OutFile, Reply
-from tests.zalo.fake_oa import FakeZaloOA, Forced
-from tests.zalo.support import FILE_NOTICE
+from tests.bot.zalo.fake_oa import FakeZaloOA, Forced
+from tests.bot.zalo.support import FILE_NOTICE
 
 USER = "2468458835296197922"
 

@@ -17,8 +17,8 @@ from bot.zalo.oa import (
     verify_signature,
 )
 from handlers.turns import TurnKind
-from tests.zalo.fake_oa import APP_ID
-from tests.zalo.support import OA_SECRET, signed, text_event
+from tests.bot.zalo.fake_oa import APP_ID
+from tests.bot.zalo.support import OA_SECRET, signed, text_event
 
 
 def mac(raw: bytes, timestamp: str) -> str:

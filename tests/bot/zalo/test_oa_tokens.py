@@ -11,8 +11,8 @@ import pytest
 from bot.zalo.oa import TokenError, TokenManager, TokenPair, ZaloOAChannel
 from handlers.channels import Outcome
 from handlers.turns import Reply
-from tests.zalo.fake_oa import APP_ID, APP_SECRET, FakeZaloOA, Forced
-from tests.zalo.support import FILE_NOTICE, FakeClock, MemoryTokenStore, make_manager
+from tests.bot.zalo.fake_oa import APP_ID, APP_SECRET, FakeZaloOA, Forced
+from tests.bot.zalo.support import FILE_NOTICE, FakeClock, MemoryTokenStore, make_manager
 
 USER = "2468458835296197922"
 

@@ -22,8 +22,8 @@ from bot.zalo.bot_platform import (
 )
 from handlers.channels import Outcome
 from handlers.turns import Button, OutFile, Reply, Turn, TurnKind
-from tests.zalo.fake_bot import TOKEN, FakeBotPlatform, text_update
-from tests.zalo.support import FILE_NOTICE, MemoryDedupe, served
+from tests.bot.zalo.fake_bot import TOKEN, FakeBotPlatform, text_update
+from tests.bot.zalo.support import FILE_NOTICE, MemoryDedupe, served
 
 SECRET = "webhook-secret-123"
 

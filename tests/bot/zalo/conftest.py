@@ -8,8 +8,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.zalo.oa import TokenManager, TokenPair, ZaloOAChannel
-from tests.zalo.fake_oa import FakeZaloOA
-from tests.zalo.support import FILE_NOTICE, FakeClock, MemoryTokenStore, make_manager, served
+from tests.bot.zalo.fake_oa import FakeZaloOA
+from tests.bot.zalo.support import FILE_NOTICE, FakeClock, MemoryTokenStore, make_manager, served
 
 
 @pytest.fixture

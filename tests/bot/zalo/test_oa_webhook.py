@@ -14,8 +14,8 @@ import pytest
 from bot.zalo.oa import BUTTON_PREFIX, FollowEvent, UnfollowEvent, ZaloOAChannel
 from bot.zalo.oa_webhook import DEFAULT_PATH, OAWebhook
 from handlers.turns import Button, Reply, Turn, TurnKind
-from tests.zalo.fake_oa import APP_ID, FakeZaloOA
-from tests.zalo.support import OA_ID, OA_SECRET, MemoryDedupe, signed, text_event
+from tests.bot.zalo.fake_oa import APP_ID, FakeZaloOA
+from tests.bot.zalo.support import OA_ID, OA_SECRET, MemoryDedupe, signed, text_event
 
 USER = "2468458835296197922"
 

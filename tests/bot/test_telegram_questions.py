@@ -65,7 +65,7 @@ async def test_official_asks_without_diacritics_and_pages(store: Store) -> None:
         first = await official.say("chi tieu nao chua dat")
         text = first[0]
         assert text.startswith("Chỉ tiêu chưa đạt — xã Đồng Lạc, Quý III/2026")
-        assert "5/6 thôn đã báo cáo." in text
+        assert "5/6 thôn đã báo cáo đủ, 1 thôn chưa báo cáo." in text
         assert "Quý IV/2026 chưa có số liệu; dưới đây là số liệu Quý III/2026." in text
         assert "Xem thêm (2/2)" in official.labels()
         second = await official.press("Xem thêm (2/2)")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from indicators.evaluation import Verdict, evaluate
 from indicators.plan import Indicator, Tier
 from indicators.plans import load_bundled
-from indicators.rollup import Node, Rollup, reporting_counts
+from indicators.rollup import Node, Rollup
 from indicators.values import (
     CountValue,
     PercentValue,
@@ -53,8 +53,6 @@ def test_ratios_sum_and_reporting_counts() -> None:
     assert figure.value == RatioValue(160, 200)  # 80%, never the mean of percentages
     assert (figure.reported, figure.expected, figure.direct) == (2, 3, False)
     assert figure.verdict is Verdict.MET
-    counts = reporting_counts(COMMUNE, [Tier.VILLAGE], {1, 2})
-    assert counts == [(Tier.VILLAGE, "thôn", 2, 3)]
 
 
 def test_weighted_not_averaged() -> None:

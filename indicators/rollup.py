@@ -226,4 +226,3 @@ def _figure(indicator: Indicator, partial: _Partial) -> Figure:
         parts_not_met=partial.parts_not_met,
         gap_hint=partial.gap_hint,
     )
-

@@ -107,10 +107,23 @@ def value_text(figure: Figure, standing: Standing) -> str:
     return _("no figure yet")
 
 
+def provisional_text(figure: Figure, standing: Standing) -> str:
+    """ "tạm tính, 2/6 thôn": a figure combined from some of the reporting units."""
+    return _("provisional, {reported}/{expected} {level}").format(
+        reported=figure.reported,
+        expected=figure.expected,
+        level=levels(standing).get(figure.indicator.reported_by, ""),
+    )
+
+
 def verdict_text(figure: Figure, standing: Standing) -> str:
     match figure.verdict:
         case Verdict.MET:
             return _("met")
+        case Verdict.PROVISIONAL:
+            return _("{provisional}, not judged until all have reported").format(
+                provisional=provisional_text(figure, standing)
+            )
         case Verdict.NOT_REPORTED:
             return _("no figure yet")
         case Verdict.NOT_MET:
@@ -126,8 +139,8 @@ def verdict_text(figure: Figure, standing: Standing) -> str:
 
 def source_text(figure: Figure, standing: Standing) -> str:
     """Whether the unit reported the value itself or it is combined from below."""
-    if figure.verdict is Verdict.NOT_REPORTED:
-        return ""
+    if figure.verdict in (Verdict.NOT_REPORTED, Verdict.PROVISIONAL):
+        return ""  # a provisional figure says its coverage in its verdict
     below = levels(standing).get(figure.indicator.reported_by, "")
     if figure.direct:
         if figure.indicator.reported_by is standing.unit.tier:

@@ -91,7 +91,7 @@ def format_verdict(evaluation: Evaluation, indicator: Indicator) -> str:
             return _("met")
         case Verdict.NOT_REPORTED:
             return _("no figure yet")
-        case Verdict.NOT_ASSESSABLE:
+        case Verdict.NOT_ASSESSABLE | Verdict.PROVISIONAL:
             return _("cannot be assessed against this target")
         case Verdict.NOT_MET:
             gaps = [_part_gap(r, indicator) for r in evaluation.parts if not r.met]

@@ -8,8 +8,10 @@ children's shares, because a share of the whole is a weighted mean of the parts'
 when every reported child meets a threshold the whole does too, and when none does
 neither does the whole. Otherwise the verdict is open and the answer says so.
 
-How many reporting units a figure is combined from travels with it; who has reported
-what is indicators/reporting_status.py.
+A figure combined from only some of the reporting units below is provisional: its value
+is shown "tạm tính, 2/6 thôn" but it is judged neither met nor not met until every
+reporting unit has reported. How many reporting units a figure is combined from travels
+with it; who has reported what is indicators/reporting_status.py.
 """
 
 from __future__ import annotations
@@ -75,8 +77,15 @@ class Figure:
         return self.reported >= self.expected
 
     @property
+    def provisional(self) -> bool:
+        """Combined from some of the reporting units only: shown "tạm tính, 2/6 thôn",
+        never judged as if complete. A value the unit reported itself is judged."""
+        return not self.direct and 0 < self.reported < self.expected
+
+    @property
     def verdict(self) -> Verdict:
-        return self.evaluation.verdict
+        """The judgement; `evaluation` keeps what the reported part alone would give."""
+        return Verdict.PROVISIONAL if self.provisional else self.evaluation.verdict
 
     @property
     def gap(self) -> Fraction:

@@ -64,7 +64,7 @@ def _part_gap(result: PartResult, indicator: Indicator) -> str:
     if gap is None:
         return ""
     label = f"{result.part.label}: " if result.part.label else ""
-    noun = indicator.formula.noun if indicator.formula else (indicator.unit or "")
+    noun = indicator.formula.gap_noun if indicator.formula else (indicator.unit or "")
     if gap.count is not None and gap.reachable and noun and noun != "%":
         template = (
             _("{count} fewer {noun} needed") if gap.fewer else _("{count} more {noun} needed")

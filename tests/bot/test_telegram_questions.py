@@ -55,7 +55,7 @@ async def needed(store: Store, code: str, period: str) -> tuple[int, str] | None
     target = Fraction(indicator.target.parts[0].amount)  # type: ignore[union-attr]
     wanted = math.ceil(target * denominator / 100)
     assert indicator.formula is not None
-    return (wanted - numerator, indicator.formula.noun) if numerator < wanted else None
+    return (wanted - numerator, indicator.formula.gap_noun) if numerator < wanted else None
 
 
 async def pages_of(official: Session, first: list[str]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 from handlers.context import Services
 from handlers.figure_text import header, node_label
@@ -38,19 +39,17 @@ class Missing:
     total: int  # indicators the unit reports
 
     @property
-    def share(self) -> float:
-        return len(self.codes) / self.total  # ordering only
+    def share(self) -> Fraction:
+        return Fraction(len(self.codes), self.total)
 
 
 def _own(standing: Standing, unit: Node) -> Missing | None:
     """What the unit itself has not reported of the indicators of its level."""
-    if not unit.reports or unit.tier is None:
+    report = standing.status.unit(unit.id)
+    if report is None or report.complete:
         return None
-    duty = standing.duties.get(unit.tier, ())
-    codes = tuple(c for c in duty if (unit.id, c) not in standing.stored)
-    if not codes:
-        return None
-    return Missing(unit.id, node_label(unit.name, unit.level), unit.level, codes, len(duty))
+    label = node_label(unit.name, unit.level)
+    return Missing(unit.id, label, unit.level, report.missing, len(report.expected))
 
 
 def missing_in(standing: Standing, node: Node) -> list[Missing]:
@@ -72,11 +71,11 @@ def deadline_line(standing: Standing, today: dt.date) -> str:
     return _("Due before {day} ({when}).").format(day=format_day(due), when=when)
 
 
-def _lines(standing: Standing, reporters: dict[int, list[str]]) -> list[tuple[float, str]]:
+def _lines(standing: Standing, reporters: dict[int, list[str]]) -> list[tuple[Fraction, str]]:
     """(weight for ordering, line) for the unit asked about and each unit right below it."""
     root = standing.node
     own = _own(standing, root)
-    lines = [(2.0, _line(own, reporters.get(root.id, [])))] if own else []
+    lines = [(Fraction(2), _line(own, reporters.get(root.id, [])))] if own else []
     for child in root.children:
         below = missing_in(standing, child)
         if not below:
@@ -84,8 +83,10 @@ def _lines(standing: Standing, reporters: dict[int, list[str]]) -> list[tuple[fl
         if len(below) == 1 and below[0].unit_id == child.id:
             lines.append((below[0].share, _line(below[0], reporters.get(child.id, []))))
             continue
-        units = sum(1 for n in child.walk() if n.reports and n.tier is not None)
-        lines.append((len(below) / max(units, 1), _branch(child, below, reporters)))
+        units = len(standing.status.within(child).units)
+        lines.append(
+            (Fraction(len(below), max(units, 1)), _branch(standing, child, below, reporters))
+        )
     return lines
 
 
@@ -96,7 +97,9 @@ def late_units(standing: Standing) -> list[str]:
     return late + [node_label(c.name, c.level) for c in root.children if missing_in(standing, c)]
 
 
-def _branch(child: Node, below: list[Missing], reporters: dict[int, list[str]]) -> str:
+def _branch(
+    standing: Standing, child: Node, below: list[Missing], reporters: dict[int, list[str]]
+) -> str:
     parts = []
     itself = [m for m in below if m.unit_id == child.id]
     if itself:
@@ -104,7 +107,7 @@ def _branch(child: Node, below: list[Missing], reporters: dict[int, list[str]]) 
     others = [m for m in below if m.unit_id != child.id]
     if others:
         level = others[0].level
-        total = sum(1 for n in child.walk() if n.level == level and n.reports)
+        total = sum(1 for r in standing.status.within(child).units if r.level == level)
         names = ", ".join(m.name for m in others[:UNITS_SHOWN])
         names += "…" if len(others) > UNITS_SHOWN else ""
         parts.append(_("{count}/{total} {level} missing figures: {names}").format(

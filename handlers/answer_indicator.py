@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from handlers.context import Services
 from handlers.figure_text import (
     node_label,
+    provisional_text,
     short_name,
     source_text,
     unit_label,
@@ -32,7 +33,13 @@ CHOICE_LABEL = 48
 
 
 def _rank(figure: Figure) -> tuple[int, object]:
-    order = {Verdict.NOT_MET: 0, Verdict.NOT_ASSESSABLE: 1, Verdict.NOT_REPORTED: 2, Verdict.MET: 3}
+    order = {
+        Verdict.NOT_MET: 0,
+        Verdict.PROVISIONAL: 1,
+        Verdict.NOT_ASSESSABLE: 2,
+        Verdict.NOT_REPORTED: 3,
+        Verdict.MET: 4,
+    }
     return order[figure.verdict], -figure.gap
 
 
@@ -61,7 +68,11 @@ async def trend(services: Services, standing: Standing, indicator: Indicator) ->
         figure = rollup.figure(standing.node, indicator)
         if figure is None or figure.verdict is Verdict.NOT_REPORTED:
             continue
-        steps.append(f"{period.vietnamese_name()}: {value_text(figure, standing).split(' (')[0]}")
+        step = f"{period.vietnamese_name()}: {value_text(figure, standing).split(' (')[0]}"
+        if figure.provisional:
+            # Like with like: a point from fewer reporting units says so.
+            step += f" ({provisional_text(figure, standing)})"
+        steps.append(step)
     return _("Trend: {steps}").format(steps=" → ".join(steps)) if len(steps) > 1 else ""
 
 

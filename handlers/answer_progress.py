@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from handlers.charts import Bar, Legend, progress_chart
-from handlers.figure_text import header, unit_label, value_text
+from handlers.figure_text import header, provisional_text, unit_label, value_text
 from handlers.follow_ups import follow_ups
 from handlers.paging import PROGRESS
 from handlers.standing import Standing
@@ -28,11 +28,14 @@ def _counts(figures: Sequence[Figure]) -> str:
     not_met = sum(1 for f in figures if f.verdict is Verdict.NOT_MET)
     missing = sum(1 for f in figures if f.verdict is Verdict.NOT_REPORTED)
     open_ = sum(1 for f in figures if f.verdict is Verdict.NOT_ASSESSABLE)
+    provisional = sum(1 for f in figures if f.verdict is Verdict.PROVISIONAL)
     parts = [
         _("{n} met").format(n=met),
         _("{n} not met").format(n=not_met),
         _("{n} no figure").format(n=missing),
     ]
+    if provisional:
+        parts.append(_("{n} provisional").format(n=provisional))
     if open_:
         parts.append(_("{n} not assessed").format(n=open_))
     return " · ".join(parts)
@@ -49,12 +52,26 @@ def _bar(figure: Figure, standing: Standing) -> Bar | None:
         value=float(exact) if exact is not None else None,  # drawing only
         target=float(parts[0].amount),
         met=met,
-        value_text=value_text(figure, standing).split(" (")[0],
+        value_text=_bar_text(figure, standing),
     )
 
 
+def _bar_text(figure: Figure, standing: Standing) -> str:
+    """ "68,47%", or "68,47% (tạm tính, 3/6 thôn)" beside a bar from part of the units."""
+    text = value_text(figure, standing).split(" (")[0]
+    if figure.provisional:
+        text += f" ({provisional_text(figure, standing)})"
+    return text
+
+
 def _worst_first(figures: Sequence[Figure]) -> list[Figure]:
-    rank = {Verdict.NOT_MET: 0, Verdict.NOT_ASSESSABLE: 1, Verdict.NOT_REPORTED: 2, Verdict.MET: 3}
+    rank = {
+        Verdict.NOT_MET: 0,
+        Verdict.PROVISIONAL: 1,
+        Verdict.NOT_ASSESSABLE: 2,
+        Verdict.NOT_REPORTED: 3,
+        Verdict.MET: 4,
+    }
     return sorted(figures, key=lambda f: (rank[f.verdict], -f.gap))
 
 

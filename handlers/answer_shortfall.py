@@ -32,6 +32,7 @@ def shortfall_reply(
     first = found[0]
     sections: list[tuple[str, list[tuple[Figure, Standing]]]] = []
     missing: list[str] = []
+    provisional: list[str] = []
     judged = 0
     for standing in found:
         label_prefix = (
@@ -40,7 +41,10 @@ def shortfall_reply(
         for plan_group, figures in standing.figures(group):
             short = sorted((f for f in figures if _short(f)), key=lambda f: -f.gap)
             missing += [f.indicator.code for f in figures if f.verdict is Verdict.NOT_REPORTED]
-            judged += sum(1 for f in figures if f.verdict is not Verdict.NOT_REPORTED)
+            provisional += [f.indicator.code for f in figures if f.verdict is Verdict.PROVISIONAL]
+            judged += sum(
+                1 for f in figures if f.verdict not in (Verdict.NOT_REPORTED, Verdict.PROVISIONAL)
+            )
             if short:
                 sections.append((label_prefix + plan_group.name, [(f, standing) for f in short]))
     sections.sort(key=lambda s: -s[1][0][0].gap)
@@ -68,8 +72,15 @@ def shortfall_reply(
         lines.append(
             _("None: every indicator with a figure ({judged}) is met.").format(judged=judged)
             if judged
+            else _("No indicator has been judged yet for this period.")
+            if provisional
             else _("No indicator has a figure yet for this period.")
         )
+    if page + 1 >= pages and provisional:
+        codes = ", ".join(provisional[:CODES_SHOWN])
+        codes += "…" if len(provisional) > CODES_SHOWN else ""
+        note = _("Provisional, not judged until every reporting unit has reported ({count}): {codes}.")  # fmt: skip
+        lines += ["", note.format(count=len(provisional), codes=codes)]
     if page + 1 >= pages and missing:
         codes = ", ".join(missing[:CODES_SHOWN]) + ("…" if len(missing) > CODES_SHOWN else "")
         lines += [

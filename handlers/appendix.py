@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from handlers.appendix_xlsx import Row, Sheet, workbook
 from handlers.context import Services
-from handlers.figure_text import unit_label, value_text
+from handlers.figure_text import status_line, unit_label, value_text
 from handlers.standing import Standing, standings
 from handlers.turns import OutFile
 from indicators.evaluation import Verdict
@@ -21,7 +21,13 @@ from storage.units import Unit
 DOCUMENT_CHANNEL = "document"  # values loaded from a report's own results
 
 
-def judgement(figure: Figure) -> str:
+def judgement(figure: Figure, standing: Standing) -> str:
+    if figure.verdict is Verdict.PROVISIONAL:
+        return _("Provisional ({reported}/{expected} {level})").format(
+            reported=figure.reported,
+            expected=figure.expected,
+            level=standing.levels.get(figure.indicator.reported_by, ""),
+        )
     return {
         Verdict.MET: _("Achieved"),
         Verdict.NOT_MET: _("Not achieved"),
@@ -78,7 +84,7 @@ def sheet(standing: Standing) -> Sheet:
                     unit=indicator.unit or "",
                     target=indicator.target.printed,
                     result=_result(figure, standing),
-                    judgement=judgement(figure),
+                    judgement=judgement(figure, standing),
                     note=_notes(figure, standing),
                 )
             )
@@ -95,7 +101,8 @@ def sheet(standing: Standing) -> Sheet:
         _("Assessment"),
         _("Difficulties, obstacles / proposals"),
     )
-    return Sheet(plan.appendix or plan.id, heading, subheading, columns, rows)
+    status = status_line(standing.status, below=standing.unit.tier)
+    return Sheet(plan.appendix or plan.id, heading, subheading, columns, rows, status)
 
 
 def appendix_sheets(found: Sequence[Standing]) -> list[Sheet]:

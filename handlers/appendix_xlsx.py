@@ -44,6 +44,7 @@ class Sheet:
     subheading: str
     columns: tuple[str, str, str, str, str, str, str]
     rows: Sequence[Row]
+    status: str = ""  # who has reported: "3/6 thôn đã báo cáo đủ, …", under the subheading
 
 
 def workbook(sheets: Sequence[Sheet]) -> bytes:
@@ -77,6 +78,11 @@ def _write(book: Workbook, sheet: Sheet, tab: str) -> None:
         cell.font = Font(name=FONT, bold=True, size=size)
         cell.alignment = _CENTRE
         ws.row_dimensions[row].height = 34 if row == 1 else 20
+    if sheet.status:
+        ws.merge_cells(f"A3:{last}3")
+        cell = ws.cell(row=3, column=1, value=sheet.status)
+        cell.font = Font(name=FONT, italic=True, size=11)
+        cell.alignment = _CENTRE
     header = 4
     for index, label in enumerate(sheet.columns, start=1):
         cell = ws.cell(row=header, column=index, value=label)

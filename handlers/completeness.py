@@ -1,4 +1,6 @@
-"""Who still owes which figures: each reporting unit's missing indicators for a period."""
+"""Who still owes which figures, for reminders and the officials' summaries: the plan's
+reporting status (indicators/reporting_status.py) over every unit the plan is assigned
+to, read with the same query and the same period rule as every answer."""
 
 from __future__ import annotations
 
@@ -6,21 +8,34 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from handlers.context import Services
-from handlers.scope import reported_indicators
+from handlers.standing import period_values, tree
 from indicators.periods import Period
 from indicators.plan import Indicator, Plan
+from indicators.reporting_status import Coverage, ReportingStatus, UnitReport, reporting_status
 from storage.units import Unit
 
 
 @dataclass(frozen=True)
 class UnitStatus:
     unit: Unit
-    expected: tuple[Indicator, ...]
-    missing: tuple[Indicator, ...]
+    report: UnitReport
+    plan: Plan
+
+    @property
+    def expected(self) -> tuple[Indicator, ...]:
+        return tuple(self.plan.indicator(code) for code in self.report.expected)
+
+    @property
+    def missing(self) -> tuple[Indicator, ...]:
+        return tuple(self.plan.indicator(code) for code in self.report.missing)
 
     @property
     def complete(self) -> bool:
-        return not self.missing
+        return self.report.complete
+
+    @property
+    def coverage(self) -> Coverage:
+        return self.report.coverage
 
 
 async def plan_scope(services: Services, plan_id: str) -> list[Unit]:
@@ -39,28 +54,27 @@ async def within(services: Services, units: Sequence[Unit], root_id: int) -> lis
     return [u for u in units if u.id in inside]
 
 
+async def plan_status(services: Services, plan: Plan, period: Period) -> ReportingStatus:
+    """The reporting status of every unit the plan is assigned to, for the period."""
+    reports: dict[int, UnitReport] = {}
+    for root_id in await services.store.plans.units_of(plan.id):
+        root = await services.store.units.get(root_id)
+        if root is None:
+            continue
+        node = await tree(services, root)
+        stored = await period_values(services, root, plan, period)
+        for report in reporting_status(node, plan.indicators, stored.keys()).units:
+            reports.setdefault(report.unit_id, report)
+    return ReportingStatus(tuple(reports.values()))
+
+
 async def unit_statuses(
     services: Services, plan: Plan, period: Period, units: Collection[Unit]
 ) -> list[UnitStatus]:
-    """For every unit that reports some indicator of the plan: what it still lacks."""
-    by_codes: dict[tuple[str, ...], list[Unit]] = {}
-    expected: dict[int, tuple[Indicator, ...]] = {}
-    for unit in units:
-        indicators = reported_indicators(plan, unit)
-        if indicators:
-            expected[unit.id] = indicators
-            by_codes.setdefault(tuple(i.code for i in indicators), []).append(unit)
-    missing: dict[int, list[str]] = {}
-    for codes, group in by_codes.items():
-        missing.update(
-            await services.store.values.missing([u.id for u in group], plan.id, period.code, codes)
-        )
+    """For every one of `units` that reports some indicator of the plan: what it lacks."""
+    status = await plan_status(services, plan, period)
     return [
-        UnitStatus(
-            unit,
-            expected[unit.id],
-            tuple(i for i in expected[unit.id] if i.code in missing.get(unit.id, ())),
-        )
+        UnitStatus(unit, report, plan)
         for unit in sorted(units, key=lambda u: u.id)
-        if unit.id in expected
+        if (report := status.unit(unit.id)) is not None
     ]

@@ -6,7 +6,8 @@ from handlers.present import format_gap, format_target, format_value
 from handlers.standing import Standing
 from indicators.evaluation import Verdict
 from indicators.plan import Indicator, Tier
-from indicators.rollup import TIER_RANK, Figure
+from indicators.reporting_status import LevelCount, ReportingStatus
+from indicators.rollup import Figure
 from indicators.text import fold
 from locales import _
 from storage.units import Unit
@@ -49,14 +50,9 @@ def header(title: str, standing: Standing) -> list[str]:
             title=title, unit=unit_label(standing.unit), period=standing.period.vietnamese_name()
         )
     ]
-    own = TIER_RANK.get(standing.unit.tier) if standing.unit.tier else None
-    counts = [
-        f"{done}/{total} {level}"
-        for tier, level, done, total in standing.reporting()
-        if own is None or TIER_RANK[tier] < own
-    ]
-    if counts:
-        lines.append(_("{counts} reported.").format(counts=", ".join(counts)))
+    line = status_line(standing.status, below=standing.unit.tier)
+    if line:
+        lines.append(line)
     if standing.fell_back:
         lines.append(
             _("{asked} has no figures yet; these are the figures of {period}.").format(
@@ -64,6 +60,29 @@ def header(title: str, standing: Standing) -> list[str]:
             )
         )
     return lines
+
+
+def level_count_text(count: LevelCount) -> str:
+    """ "3/6 thôn đã báo cáo đủ, 2 thôn mới báo cáo một phần, 1 thôn chưa báo cáo", without
+    the parts that are zero (but always with the share reported in full, or none)."""
+    names = {"total": count.total, "level": count.level}
+    if count.none == count.total:
+        return _("{none}/{total} {level} have not reported yet").format(none=count.none, **names)
+    parts = [_("{complete}/{total} {level} reported in full").format(
+        complete=count.complete, **names)]  # fmt: skip
+    if count.partial:
+        parts.append(_("{partial} {level} reported in part").format(
+            partial=count.partial, level=count.level))  # fmt: skip
+    if count.none:
+        parts.append(_("{none} {level} have not reported yet").format(
+            none=count.none, level=count.level))  # fmt: skip
+    return ", ".join(parts)
+
+
+def status_line(status: ReportingStatus, *, below: Tier | None = None) -> str:
+    """Every reporting level's count as one sentence; "" when there is none."""
+    counts = [level_count_text(c) for c in status.counts(below=below)]
+    return "; ".join(counts) + "." if counts else ""
 
 
 def value_text(figure: Figure, standing: Standing) -> str:
@@ -88,10 +107,23 @@ def value_text(figure: Figure, standing: Standing) -> str:
     return _("no figure yet")
 
 
+def provisional_text(figure: Figure, standing: Standing) -> str:
+    """ "tạm tính, 2/6 thôn": a figure combined from some of the reporting units."""
+    return _("provisional, {reported}/{expected} {level}").format(
+        reported=figure.reported,
+        expected=figure.expected,
+        level=levels(standing).get(figure.indicator.reported_by, ""),
+    )
+
+
 def verdict_text(figure: Figure, standing: Standing) -> str:
     match figure.verdict:
         case Verdict.MET:
             return _("met")
+        case Verdict.PROVISIONAL:
+            return _("{provisional}, not judged until all have reported").format(
+                provisional=provisional_text(figure, standing)
+            )
         case Verdict.NOT_REPORTED:
             return _("no figure yet")
         case Verdict.NOT_MET:
@@ -107,8 +139,8 @@ def verdict_text(figure: Figure, standing: Standing) -> str:
 
 def source_text(figure: Figure, standing: Standing) -> str:
     """Whether the unit reported the value itself or it is combined from below."""
-    if figure.verdict is Verdict.NOT_REPORTED:
-        return ""
+    if figure.verdict in (Verdict.NOT_REPORTED, Verdict.PROVISIONAL):
+        return ""  # a provisional figure says its coverage in its verdict
     below = levels(standing).get(figure.indicator.reported_by, "")
     if figure.direct:
         if figure.indicator.reported_by is standing.unit.tier:

@@ -64,7 +64,7 @@ def _part_gap(result: PartResult, indicator: Indicator) -> str:
     if gap is None:
         return ""
     label = f"{result.part.label}: " if result.part.label else ""
-    noun = indicator.formula.noun if indicator.formula else (indicator.unit or "")
+    noun = indicator.formula.gap_noun if indicator.formula else (indicator.unit or "")
     if gap.count is not None and gap.reachable and noun and noun != "%":
         template = (
             _("{count} fewer {noun} needed") if gap.fewer else _("{count} more {noun} needed")
@@ -91,7 +91,7 @@ def format_verdict(evaluation: Evaluation, indicator: Indicator) -> str:
             return _("met")
         case Verdict.NOT_REPORTED:
             return _("no figure yet")
-        case Verdict.NOT_ASSESSABLE:
+        case Verdict.NOT_ASSESSABLE | Verdict.PROVISIONAL:
             return _("cannot be assessed against this target")
         case Verdict.NOT_MET:
             gaps = [_part_gap(r, indicator) for r in evaluation.parts if not r.met]

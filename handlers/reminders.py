@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from handlers.completeness import UnitStatus, plan_scope, unit_statuses, within
 from handlers.context import Services
 from handlers.delivery import fit, to_group, to_person
+from handlers.figure_text import level_count_text
 from handlers.turns import Button, Reply, Turn, TurnKind
 from indicators.periods import Period, deadline, parse_period
 from indicators.plan import Plan
@@ -28,6 +29,7 @@ from indicators.reminders import (
     period_rounds,
     periods_to_check,
 )
+from indicators.reporting_status import ReportingStatus
 from indicators.text import fold
 from locales import _, format_day
 from storage.conversations import ConversationState
@@ -148,21 +150,18 @@ def summary_reply(
     nobody: Sequence[Unit] = (),
     blocked: Sequence[str] = (),
 ) -> Reply:
-    """ "Thôn: 4/6 đã báo cáo đủ; còn thiếu: …" for each level of the subtree."""
+    """ "4/6 thôn đã báo cáo đủ, 1 thôn mới báo cáo một phần, 1 thôn chưa báo cáo; còn
+    thiếu: …" for each level of the subtree, in the words every answer uses."""
     due, _last = _due_dates(plan, period, services)
     lines = [_("Reporting status for {period} in {unit} (due before {deadline}):").format(
         period=period.vietnamese_name(), unit=unit.name, deadline=format_day(due.date()))]  # fmt: skip
-    levels: dict[str, list[UnitStatus]] = {}
-    for status in statuses:
-        levels.setdefault(status.unit.level, []).append(status)
-    for level, group in levels.items():
-        done = sum(1 for s in group if s.complete)
-        line = "• " + _("{done}/{total} {level} reported in full").format(
-            done=done, total=len(group), level=level)  # fmt: skip
+    status = ReportingStatus(tuple(s.report for s in statuses))
+    for count in status.counts():
+        line = "• " + level_count_text(count)
         late = [
-            _("{unit} ({count} indicators)").format(unit=s.unit.name, count=len(s.missing))
-            for s in group
-            if not s.complete
+            _("{unit} ({count} indicators)").format(unit=s.unit.name, count=len(s.report.missing))
+            for s in statuses
+            if s.report.tier is count.tier and not s.complete
         ]
         if late:
             line += "; " + _("still missing: {units}").format(units=", ".join(late))

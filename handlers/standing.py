@@ -16,7 +16,8 @@ from functools import cached_property
 from handlers.context import Services
 from indicators.periods import Period
 from indicators.plan import Group, Indicator, Plan, Tier
-from indicators.rollup import Figure, Node, Rollup, reporting_counts
+from indicators.reporting_status import ReportingStatus, covering_periods, reporting_status
+from indicators.rollup import Figure, Node, Rollup
 from indicators.text import folded_words
 from storage.units import Unit
 from storage.values import StoredValue
@@ -46,14 +47,6 @@ class Standing:
                 found[node.tier] = node.level
         return found
 
-    @cached_property
-    def duties(self) -> dict[Tier, tuple[str, ...]]:
-        """The codes each level reports, of the indicators that concern the unit."""
-        found: dict[Tier, list[str]] = {}
-        for indicator in self.indicators():
-            found.setdefault(indicator.reported_by, []).append(indicator.code)
-        return {tier: tuple(codes) for tier, codes in found.items()}
-
     @property
     def fell_back(self) -> bool:
         return self.period != self.asked
@@ -78,14 +71,10 @@ class Standing:
                 found.append((plan_group, figures))
         return found
 
-    def reporting(self) -> list[tuple[Tier, str, int, int]]:
-        """Per reporting level below (and at) the unit: level word, reported, total."""
-        tiers = sorted(
-            {i.reported_by for i in self.indicators()},
-            key=lambda t: list(Tier).index(t),
-        )
-        reported = {unit_id for unit_id, _code in self.stored}
-        return reporting_counts(self.node, tiers, reported)
+    @cached_property
+    def status(self) -> ReportingStatus:
+        """Who in the unit's tree has reported what of the plan for the period."""
+        return reporting_status(self.node, self.plan.indicators, self.stored.keys())
 
 
 def same_group(name: str, wanted: str) -> bool:
@@ -158,7 +147,7 @@ async def standings(
         used = period
         if asked is None and fallback:
             used = await _with_values(services, unit, plan, period)
-        stored = await _values(services, unit, plan, used)
+        stored = await period_values(services, unit, plan, used)
         rollup = shape.with_values({key: row.value for key, row in stored.items()})
         found.append(Standing(unit, plan, used, period, node, rollup, stored))
     return found
@@ -208,22 +197,14 @@ async def _with_values(services: Services, unit: Unit, plan: Plan, period: Perio
 
 def value_periods(plan: Plan, period: Period) -> list[Period]:
     """The periods whose values stand for `period`, first the one that wins."""
-    kind = plan.schedule.period_kind
-    if period.kind == kind:
-        return [period]
-    inner = [period]
-    candidate = Period.containing(period.end, kind)
-    while candidate.is_within(period) and candidate != period:
-        inner.append(candidate)
-        if candidate.index == 1:
-            break
-        candidate = candidate.previous()
-    return inner
+    return covering_periods(plan.schedule.period_kind, period)
 
 
-async def _values(
+async def period_values(
     services: Services, unit: Unit, plan: Plan, period: Period
 ) -> dict[tuple[int, str], StoredValue]:
+    """The value standing for `period` of every (unit, indicator) of the unit's subtree:
+    the one query behind every figure and every "who has reported"."""
     found: dict[tuple[int, str], StoredValue] = {}
     for source in value_periods(plan, period):
         rows = await services.store.values.latest_in_subtree(unit.id, plan.id, source.code)

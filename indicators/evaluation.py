@@ -26,6 +26,9 @@ class Verdict(StrEnum):
     NOT_MET = "not_met"
     NOT_REPORTED = "not_reported"
     NOT_ASSESSABLE = "not_assessable"
+    # Only a roll-up gives this: combined from some of the reporting units, so neither
+    # met nor not met until all of them have reported (indicators/rollup.py).
+    PROVISIONAL = "provisional"
 
 
 class Unassessable(StrEnum):

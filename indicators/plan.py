@@ -116,7 +116,15 @@ class Formula(_Model):
     printed: str | None = None
     numerator: str
     denominator: str
-    noun: str
+    noun: str  # what the denominator counts: "175/300 hộ gia đình"
+    # What the numerator counts, where it is not `noun` ("người dùng smartphone" of
+    # "người dùng điện thoại di động"): the gap is said in it, "cần thêm 3 …".
+    numerator_noun: str | None = None
+
+    @property
+    def gap_noun(self) -> str:
+        """The noun "cần thêm N …" counts: more of the numerator is what is needed."""
+        return self.numerator_noun or self.noun
 
 
 class HistoryEntry(_Model):

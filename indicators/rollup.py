@@ -8,8 +8,10 @@ children's shares, because a share of the whole is a weighted mean of the parts'
 when every reported child meets a threshold the whole does too, and when none does
 neither does the whole. Otherwise the verdict is open and the answer says so.
 
-Everything judges what has been reported; how many reporting units that is travels
-with each figure, so an answer can say "5/6 thôn đã báo cáo".
+A figure combined from only some of the reporting units below is provisional: its value
+is shown "tạm tính, 2/6 thôn" but it is judged neither met nor not met until every
+reporting unit has reported. How many reporting units a figure is combined from travels
+with it; who has reported what is indicators/reporting_status.py.
 """
 
 from __future__ import annotations
@@ -75,8 +77,15 @@ class Figure:
         return self.reported >= self.expected
 
     @property
+    def provisional(self) -> bool:
+        """Combined from some of the reporting units only: shown "tạm tính, 2/6 thôn",
+        never judged as if complete. A value the unit reported itself is judged."""
+        return not self.direct and 0 < self.reported < self.expected
+
+    @property
     def verdict(self) -> Verdict:
-        return self.evaluation.verdict
+        """The judgement; `evaluation` keeps what the reported part alone would give."""
+        return Verdict.PROVISIONAL if self.provisional else self.evaluation.verdict
 
     @property
     def gap(self) -> Fraction:
@@ -226,20 +235,3 @@ def _figure(indicator: Indicator, partial: _Partial) -> Figure:
         parts_not_met=partial.parts_not_met,
         gap_hint=partial.gap_hint,
     )
-
-
-def reporting_counts(
-    node: Node, tiers: Sequence[Tier], reported_ids: set[int]
-) -> list[tuple[Tier, str, int, int]]:
-    """For each tier: its level word, how many of its units below `node` reported
-    anything, and how many there are ("5/6 thôn")."""
-    found = []
-    for tier in tiers:
-        units = [n for n in node.walk() if n.tier is tier and n.reports]
-        if not units:
-            continue
-        levels = [n.level for n in units]
-        level = max(set(levels), key=levels.count)
-        done = sum(1 for n in units if n.id in reported_ids)
-        found.append((tier, level, done, len(units)))
-    return found

@@ -11,13 +11,12 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from indicators.plan import Tier
 from indicators.text import normalize
 from indicators.values import AnyValue, value_from_data, value_to_data
 from storage.audit import dumps, write_audit
 from storage.backends import Backend, ConflictError, Params, Row, StorageError, Tx
 from storage.clock import from_db
-from storage.units import SUBTREE_CTE, levels_of
+from storage.units import SUBTREE_CTE
 
 PERIOD = re.compile(r"\d{4}(-H[12]|-Q[1-4]|-(0[1-9]|1[0-2]))?")
 
@@ -304,42 +303,6 @@ class Values:
             f" WHERE {_NOT_REPORTED.format(unit='s.unit_id')}"
             " ORDER BY s.ord, c.ord",
             (*_numbered(unit_ids), *_numbered(indicator_codes), plan_id, period),
-        )
-        return _grouped(rows)
-
-    async def missing_in_subtree(
-        self,
-        root_id: int,
-        plan_id: str,
-        period: str,
-        indicator_codes: Sequence[str],
-        *,
-        tier: Tier | None = None,
-        levels: Collection[str] | None = None,
-    ) -> dict[int, list[str]]:
-        """`missing` for the units of a subtree that still report (merged-away units left
-        out), optionally only those of a tier (villages) or of the given level names."""
-        if not indicator_codes:
-            return {}
-        wanted = set(levels or ())
-        if tier is not None:
-            wanted.update(levels_of(tier))
-        level_condition = ""
-        level_params: tuple[str, ...] = ()
-        if tier is not None or levels is not None:
-            if not wanted:
-                return {}
-            level_params = tuple(sorted(wanted))
-            level_condition = f" AND u.level IN ({_placeholders(len(level_params))})"
-        rows = await self._db.fetch_all(
-            f"WITH RECURSIVE {SUBTREE_CTE},"
-            f" codes (ord, code) AS (VALUES {_values_list(len(indicator_codes))})"
-            " SELECT u.id AS unit_id, c.code"
-            " FROM subtree s JOIN units u ON u.id = s.id CROSS JOIN codes c"
-            f" WHERE u.merged_into_id IS NULL{level_condition}"
-            f" AND {_NOT_REPORTED.format(unit='u.id')}"
-            " ORDER BY u.id, c.ord",
-            (root_id, *_numbered(indicator_codes), *level_params, plan_id, period),
         )
         return _grouped(rows)
 

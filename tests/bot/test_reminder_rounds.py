@@ -132,9 +132,9 @@ async def test_a_quarter_nobody_reported_catch_up_summaries_and_overdue(
     assert sorted(r.label for r in summary.recipients) == sorted([ADMIN, OFFICIAL])
     assert summary.reply.text.split("\n") == [
         "Tình hình báo cáo kỳ Quý IV/2026 của Đồng Lạc (hạn: trước ngày 25/12/2026):",
-        "• 0/1 xã đã báo cáo đủ; còn thiếu: Đồng Lạc (14 chỉ tiêu).",
-        "• 1/6 thôn đã báo cáo đủ; còn thiếu: Thôn 2 (4 chỉ tiêu), Thôn 3 (4 chỉ tiêu),"
+        "• 1/6 thôn đã báo cáo đủ, 5 thôn chưa báo cáo; còn thiếu: Thôn 2 (4 chỉ tiêu), Thôn 3 (4 chỉ tiêu),"
         " Thôn 4 (4 chỉ tiêu), Thôn 5 (4 chỉ tiêu), Thôn 6 (4 chỉ tiêu).",
+        "• 1/1 xã chưa báo cáo; còn thiếu: Đồng Lạc (14 chỉ tiêu).",
         "Chưa có ai nhận được nhắc nhở ở: Thôn 5.",
         f"Đã chặn bot nên không nhắc được: {thon_5_member}.",
     ]

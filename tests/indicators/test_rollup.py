@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from indicators.evaluation import Verdict, evaluate
 from indicators.plan import Indicator, Tier
 from indicators.plans import load_bundled
-from indicators.rollup import Node, Rollup, reporting_counts
+from indicators.rollup import Node, Rollup
 from indicators.values import (
     CountValue,
     PercentValue,
@@ -52,9 +52,9 @@ def test_ratios_sum_and_reporting_counts() -> None:
     assert figure is not None
     assert figure.value == RatioValue(160, 200)  # 80%, never the mean of percentages
     assert (figure.reported, figure.expected, figure.direct) == (2, 3, False)
-    assert figure.verdict is Verdict.MET
-    counts = reporting_counts(COMMUNE, [Tier.VILLAGE], {1, 2})
-    assert counts == [(Tier.VILLAGE, "thôn", 2, 3)]
+    # Two of three villages: what they give meets the target, but is not judged.
+    assert figure.evaluation.verdict is Verdict.MET
+    assert figure.provisional and figure.verdict is Verdict.PROVISIONAL
 
 
 def test_weighted_not_averaged() -> None:
@@ -62,7 +62,7 @@ def test_weighted_not_averaged() -> None:
     values = {(1, "3.1"): RatioValue(10, 10), (2, "3.1"): RatioValue(60, 100)}
     figure = Rollup(COMMUNE, values).figure(COMMUNE, FIBRE)
     assert figure is not None and figure.value == RatioValue(70, 110)
-    assert figure.verdict is Verdict.NOT_MET
+    assert figure.evaluation.verdict is Verdict.NOT_MET
     gap = figure.evaluation.parts[0].gap
     assert gap is not None and gap.count == 14  # 76% of 110 = 83.6 → 84 households
 
@@ -102,7 +102,7 @@ def test_percentages_without_denominators_are_judged_by_their_bounds() -> None:
         values = {(i, "3.3"): PercentValue(Decimal(p)) for i, p in enumerate(percents, 1)}
         figure = Rollup(COMMUNE, values).figure(COMMUNE, E_ID)
         assert figure is not None and figure.value is None
-        return figure.verdict
+        return figure.evaluation.verdict
 
     assert judged(61, 70, 99) is Verdict.MET  # every share meets: so does the whole
     assert judged(10, 59) is Verdict.NOT_MET
@@ -122,7 +122,8 @@ def test_bounds_hold_through_two_levels_and_status_words() -> None:
         (12, "3.3"): RatioValue(7, 10),
     }
     figure = Rollup(PROVINCE, values).figure(PROVINCE, E_ID)
-    assert figure is not None and figure.verdict is Verdict.MET
+    assert figure is not None and figure.evaluation.verdict is Verdict.MET
+    assert figure.verdict is Verdict.PROVISIONAL  # 4 of 5 villages
     assert (figure.parts_met, figure.parts_not_met) == (2, 0)  # its two communes
 
 
@@ -132,20 +133,36 @@ def test_yes_no_counts_reporting_units() -> None:
     figure = Rollup(COMMUNE, values).figure(COMMUNE, indicator)
     assert figure is not None
     assert (figure.yes, figure.reported, figure.expected) == (1, 2, 3)
-    assert figure.verdict is Verdict.NOT_MET
-    values = {(1, "9.9"): YesNoValue(True), (2, "9.9"): YesNoValue(True)}
+    assert figure.evaluation.verdict is Verdict.NOT_MET
+    assert figure.verdict is Verdict.PROVISIONAL
+    values = {(v, "9.9"): YesNoValue(True) for v in (1, 2, 3)}
     figure = Rollup(COMMUNE, values).figure(COMMUNE, indicator)
-    assert figure is not None and figure.verdict is Verdict.MET and figure.yes == 2
+    assert figure is not None and figure.verdict is Verdict.MET and figure.yes == 3
 
 
 def test_counts_add_up() -> None:
     data = FIBRE.model_dump()
     data.update(code="8.8", measure="count", target=">=10", formula=None, unit="buổi")
     trainings = Indicator.model_validate(data)
-    values = {(1, "8.8"): CountValue(4), (3, "8.8"): CountValue(7)}
+    values = {(1, "8.8"): CountValue(4), (2, "8.8"): CountValue(0), (3, "8.8"): CountValue(7)}
     figure = Rollup(COMMUNE, values).figure(COMMUNE, trainings)
     assert figure is not None and figure.value == CountValue(11)
     assert figure.verdict is Verdict.MET
+
+
+def test_a_part_of_the_villages_is_provisional_until_all_report() -> None:
+    """Issue 10: Thôn 1 alone is not the commune; the commune's own value still wins."""
+    values = {(1, "3.1"): RatioValue(230, 300)}
+    part = Rollup(COMMUNE, values).figure(COMMUNE, FIBRE)
+    assert part is not None and part.value == RatioValue(230, 300)
+    assert part.verdict is Verdict.PROVISIONAL and (part.reported, part.expected) == (1, 3)
+    everyone = {**values, (2, "3.1"): RatioValue(50, 100), (3, "3.1"): RatioValue(60, 100)}
+    whole = Rollup(COMMUNE, everyone).figure(COMMUNE, FIBRE)
+    assert whole is not None and whole.verdict is Verdict.NOT_MET and not whole.provisional
+    own = Rollup(COMMUNE, {**values, (100, "3.1"): RatioValue(80, 100)}).figure(COMMUNE, FIBRE)
+    assert own is not None and own.direct and own.verdict is Verdict.MET
+    nothing = Rollup(COMMUNE, {}).figure(COMMUNE, FIBRE)
+    assert nothing is not None and nothing.verdict is Verdict.NOT_REPORTED
 
 
 def test_merged_units_do_not_report_but_their_children_do() -> None:

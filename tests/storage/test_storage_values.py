@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from indicators.plan import Tier
 from indicators.values import (
     AnyValue,
     CountValue,
@@ -67,19 +66,6 @@ async def test_latest_and_missing_across_the_tree(store: Store, tree: Tree) -> N
         v["Bản Cuôn"]: ["3.2", "3.3", "3.4"],
         v["Nà Kéo"]: VILLAGE_CODES,
     }
-    in_tree = await store.values.missing_in_subtree(
-        tree.district, PLAN_ID, "2025-Q3", VILLAGE_CODES, tier=Tier.VILLAGE
-    )
-    assert in_tree == {
-        v["Bản Cuôn"]: ["3.2", "3.3", "3.4"],
-        v["Nà Kéo"]: VILLAGE_CODES,
-        v["Khuổi Nạc"]: ["3.2", "3.3", "3.4"],
-        v["Bản Khắt"]: VILLAGE_CODES,
-    }
-    communes = await store.values.missing_in_subtree(
-        tree.district, PLAN_ID, "2025-Q3", ["1.1", "1.2"], tier=Tier.COMMUNE
-    )
-    assert communes == {tree.dong_lac: ["1.2"], tree.nam_cuong: ["1.1", "1.2"]}
 
 
 async def test_series_gives_the_latest_of_each_period(store: Store, tree: Tree) -> None:

@@ -127,13 +127,14 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    if settings.telegram_token is None:
+    if settings.telegram_token is None and settings.zalo_bot_token is None:
         raise setup.OperatorError(
-            "CHITIEU_TELEGRAM_TOKEN is not set: nothing to run. Use `chitieu chat` in the terminal."
+            "neither CHITIEU_TELEGRAM_TOKEN nor CHITIEU_ZALO_BOT_TOKEN is set: nothing to run."
+            " Use `chitieu chat` in the terminal."
         )
-    from bot.runner import run_telegram
+    from bot.runner import run_channels
 
-    await run_telegram(settings, args.clock)
+    await run_channels(settings, args.clock)
     return 0
 
 

@@ -1,86 +1,104 @@
-"""Running the Telegram channel until stopped."""
+"""`chitieu run`: every configured channel in one process, each with its outbox sender,
+and one reminder scheduler for all of them."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
-from telegram import Bot
-from telegram.request import HTTPXRequest
+import httpx
 
 from bot.scheduler import ReminderScheduler
-from bot.sender import Limits, OutboxSender
+from bot.sender import OutboxSender
 from bot.settings import Settings
-from bot.telegram_channel import (
-    CAPABILITIES,
-    TelegramChannel,
-    build_application,
-    register_commands,
-)
+from bot.telegram_channel import running_telegram
+from bot.zalo.bot_api import ZaloBotClient
+from bot.zalo.bot_platform import ZaloBotChannel, ZaloBotReceiver
 from handlers import broadcasts
+from handlers.channels import Channel
 from handlers.context import Services
 from handlers.router import Router
+from locales import _
 from storage import Clock, Store
 
 log = logging.getLogger(__name__)
 
 
-async def run_telegram(settings: Settings, clock: Clock) -> None:
-    assert settings.telegram_token is not None
+async def run_channels(settings: Settings, clock: Clock) -> None:
+    """Until cancelled; then every sender stops cleanly (the sends on the wire finish and
+    are recorded, the rest go back to the queue)."""
     async with await Store.open(settings.database_url, clock=clock) as store:
         services = Services(store=store)
-        application = build_application(
-            settings.telegram_token.get_secret_value(),
-            Router(services),
-            base_url=settings.telegram_api_url,
-        )
-        async with application:
-            services.bot_username = application.bot.username
-            await register_commands(application)
-            await application.start()
-            if settings.telegram_webhook_url:
-                assert application.updater is not None
-                await application.updater.start_webhook(
-                    listen="0.0.0.0",
-                    port=settings.telegram_webhook_port,
-                    webhook_url=settings.telegram_webhook_url,
+        router = Router(services)
+        outgoing: list[Channel] = []
+        receiving: list[asyncio.Task[None]] = []
+        async with contextlib.AsyncExitStack() as stack:
+            if settings.telegram_token is not None:
+
+                def started(username: str) -> None:
+                    services.bot_username = username
+
+                outgoing.append(
+                    await stack.enter_async_context(
+                        running_telegram(
+                            settings.telegram_token.get_secret_value(),
+                            router,
+                            base_url=settings.telegram_api_url,
+                            webhook_url=settings.telegram_webhook_url,
+                            webhook_port=settings.telegram_webhook_port,
+                            on_started=started,
+                        )
+                    )
                 )
-            else:
-                assert application.updater is not None
-                await application.updater.start_polling()
-            log.info("chitieu is running on Telegram as @%s", application.bot.username)
-            try:
-                await _run_background(settings, services)
-            finally:
-                await application.updater.stop()
-                await application.stop()
+            if settings.zalo_bot_token is not None:
+                http = await stack.enter_async_context(httpx.AsyncClient(timeout=70.0))
+                client = ZaloBotClient(
+                    http,
+                    settings.zalo_bot_token.get_secret_value(),
+                    base_url=settings.zalo_bot_api_url,
+                )
+                zalo_bot = ZaloBotChannel(client, file_notice=file_notice())
+                receiver = ZaloBotReceiver(zalo_bot, on_turn=router.handle)
+                receiving.append(asyncio.create_task(receiver.run_polling()))
+                outgoing.append(zalo_bot)
+                log.info("chitieu is running on the Zalo Bot Platform")
+            await _send_and_remind(settings, services, outgoing, receiving)
 
 
-async def _run_background(settings: Settings, services: Services) -> None:
-    """The outbox sender and the reminder scheduler, until cancelled (then both stop
-    cleanly: the sender records the sends on the wire and requeues the rest)."""
-    assert settings.telegram_token is not None
-    limits = Limits.for_channel(CAPABILITIES)
-    # Its own Bot and connection pool: a broadcast never queues interactive replies
-    # behind it, and replies keep the headroom the sender leaves under Telegram's limit.
-    request = HTTPXRequest(connection_pool_size=limits.in_flight + 4)
-    sender_bot = Bot(
-        settings.telegram_token.get_secret_value(),
-        base_url=settings.telegram_api_url,
-        request=request,
+def file_notice() -> str:
+    return _(
+        "This messenger cannot carry the appendix file. Please ask for it on Telegram "
+        "(/xuatbaocao) or ask your commune official to export it."
     )
-    async with sender_bot:
-        sender = OutboxSender(
-            services.store,
-            TelegramChannel(sender_bot),
-            limits=limits,
-            on_drained=lambda: broadcasts.finish_completed(services),
+
+
+async def _send_and_remind(
+    settings: Settings,
+    services: Services,
+    channels: list[Channel],
+    receiving: list[asyncio.Task[None]],
+) -> None:
+    senders = [
+        OutboxSender(
+            services.store, channel, on_drained=lambda: broadcasts.finish_completed(services)
         )
-        scheduler = ReminderScheduler(services, settings.reminders, wake=sender.wake)
-        tasks = [asyncio.create_task(sender.run()), asyncio.create_task(scheduler.run())]
-        try:
-            await asyncio.gather(*tasks)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        for channel in channels
+    ]
+
+    def wake() -> None:
+        for sender in senders:
+            sender.wake()
+
+    scheduler = ReminderScheduler(services, settings.reminders, wake=wake)
+    tasks = [
+        *receiving,
+        *(asyncio.create_task(sender.run()) for sender in senders),
+        asyncio.create_task(scheduler.run()),
+    ]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

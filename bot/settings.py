@@ -23,6 +23,9 @@ class Settings(BaseSettings):
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
+    # A bot of the Zalo Bot Platform (bot.zaloplatforms.com): "id:secret" from Zalo Bot Manager.
+    zalo_bot_token: SecretStr | None = None
+    zalo_bot_api_url: str = "https://bot-api.zaloplatforms.com"
     telegram_webhook_url: str | None = None
     telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
     # The database, as a URL. CHITIEU_DB (a SQLite file's path) is the older shorthand;
@@ -54,7 +57,18 @@ class Settings(BaseSettings):
             raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
         return SecretStr(token)
 
-    @field_validator("telegram_api_url")
+    @field_validator("zalo_bot_token")
+    @classmethod
+    def _zalo_bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        token = value.get_secret_value().strip()
+        head, _, tail = token.partition(":")
+        if not head or not tail or any(ch.isspace() or ch == "/" for ch in token):
+            raise ValueError("does not look like a Zalo bot token (id:secret)")
+        return SecretStr(token)
+
+    @field_validator("telegram_api_url", "zalo_bot_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):

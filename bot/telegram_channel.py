@@ -6,10 +6,12 @@ import datetime as dt
 import html
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -27,7 +29,7 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from handlers.channels import SENT, Capabilities, Outcome, SendOutcome
@@ -36,6 +38,7 @@ from handlers.turns import Reply, Turn, TurnKind
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
+OUTBOX_CONNECTIONS = 36  # the sender's messages in flight (32), and a few to spare
 
 CAPABILITIES = Capabilities(
     max_text=MessageLimit.MAX_TEXT_LENGTH,  # split into several messages beyond that
@@ -238,3 +241,38 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     # The exception text can hold a request URL with the token: log its type only.
     error = context.error
     log.error("telegram error: %s", type(error).__name__ if error else "unknown")
+
+
+@asynccontextmanager
+async def running_telegram(
+    token: str,
+    router: Router,
+    *,
+    base_url: str,
+    webhook_url: str | None,
+    webhook_port: int,
+    on_started: Callable[[str], None],
+) -> AsyncIterator[TelegramChannel]:
+    """Telegram receiving (long polling, or a webhook) while the block runs; what it
+    yields sends the outbox through a Bot and connection pool of its own, so a broadcast
+    never queues interactive replies behind it."""
+    application = build_application(token, router, base_url=base_url)
+    request = HTTPXRequest(connection_pool_size=OUTBOX_CONNECTIONS)
+    async with application, Bot(token, base_url=base_url, request=request) as sender_bot:
+        on_started(application.bot.username)
+        await register_commands(application)
+        await application.start()
+        updater = application.updater
+        assert updater is not None
+        if webhook_url:
+            await updater.start_webhook(
+                listen="0.0.0.0", port=webhook_port, webhook_url=webhook_url
+            )
+        else:
+            await updater.start_polling()
+        log.info("chitieu is running on Telegram as @%s", application.bot.username)
+        try:
+            yield TelegramChannel(sender_bot)
+        finally:
+            await updater.stop()
+            await application.stop()

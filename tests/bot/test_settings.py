@@ -33,6 +33,8 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ("CHITIEU_DB", " ", "CHITIEU_DB"),
         ("CHITIEU_TELEGRAM_API_URL", "api.telegram.org", "CHITIEU_TELEGRAM_API_URL"),
         ("CHITIEU_TELEGRAM_TOKEN", "secret-not-a-token", "CHITIEU_TELEGRAM_TOKEN"),
+        ("CHITIEU_ZALO_BOT_TOKEN", "no colon here", "CHITIEU_ZALO_BOT_TOKEN"),
+        ("CHITIEU_ZALO_BOT_API_URL", "bot-api.zaloplatforms.com", "CHITIEU_ZALO_BOT_API_URL"),
     ],
 )
 def test_malformed_setting_names_itself(

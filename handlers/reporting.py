@@ -404,10 +404,17 @@ class ReportingDialog:
             return self._fail(draft, _("Press Start, or choose another period.")) + [
                 await self._prompt(draft)
             ]
-        draft.move(Step.VALUE)
         if turn.kind is TurnKind.TEXT and turn.text.strip():
-            # Someone who types the first figure straight away means it as the answer.
+            # Someone who types the first figure straight away means it as the answer;
+            # other text is not a reason to leave the intro.
+            _duty, indicator = await self._duty(draft)
+            if _figure_problem(turn.text, indicator) is not None:
+                return self._fail(draft, _("Press Start, or choose another period.")) + [
+                    await self._prompt(draft)
+                ]
+            draft.move(Step.VALUE)
             return await self._answer(draft, turn.text)
+        draft.move(Step.VALUE)
         return [await self._ask(draft)]
 
     # --- the question ------------------------------------------------------------------

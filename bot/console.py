@@ -26,8 +26,8 @@ class ConsoleChat:
         self.external_id = external_id
         self.name = name
         self.out = out
-        self.buttons: list[Button] = []
-        self._ids = count(1)
+        self.buttons: dict[int, Button] = {}
+        self._numbers: dict[str, int] = {}  # label → its number, kept across replies
 
     def to_turn(self, line: str) -> Turn:
         text = line.rstrip("\n")
@@ -35,8 +35,8 @@ class ConsoleChat:
         base = Turn(CHANNEL, self.external_id, self.external_id, TurnKind.TEXT, name=self.name)
         if stripped.startswith("/") and stripped[1:].isdigit():
             choice = int(stripped[1:])
-            if 1 <= choice <= len(self.buttons):
-                return replace(base, kind=TurnKind.BUTTON, text=self.buttons[choice - 1].data)
+            if choice in self.buttons:
+                return replace(base, kind=TurnKind.BUTTON, text=self.buttons[choice].data)
         if stripped.startswith("/") and len(stripped) > 1:
             head, _, rest = stripped[1:].partition(" ")
             return replace(base, kind=TurnKind.COMMAND, command=head.lower(), text=rest.strip())
@@ -48,21 +48,36 @@ class ConsoleChat:
         return replies
 
     def show(self, replies: list[Reply]) -> None:
-        buttons: list[Button] = []
+        shown = [button for reply in replies for row in reply.buttons for button in row]
+        numbers = self._number(shown) if shown else {}
         for reply in replies:
             print(reply.text, file=self.out)
             for row in reply.buttons:
                 for button in row:
-                    buttons.append(button)
-                    print(f"  [/{len(buttons)}] {button.label}", file=self.out)
+                    print(f"  [/{numbers[button.label]}] {button.label}", file=self.out)
             for attached in (reply.file, reply.image):
                 if attached is not None:
                     print(
                         f"  📎 {attached.filename} ({len(attached.content)} bytes)", file=self.out
                     )
             print(file=self.out)
-        if buttons or replies:
-            self.buttons = buttons
+        if shown or replies:
+            self.buttons = {numbers[b.label]: b for b in shown}
+
+    def _number(self, shown: list[Button]) -> dict[str, int]:
+        """A number per label, the same each time the label is shown ("Bỏ qua" stays /1):
+        labels seen before keep theirs, new ones take the lowest number free here."""
+        numbers: dict[str, int] = {}
+        for button in shown:
+            known = self._numbers.get(button.label)
+            if known is not None and known not in numbers.values():
+                numbers[button.label] = known
+        for button in shown:
+            if button.label not in numbers:
+                free = next(n for n in count(1) if n not in numbers.values())
+                numbers[button.label] = free
+        self._numbers.update(numbers)
+        return numbers
 
 
 async def run_console(

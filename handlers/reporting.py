@@ -1,12 +1,21 @@
 """The guided reporting conversation: one indicator at a time, checked, then saved.
 
 All state lives in the database (conversation_state), so the conversation survives a
-restart and can be resumed later; each step accepts any input and answers it.
+restart and can be resumed later. The conversation is a set of explicit steps (`Step`),
+each with one handler and one prompt; every step accepts any input and answers it, and
+a button's label typed as text does what the button does.
+
+The stored state is the JSON of `Draft.to_data`: the keys of the first version ("plan",
+"unit", "period", "codes", "i", "step", "answers", "fails", "pending", "num") keep their
+meaning, new keys are optional, so a conversation started before an upgrade resumes.
+A state that cannot be read is dropped and the conversation started again, politely.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 from handlers.context import Services
@@ -15,18 +24,25 @@ from handlers.scope import Assignment, assignments, reported_indicators, require
 from handlers.turns import Button, Reply, Turn, TurnKind
 from indicators.answers import (
     Accepted,
+    Answer,
     AnswerKind,
     Concern,
+    Decision,
     NeedsConfirmation,
     Problem,
     Rejected,
+    decision_of,
+    looks_like_figure,
+    means_no_comment,
     parse_answer,
     parse_whole_number,
 )
 from indicators.evaluation import evaluate
+from indicators.numbers import NUMBER
 from indicators.periods import Period
 from indicators.plan import Indicator
-from indicators.plausibility import is_big_change
+from indicators.plausibility import count_bound, is_beyond_unit, is_big_change, usual_total
+from indicators.text import folded_words
 from indicators.values import (
     AnyValue,
     CountValue,
@@ -43,14 +59,42 @@ from storage.values import NewValue
 DIALOG = "report"
 MAX_FAILS = 3
 NOTE_LIMIT = 1000
-
-SKIP, BACK, CANCEL, CONFIRM, REDO, SAVE, EDIT, START = (
-    "r:skip", "r:back", "r:cancel", "r:ok", "r:redo", "r:save", "r:edit", "r:start"
-)  # fmt: skip
 PERIOD_PREFIX = "r:p:"
-ALL_INDICATORS = "r:all"
 VALUE_PREFIX = "r:v:"
 YES = Accepted(YesNoValue(True))
+
+
+class Step(StrEnum):
+    """Where the conversation stands; the values are stored, so they never change."""
+
+    INTRO = "intro"  # what is due, [Start]
+    VALUE = "value"  # the indicator's question (the numerator, for counts)
+    NUMERATOR = "numerator"  # older states' name for VALUE on a counted share
+    DENOMINATOR = "denominator"  # the total of a counted share
+    CONFIRM = "confirm"  # an unusual figure: keep it or type it again
+    COMMENT = "comment"  # why a confirmed unusual figure is so
+    NOTE = "note"  # difficulties or proposals for the indicator
+    REPLACE = "replace"  # a figure typed where a comment was invited: use it instead?
+    SUMMARY = "summary"  # everything at a glance, [Save]
+
+
+class Press(StrEnum):
+    """Button data; stored in chats' keyboards, so the values never change."""
+
+    SKIP = "r:skip"
+    BACK = "r:back"
+    CANCEL = "r:cancel"
+    CONFIRM = "r:ok"
+    REDO = "r:redo"
+    SAVE = "r:save"
+    EDIT = "r:edit"
+    START = "r:start"
+    ALL_INDICATORS = "r:all"
+    USE_NEW = "r:new"
+    KEEP_OLD = "r:keep"
+
+
+QUESTION_STEPS = (Step.VALUE, Step.NUMERATOR, Step.DENOMINATOR)
 
 
 def answer_kind(indicator: Indicator) -> AnswerKind:
@@ -65,42 +109,130 @@ def answer_kind(indicator: Indicator) -> AnswerKind:
 
 
 @dataclass
+class Answered:
+    """One indicator's answer in the draft."""
+
+    value: AnyValue
+    comment: str = ""  # why an unusual figure is so
+    note: str = ""  # difficulties or proposals
+
+    def to_data(self) -> dict[str, Any]:
+        return {"value": value_to_data(self.value), "comment": self.comment, "note": self.note}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Answered:
+        return cls(
+            value_from_data(data["value"]),
+            str(data.get("comment") or ""),
+            str(data.get("note") or ""),
+        )
+
+
+@dataclass
 class Draft:
-    """The conversation's data as stored between turns."""
+    """The conversation's data between turns, typed; stored as `to_data`'s JSON."""
 
-    data: dict[str, Any]
-
-    @property
-    def step(self) -> str:
-        return str(self.data.get("step", "value"))
-
-    @step.setter
-    def step(self, value: str) -> None:
-        self.data["step"] = value
-        self.data["fails"] = 0
-
-    @property
-    def codes(self) -> list[str]:
-        return list(self.data["codes"])
-
-    @property
-    def index(self) -> int:
-        return int(self.data.get("i", 0))
-
-    @index.setter
-    def index(self, value: int) -> None:
-        self.data["i"] = value
+    plan: str
+    unit: int
+    period: str
+    codes: list[str]
+    step: Step = Step.INTRO
+    index: int = 0
+    answers: dict[str, Answered] = field(default_factory=dict)
+    fails: int = 0
+    pending: AnyValue | None = None  # the figure waiting for confirmation
+    concern: Concern | None = None  # why it waits
+    numerator: int | None = None  # a counted share's first number, until the total comes
+    offer: str | None = None  # a figure typed where a comment was invited
+    offered_at: Step | None = None  # the step it was typed at
+    closed: bool = False  # the conversation ended this turn (not stored)
 
     @property
-    def answers(self) -> dict[str, dict[str, Any]]:
-        answers: dict[str, dict[str, Any]] = self.data.setdefault("answers", {})
-        return answers
+    def code(self) -> str:
+        return self.codes[self.index]
+
+    def move(self, step: Step) -> None:
+        self.step = step
+        self.fails = 0
+
+    def forget_figure(self) -> None:
+        self.pending = self.concern = self.numerator = None
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "plan": self.plan,
+            "unit": self.unit,
+            "period": self.period,
+            "codes": list(self.codes),
+            "i": self.index,
+            "step": self.step.value,
+            "answers": {code: a.to_data() for code, a in self.answers.items()},
+            "fails": self.fails,
+        }
+        if self.pending is not None:
+            data["pending"] = value_to_data(self.pending)
+        if self.concern is not None:
+            data["concern"] = self.concern.value
+        if self.numerator is not None:
+            data["num"] = self.numerator
+        if self.offer is not None:
+            data["offer"] = self.offer
+            data["offered_at"] = (self.offered_at or Step.NOTE).value
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Draft:
+        """Raises KeyError, TypeError or ValueError on a state it cannot read."""
+        codes = [str(c) for c in data["codes"]]
+        step = Step(str(data.get("step", "value")))
+        if step is Step.NUMERATOR:
+            step = Step.VALUE
+        draft = cls(
+            plan=str(data["plan"]),
+            unit=int(data["unit"]),
+            period=str(data["period"]),
+            codes=codes,
+            step=step,
+            index=int(data.get("i", 0)),
+            answers={str(c): Answered.from_data(a) for c, a in data.get("answers", {}).items()},
+            fails=int(data.get("fails", 0)),
+            pending=value_from_data(data["pending"]) if data.get("pending") else None,
+            concern=Concern(data["concern"]) if data.get("concern") else None,
+            numerator=int(data["num"]) if data.get("num") is not None else None,
+            offer=str(data["offer"]) if data.get("offer") else None,
+            offered_at=Step(data["offered_at"]) if data.get("offered_at") else None,
+        )
+        if not codes or not 0 <= draft.index < len(codes):
+            raise ValueError(f"no indicator at {draft.index} of {codes}")
+        if draft.step is Step.CONFIRM and draft.pending is None:
+            draft.step = Step.VALUE
+        if draft.step is Step.REPLACE and draft.offer is None:
+            draft.step = Step.NOTE
+        if draft.step in (Step.COMMENT, Step.NOTE) and draft.code not in draft.answers:
+            draft.step = Step.VALUE
+        if draft.step is Step.DENOMINATOR and draft.numerator is None:
+            draft.step = Step.VALUE
+        return draft
+
+
+Handler = Callable[[Turn, Person, "Draft"], Awaitable[list[Reply]]]
 
 
 class ReportingDialog:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = services.store
+        self._handlers: dict[Step, Handler] = {
+            Step.INTRO: self._on_intro,
+            Step.VALUE: self._on_question,
+            Step.NUMERATOR: self._on_question,
+            Step.DENOMINATOR: self._on_question,
+            Step.CONFIRM: self._on_confirm,
+            Step.COMMENT: self._on_remark,
+            Step.NOTE: self._on_remark,
+            Step.REPLACE: self._on_offer,
+            Step.SUMMARY: self._on_summary,
+        }
 
     # --- entry -------------------------------------------------------------------------
 
@@ -130,20 +262,10 @@ class ReportingDialog:
         latest = await self._latest(duty, duty.period)
         missing = [i.code for i in duty.indicators if i.code not in latest]
         codes = [i.code for i in duty.indicators] if every or not missing else missing
-        data = {
-            "plan": duty.plan.id,
-            "unit": unit.id,
-            "period": duty.period.code,
-            "codes": codes,
-            "i": 0,
-            "step": "intro",
-            "answers": {},
-            "fails": 0,
-        }
-        draft = Draft(data)
+        draft = Draft(plan=duty.plan.id, unit=unit.id, period=duty.period.code, codes=codes)
         intro = self._intro(duty, len(missing), len(duty.indicators))
         if skip_intro and missing:
-            draft.step = "value"
+            draft.move(Step.VALUE)
             await self._save(turn, draft)
             return [Reply(intro.text), await self._ask(draft)]
         await self._save(turn, draft)
@@ -171,60 +293,55 @@ class ReportingDialog:
         label = previous.vietnamese_name()
         if duty.plan.schedule.deadline(previous) <= self.services.now():
             label = _("{period} (overdue)").format(period=label)
-        buttons = [(Button(_("Start"), START),)]
+        buttons = [(Button(_("Start"), Press.START),)]
         if 0 < missing < total:
-            buttons.append((Button(_("Correct reported figures"), ALL_INDICATORS),))
-        buttons += [(Button(label, PERIOD_PREFIX + previous.code),), (Button(_("Cancel"), CANCEL),)]
+            buttons.append((Button(_("Correct reported figures"), Press.ALL_INDICATORS),))
+        buttons += [
+            (Button(label, PERIOD_PREFIX + previous.code),),
+            (Button(_("Cancel"), Press.CANCEL),),
+        ]
         return Reply("\n".join(lines), tuple(buttons))
 
     async def resume(self, turn: Turn, person: Person, data: dict[str, Any]) -> list[Reply]:
         """Ask again where the person stopped, after a pause or a restart of the bot."""
-        draft = Draft(data)
-        if draft.step == "intro":
-            return await self.start(turn, person, str(data.get("period")))
-        return [Reply(_("Continuing where you stopped.")), await self._repeat(draft)]
+        draft = _readable(data)
+        if draft is None:
+            return await self._restart(turn, person)
+        if draft.step is Step.INTRO:
+            return await self.start(turn, person, draft.period)
+        return [Reply(_("Continuing where you stopped.")), await self._prompt(draft)]
 
-    async def _repeat(self, draft: Draft) -> Reply:
-        """The prompt of the current step, asked again."""
-        if draft.step == "intro":
-            duty, _indicator = await self._duty(draft)
-            latest = await self._latest(duty, duty.period)
-            missing = sum(1 for i in duty.indicators if i.code not in latest)
-            return self._intro(duty, missing, len(duty.indicators))
-        if draft.step == "summary":
-            return await self._summary(draft)
-        return await self._ask(draft)
+    async def _restart(self, turn: Turn, person: Person) -> list[Reply]:
+        """A stored state this version cannot read: start again rather than guess."""
+        await self.store.conversations.clear(turn.channel, turn.external_id)
+        notice = Reply(_(
+            "The bot was updated while your report was open, and that session could not be "
+            "continued. Nothing from it was saved; let us start again."
+        ))  # fmt: skip
+        return [notice, *await self.start(turn, person)]
+
+    async def takes(self, turn: Turn, data: dict[str, Any]) -> bool:
+        """True when typed text is the label of a button on the current step ("Bắt đầu"),
+        which the router must not read as one of its own words."""
+        draft = _readable(data)
+        return draft is not None and await self._typed_press(turn, draft) is not turn
 
     # --- turns -------------------------------------------------------------------------
 
     async def handle(self, turn: Turn, person: Person, data: dict[str, Any]) -> list[Reply]:
-        draft = Draft(data)
-        if turn.kind is TurnKind.BUTTON and turn.text == CANCEL:
+        draft = _readable(data)
+        if draft is None:
+            return await self._restart(turn, person)
+        turn = await self._typed_press(turn, draft)
+        if turn.kind is TurnKind.BUTTON and turn.text == Press.CANCEL:
             return await self.cancel(turn)
         if turn.kind is TurnKind.OTHER:
             replies = self._fail(draft, _("I can only read text here.")) + [
-                await self._repeat(draft)
+                await self._prompt(draft)
             ]
-            await self._save(turn, draft)
-            return replies
-        step = draft.step
-        if step == "intro":
-            replies = await self._on_intro(turn, person, draft)
-        elif step == "summary":
-            replies = await self._on_summary(turn, person, draft)
-        elif turn.kind is TurnKind.BUTTON and turn.text == SKIP:
-            replies = await self._advance(draft, skipped=True)
-        elif turn.kind is TurnKind.BUTTON and turn.text == BACK:
-            replies = await self._back(draft)
-        elif step == "confirm":
-            replies = await self._on_confirm(turn, draft)
-        elif step == "note":
-            replies = await self._on_note(turn, draft)
-        elif step in ("numerator", "denominator"):
-            replies = await self._on_count(turn, draft)
         else:
-            replies = await self._on_value(turn, draft)
-        if draft.data.get("closed"):
+            replies = await self._handlers[draft.step](turn, person, draft)
+        if draft.closed:
             return replies
         await self._save(turn, draft)
         return replies
@@ -233,43 +350,84 @@ class ReportingDialog:
         await self.store.conversations.clear(turn.channel, turn.external_id)
         return [Reply(_("Reporting cancelled. Nothing was saved from this session."))]
 
+    async def _typed_press(self, turn: Turn, draft: Draft) -> Turn:
+        """Text that is a label of the step's buttons, as the press of that button."""
+        if turn.kind is not TurnKind.TEXT:
+            return turn
+        typed = folded_words(turn.text)
+        if not typed:
+            return turn
+        prompt = await self._prompt(draft)
+        for row in prompt.buttons:
+            for button in row:
+                if folded_words(button.label) == typed:
+                    return replace(turn, kind=TurnKind.BUTTON, text=button.data)
+        return turn
+
+    async def _prompt(self, draft: Draft) -> Reply:
+        """The prompt of the current step, as asked (and asked again)."""
+        match draft.step:
+            case Step.INTRO:
+                duty, _indicator = await self._duty(draft)
+                latest = await self._latest(duty, duty.period)
+                missing = sum(1 for i in duty.indicators if i.code not in latest)
+                return self._intro(duty, missing, len(duty.indicators))
+            case Step.CONFIRM:
+                return await self._confirmation(draft)
+            case Step.COMMENT | Step.NOTE:
+                return await self._remark_prompt(draft)
+            case Step.REPLACE:
+                return await self._offer_prompt(draft)
+            case Step.SUMMARY:
+                return await self._summary(draft)
+        return await self._ask(draft)
+
+    # --- intro -------------------------------------------------------------------------
+
     async def _on_intro(self, turn: Turn, person: Person, draft: Draft) -> list[Reply]:
         if turn.kind is TurnKind.BUTTON and turn.text.startswith(PERIOD_PREFIX):
-            draft.data["closed"] = True  # start() wrote the new conversation
+            draft.closed = True  # start() wrote the new conversation
             return await self.start(turn, person, turn.text.removeprefix(PERIOD_PREFIX))
-        if turn.kind is TurnKind.BUTTON and turn.text == ALL_INDICATORS:
+        if turn.kind is TurnKind.BUTTON and turn.text == Press.ALL_INDICATORS:
             # Start over the same period with every indicator, beginning at the first.
-            draft.data["closed"] = True
-            await self.start(turn, person, str(draft.data["period"]), every=True)
+            draft.closed = True
+            await self.start(turn, person, draft.period, every=True)
             state = await self.store.conversations.get(turn.channel, turn.external_id)
             assert state is not None
-            fresh = Draft(state.data)
-            fresh.step = "value"
+            fresh = Draft.from_data(state.data)
+            fresh.move(Step.VALUE)
             await self._save(turn, fresh)
             return [await self._ask(fresh)]
-        if turn.kind is TurnKind.BUTTON and turn.text != START:
+        if turn.kind is TurnKind.COMMAND or (
+            turn.kind is TurnKind.BUTTON and turn.text != Press.START
+        ):
             return self._fail(draft, _("Press Start, or choose another period.")) + [
-                await self._repeat(draft)
+                await self._prompt(draft)
             ]
-        draft.step = "value"
-        replies = [await self._ask(draft)]
-        if turn.kind is not TurnKind.BUTTON and turn.text.strip():
-            # Someone who types the first figure straight away means it as the answer.
-            answer = await self._on_value(turn, draft)
-            return answer
-        return replies
+        if turn.kind is TurnKind.TEXT and turn.text.strip():
+            # Someone who types the first figure straight away means it as the answer;
+            # other text is not a reason to leave the intro.
+            _duty, indicator = await self._duty(draft)
+            if _figure_problem(turn.text, indicator) is not None:
+                return self._fail(draft, _("Press Start, or choose another period.")) + [
+                    await self._prompt(draft)
+                ]
+            draft.move(Step.VALUE)
+            return await self._answer(draft, turn.text)
+        draft.move(Step.VALUE)
+        return [await self._ask(draft)]
 
-    # --- asking --------------------------------------------------------------------------
+    # --- the question ------------------------------------------------------------------
 
     async def _duty(self, draft: Draft) -> tuple[Assignment, Indicator]:
-        plan = await self.store.plans.get(str(draft.data["plan"]))
+        plan = await self.store.plans.get(draft.plan)
         if plan is None:
-            raise LookupError(f"plan {draft.data['plan']} is gone")
-        unit = await require_unit(self.services, int(draft.data["unit"]))
-        period = Period.from_code(str(draft.data["period"]))
+            raise LookupError(f"plan {draft.plan} is gone")
+        unit = await require_unit(self.services, draft.unit)
+        period = Period.from_code(draft.period)
         indicators = tuple(plan.indicator(code) for code in draft.codes)
         duty = Assignment(unit, plan, period, indicators)
-        return duty, plan.indicator(draft.codes[draft.index])
+        return duty, plan.indicator(draft.code)
 
     async def _ask(self, draft: Draft) -> Reply:
         duty, indicator = await self._duty(draft)
@@ -287,25 +445,19 @@ class ReportingDialog:
         if current is not None:
             lines.append(_("Already reported for this period: {value}").format(
                 value=format_value(current, indicator)))  # fmt: skip
-        step = draft.step
         buttons: list[tuple[Button, ...]] = []
-        if step in ("value", "numerator") and indicator.formula and asks_counts(indicator):
-            lines.append(_("{question}?").format(question=_capital(indicator.formula.numerator)))
-            lines.append(_("(Or type both as a ratio, e.g. 175/300.)"))
-        elif step == "denominator" and indicator.formula:
+        if draft.step is Step.DENOMINATOR and indicator.formula:
             lines.append(_("{question}?").format(question=_capital(indicator.formula.denominator)))
             if isinstance(previous, RatioValue):
                 buttons.append((Button(_("Same as before: {n}").format(n=previous.denominator),
                                        f"{VALUE_PREFIX}{previous.denominator}"),))  # fmt: skip
-        elif step == "note":
-            lines = [_("Any difficulties or proposals for {code}? Type them, or press Skip.").format(
-                code=indicator.code)]  # fmt: skip
+        elif indicator.formula and asks_counts(indicator):
+            lines.append(_("{question}?").format(question=_capital(indicator.formula.numerator)))
+            lines.append(_("(Or type both as a ratio, e.g. 175/300.)"))
         else:
             lines.append(self._expectation(indicator))
             buttons.extend(self._value_buttons(indicator))
-        buttons.append(
-            (Button(_("Skip"), SKIP), Button(_("Back"), BACK), Button(_("Cancel"), CANCEL))
-        )
+        buttons.append(_navigation())
         return Reply("\n".join(lines), tuple(buttons))
 
     def _expectation(self, indicator: Indicator) -> str:
@@ -336,26 +488,23 @@ class ReportingDialog:
             )]  # fmt: skip
         return []
 
-    # --- answering ---------------------------------------------------------------------
-
-    def _text(self, turn: Turn) -> str | None:
-        if turn.kind is TurnKind.BUTTON:
-            return (
-                turn.text.removeprefix(VALUE_PREFIX) if turn.text.startswith(VALUE_PREFIX) else None
-            )
-        if turn.kind is TurnKind.COMMAND:
-            return None
-        return turn.text
-
-    async def _on_value(self, turn: Turn, draft: Draft) -> list[Reply]:
-        _duty, indicator = await self._duty(draft)
-        text = self._text(turn)
+    async def _on_question(self, turn: Turn, person: Person, draft: Draft) -> list[Reply]:
+        if turn.kind is TurnKind.BUTTON and turn.text == Press.SKIP:
+            return await self._advance(draft)
+        if turn.kind is TurnKind.BUTTON and turn.text == Press.BACK:
+            return await self._back(draft)
+        text = _answer_text(turn)
         if text is None:
             return self._fail(draft, _("That is not an answer to this question.")) + [
                 await self._ask(draft)
             ]
+        return await self._answer(draft, text)
+
+    async def _answer(self, draft: Draft, text: str) -> list[Reply]:
+        """`text` typed (or pressed) as the answer to the current question."""
+        _duty, indicator = await self._duty(draft)
         if asks_counts(indicator):
-            return await self._on_count(turn, draft)
+            return await self._on_count(draft, text)
         answer = parse_answer(text, answer_kind(indicator), parts=len(indicator.target.parts))
         if isinstance(answer, Rejected):
             return self._fail(draft, problem_text(answer.problem, indicator)) + [
@@ -363,152 +512,273 @@ class ReportingDialog:
             ]
         return await self._got(draft, answer)
 
-    async def _on_count(self, turn: Turn, draft: Draft) -> list[Reply]:
-        text = self._text(turn)
-        if text is not None and draft.step != "denominator":
+    async def _on_count(self, draft: Draft, text: str) -> list[Reply]:
+        if draft.step is not Step.DENOMINATOR:
             # "175/300" answers both questions at once.
             ratio = parse_answer(text, AnswerKind.RATIO)
             if not isinstance(ratio, Rejected):
                 return await self._got(draft, ratio)
-        answer = parse_whole_number(text) if text is not None else Rejected(Problem.NO_NUMBER)
+            if ratio.problem is Problem.ZERO_DENOMINATOR:  # "210/0", "0/0"
+                return self._fail(draft, problem_text(ratio.problem, None)) + [
+                    await self._ask(draft)
+                ]
+        answer = parse_whole_number(text)
         if not isinstance(answer, Accepted) or not isinstance(answer.value, CountValue):
             problem = answer.problem if isinstance(answer, Rejected) else Problem.NOT_WHOLE
             return self._fail(draft, problem_text(problem, None)) + [await self._ask(draft)]
-        if draft.step != "denominator":
-            draft.data["num"] = answer.value.count
-            draft.step = "denominator"
+        if draft.step is not Step.DENOMINATOR or draft.numerator is None:
+            draft.numerator = answer.value.count
+            draft.move(Step.DENOMINATOR)
             return [await self._ask(draft)]
         denominator = answer.value.count
         if denominator == 0:
             return self._fail(draft, problem_text(Problem.ZERO_DENOMINATOR, None)) + [
                 await self._ask(draft)
             ]
-        counted = RatioValue(int(draft.data["num"]), denominator)
+        counted = RatioValue(draft.numerator, denominator)
         if counted.numerator > denominator:
-            concern = Concern.NUMERATOR_OVER_DENOMINATOR
-            return await self._got(draft, NeedsConfirmation(counted, concern))
+            return await self._got(
+                draft, NeedsConfirmation(counted, Concern.NUMERATOR_OVER_DENOMINATOR)
+            )
         return await self._got(draft, Accepted(counted))
 
     async def _got(self, draft: Draft, answer: Accepted | NeedsConfirmation) -> list[Reply]:
+        """A figure read: kept at once, or held for confirmation when it looks wrong."""
         duty, indicator = await self._duty(draft)
-        concern_text: str | None = None
-        if isinstance(answer, NeedsConfirmation):
-            concern_text = concern_message(answer.concern)
-        else:
-            previous = await self._previous_value(duty, indicator)
-            if is_big_change(previous, answer.value):
-                concern_text = _("This differs a lot from the previous period ({value}).").format(
-                    value=format_value(previous, indicator) if previous else "")  # fmt: skip
-        draft.data["pending"] = value_to_data(answer.value)
-        if concern_text:
-            draft.step = "confirm"
-            text = "\n".join([
-                _("You typed: {value}.").format(value=format_value(answer.value, indicator)),
-                concern_text,
-                _("Press Confirm to keep it (you may type a comment instead), or type the figure again."),
-            ])  # fmt: skip
-            return [Reply(text, ((Button(_("Confirm"), CONFIRM), Button(_("Type again"), REDO)),))]
-        return [self._accept(draft, indicator, duty.plan.year)] + [await self._ask(draft)]
+        previous = await self._previous_value(duty, indicator)
+        concern = answer.concern if isinstance(answer, NeedsConfirmation) else None
+        if is_beyond_unit(answer.value, duty.unit.level, previous):
+            concern = Concern.BEYOND_UNIT
+        elif concern is None and is_big_change(previous, answer.value):
+            concern = Concern.BIG_CHANGE
+        draft.forget_figure()
+        if concern is not None:
+            draft.pending, draft.concern = answer.value, concern
+            draft.move(Step.CONFIRM)
+            return [await self._confirmation(draft)]
+        return [self._accept(draft, indicator, duty.plan.year, answer.value)] + [
+            await self._prompt(draft)
+        ]
 
-    def _accept(self, draft: Draft, indicator: Indicator, year: int, comment: str = "") -> Reply:
-        value = value_from_data(draft.data.pop("pending"))
-        draft.data.pop("num", None)
-        draft.answers[indicator.code] = {
-            "value": value_to_data(value),
-            "comment": comment,
-            "note": "",
-        }
-        draft.step = "note"
+    def _accept(
+        self,
+        draft: Draft,
+        indicator: Indicator,
+        year: int,
+        value: AnyValue,
+        *,
+        unusual: bool = False,
+    ) -> Reply:
+        """Keep `value` in the draft; next, a comment on it (if unusual) or the note."""
+        draft.forget_figure()
+        draft.answers[indicator.code] = Answered(value)
+        draft.move(Step.COMMENT if unusual else Step.NOTE)
         verdict = format_verdict(evaluate(indicator.target, value), indicator)
         return Reply(_("Noted {code}: {value} — {verdict} (target {year}).").format(
             code=indicator.code, value=format_value(value, indicator), verdict=verdict, year=year))  # fmt: skip
 
-    async def _on_confirm(self, turn: Turn, draft: Draft) -> list[Reply]:
+    # --- confirming an unusual figure --------------------------------------------------
+
+    async def _confirmation(self, draft: Draft) -> Reply:
         duty, indicator = await self._duty(draft)
-        if turn.kind is TurnKind.BUTTON and turn.text == CONFIRM:
-            return [self._accept(draft, indicator, duty.plan.year)] + [await self._ask(draft)]
-        if turn.kind is TurnKind.BUTTON and turn.text == REDO:
-            draft.data.pop("pending", None)
-            draft.step = "value"
-            return [await self._ask(draft)]
-        text = self._text(turn) or ""
-        kind = answer_kind(indicator)
-        if parse_answer(text, AnswerKind.YESNO) == YES:
-            return [self._accept(draft, indicator, duty.plan.year)] + [await self._ask(draft)]
-        retyped = parse_answer(text, AnswerKind.RATIO if indicator.formula else kind,
-                               parts=len(indicator.target.parts))  # fmt: skip
-        if not isinstance(retyped, Rejected):
-            draft.step = "value"
-            return await self._got(draft, retyped)
-        if text.strip():
-            reply = self._accept(
-                draft, indicator, duty.plan.year, comment=text.strip()[:NOTE_LIMIT]
+        assert draft.pending is not None
+        previous = await self._previous_value(duty, indicator)
+        text = "\n".join([
+            _("You typed: {value}.").format(value=format_value(draft.pending, indicator)),
+            self._concern_text(draft.concern, duty, indicator, previous),
+            _("Press Confirm (or type Có) to keep it, Type again (or type Không) to go back, or type the corrected figure."),
+        ])  # fmt: skip
+        buttons = ((Button(_("Confirm"), Press.CONFIRM), Button(_("Type again"), Press.REDO)),)
+        return Reply(text, buttons)
+
+    def _concern_text(
+        self,
+        concern: Concern | None,
+        duty: Assignment,
+        indicator: Indicator,
+        previous: AnyValue | None,
+    ) -> str:
+        if concern is Concern.BIG_CHANGE and previous is not None:
+            return _("This differs a lot from the previous period ({value}).").format(
+                value=format_value(previous, indicator))  # fmt: skip
+        if concern is Concern.BEYOND_UNIT:
+            usual = usual_total(previous)
+            if usual:
+                return _("That is far more than {unit} can have: last time the total was {n}.").format(
+                    unit=duty.unit.name, n=usual)  # fmt: skip
+            return _("That is far more than {unit} can have (over {n}).").format(
+                unit=duty.unit.name, n=f"{count_bound(duty.unit.level):,}".replace(",", "."))  # fmt: skip
+        if concern is None or concern is Concern.BIG_CHANGE:
+            return _("This figure looks unusual.")
+        return concern_message(concern)
+
+    async def _on_confirm(self, turn: Turn, person: Person, draft: Draft) -> list[Reply]:
+        duty, indicator = await self._duty(draft)
+        decision: Decision | None = None
+        if turn.kind is TurnKind.BUTTON:
+            decision = {Press.CONFIRM.value: Decision.YES, Press.REDO.value: Decision.NO}.get(
+                turn.text
             )
-            return [reply, await self._ask(draft)]
-        return self._fail(draft, _("Press Confirm or type the figure again.")) + [
-            await self._ask(draft)
-        ]
+        elif turn.kind is TurnKind.TEXT:
+            decision = decision_of(turn.text)
+        if decision is Decision.YES and draft.pending is not None:
+            reply = self._accept(draft, indicator, duty.plan.year, draft.pending, unusual=True)
+            return [reply, await self._prompt(draft)]
+        if decision is Decision.NO:
+            draft.forget_figure()
+            draft.move(Step.VALUE)
+            return [Reply(_("Not kept. Please type the figure again.")), await self._ask(draft)]
+        if turn.kind is TurnKind.TEXT and NUMBER.search(turn.text):
+            # A corrected figure replaces the flagged one and is checked again.
+            problem = _figure_problem(turn.text, indicator)
+            if problem is not None:
+                return self._fail(draft, problem_text(problem, indicator)) + [
+                    await self._confirmation(draft)
+                ]
+            draft.forget_figure()
+            draft.move(Step.VALUE)
+            return await self._answer(draft, turn.text)
+        explain = _("Please press Confirm (or type Có) to keep this figure, or Type again (or type Không) to correct it.")  # fmt: skip
+        return self._fail(draft, explain) + [await self._confirmation(draft)]
 
-    async def _on_note(self, turn: Turn, draft: Draft) -> list[Reply]:
+    # --- comment and note --------------------------------------------------------------
+
+    async def _remark_prompt(self, draft: Draft) -> Reply:
         _duty, indicator = await self._duty(draft)
-        text = (self._text(turn) or "").strip()
-        if turn.kind is TurnKind.COMMAND or (turn.kind is TurnKind.BUTTON and not text):
-            return self._fail(draft, _("Type the difficulties, or press Skip.")) + [
-                await self._ask(draft)
-            ]
-        draft.answers[indicator.code]["note"] = text[:NOTE_LIMIT]
-        return await self._advance(draft, skipped=False)
+        if draft.step is Step.COMMENT:
+            text = _("Why is this figure unusual (for the commune to see)? Type a short explanation, or press Skip.")  # fmt: skip
+        else:
+            text = _("Any difficulties or proposals for {code}? Type them, or press Skip.").format(
+                code=indicator.code)  # fmt: skip
+        return Reply(text, (_navigation(),))
 
-    async def _advance(self, draft: Draft, *, skipped: bool) -> list[Reply]:
-        draft.data.pop("pending", None)
-        draft.data.pop("num", None)
+    async def _on_remark(self, turn: Turn, person: Person, draft: Draft) -> list[Reply]:
+        """The comment on an unusual figure, or the note: words, "không", or a figure."""
+        _duty, indicator = await self._duty(draft)
+        if turn.kind is TurnKind.BUTTON and turn.text == Press.BACK:
+            return await self._back(draft)
+        text = turn.text.strip() if turn.kind is TurnKind.TEXT else ""
+        skipped = turn.kind is TurnKind.BUTTON and turn.text == Press.SKIP
+        if not skipped and not text:
+            return self._fail(draft, _("Type the comment in words, or press Skip.")) + [
+                await self._prompt(draft)
+            ]
+        if skipped or means_no_comment(text):
+            return await self._after_remark(draft)
+        if looks_like_figure(text):
+            problem = _figure_problem(text, indicator)
+            if problem is not None:
+                return self._fail(draft, problem_text(problem, indicator)) + [
+                    await self._prompt(draft)
+                ]
+            draft.offer, draft.offered_at = text, draft.step
+            draft.move(Step.REPLACE)
+            return [await self._offer_prompt(draft)]
+        if not folded_words(text):  # emoji, punctuation
+            return self._fail(draft, _("Type the comment in words, or press Skip.")) + [
+                await self._prompt(draft)
+            ]
+        if len(text) > NOTE_LIMIT:
+            return self._fail(draft, _("That is {n} characters; please keep it within {limit} characters.").format(
+                n=len(text), limit=NOTE_LIMIT)) + [await self._prompt(draft)]  # fmt: skip
+        answered = draft.answers[indicator.code]
+        if draft.step is Step.COMMENT:
+            answered.comment = text
+        else:
+            answered.note = text
+        return await self._after_remark(draft)
+
+    async def _after_remark(self, draft: Draft) -> list[Reply]:
+        if draft.step is Step.COMMENT:
+            draft.move(Step.NOTE)
+            return [await self._prompt(draft)]
+        return await self._advance(draft)
+
+    async def _offer_prompt(self, draft: Draft) -> Reply:
+        _duty, indicator = await self._duty(draft)
+        answered = draft.answers.get(indicator.code)
+        recorded = format_value(answered.value, indicator) if answered else ""
+        text = _("You typed {figure}. Should it replace {code}: {value}?").format(
+            figure=draft.offer, code=indicator.code, value=recorded)  # fmt: skip
+        buttons = ((
+            Button(_("Use the new figure"), Press.USE_NEW),
+            Button(_("Keep {value}").format(value=recorded)[:60], Press.KEEP_OLD),
+        ),)  # fmt: skip
+        return Reply(text, buttons)
+
+    async def _on_offer(self, turn: Turn, person: Person, draft: Draft) -> list[Reply]:
+        decision: Decision | None = None
+        if turn.kind is TurnKind.BUTTON:
+            decision = {Press.USE_NEW.value: Decision.YES, Press.KEEP_OLD.value: Decision.NO}.get(
+                turn.text
+            )
+        elif turn.kind is TurnKind.TEXT:
+            decision = decision_of(turn.text)
+        offer, back_to = draft.offer, draft.offered_at or Step.NOTE
+        if decision is None or offer is None:
+            explain = _("Please press Use the new figure (or type Có), or Keep (or type Không).")  # fmt: skip
+            return self._fail(draft, explain) + [await self._prompt(draft)]
+        draft.offer = draft.offered_at = None
+        if decision is Decision.YES:
+            draft.move(Step.VALUE)
+            return await self._answer(draft, offer)
+        draft.move(back_to)
+        return [await self._prompt(draft)]
+
+    # --- moving ------------------------------------------------------------------------
+
+    async def _advance(self, draft: Draft) -> list[Reply]:
+        draft.forget_figure()
         if draft.index + 1 >= len(draft.codes):
-            draft.step = "summary"
+            draft.move(Step.SUMMARY)
             return [await self._summary(draft)]
         draft.index = draft.index + 1
-        draft.step = "value"
+        draft.move(Step.VALUE)
         return [await self._ask(draft)]
 
     async def _back(self, draft: Draft) -> list[Reply]:
-        if draft.step in ("denominator", "confirm", "note"):
-            draft.step = "value"
+        if draft.step in (Step.DENOMINATOR, Step.CONFIRM, Step.COMMENT, Step.NOTE):
+            draft.move(Step.VALUE)
         elif draft.index > 0:
             draft.index = draft.index - 1
-            draft.step = "value"
-        draft.data.pop("pending", None)
-        draft.data.pop("num", None)
+            draft.move(Step.VALUE)
+        draft.forget_figure()
         return [await self._ask(draft)]
 
     # --- summary and saving ------------------------------------------------------------
 
     async def _summary(self, draft: Draft) -> Reply:
         duty, _indicator = await self._duty(draft)
+        latest = await self._latest(duty, duty.period)
         lines = [_("Summary for {unit}, {period}:").format(
             unit=duty.unit.name, period=duty.period.vietnamese_name())]  # fmt: skip
         for code in draft.codes:
             indicator = duty.plan.indicator(code)
             answer = draft.answers.get(code)
-            if answer is None:
+            if answer is not None:
+                verdict = format_verdict(evaluate(indicator.target, answer.value), indicator)
+                lines.append(f"• {code}: {format_value(answer.value, indicator)} — {verdict}")
+            elif code in latest:
+                lines.append(f"• {code}: " + _("{value} (kept as reported)").format(
+                    value=format_value(latest[code], indicator)))  # fmt: skip
+            else:
                 lines.append(f"• {code}: " + _("skipped"))
-                continue
-            value = value_from_data(answer["value"])
-            verdict = format_verdict(evaluate(indicator.target, value), indicator)
-            lines.append(f"• {code}: {format_value(value, indicator)} — {verdict}")
         if not draft.answers:
             lines.append(_("Nothing to save: every indicator was skipped."))
-        buttons = ((Button(_("Save"), SAVE), Button(_("Edit"), EDIT), Button(_("Cancel"), CANCEL)),)
+        buttons = ((
+            Button(_("Save"), Press.SAVE), Button(_("Edit"), Press.EDIT),
+            Button(_("Cancel"), Press.CANCEL),
+        ),)  # fmt: skip
         return Reply("\n".join(lines), buttons)
 
     async def _on_summary(self, turn: Turn, person: Person, draft: Draft) -> list[Reply]:
-        if turn.kind is TurnKind.BUTTON and turn.text == EDIT:
+        if turn.kind is TurnKind.BUTTON and turn.text == Press.EDIT:
             draft.index = 0
-            draft.step = "value"
+            draft.move(Step.VALUE)
             return [await self._ask(draft)]
-        wants_save = turn.kind is TurnKind.BUTTON and turn.text == SAVE
+        wants_save = turn.kind is TurnKind.BUTTON and turn.text == Press.SAVE
         if not wants_save and turn.kind is TurnKind.TEXT:
-            wants_save = parse_answer(turn.text, AnswerKind.YESNO) == YES or (
-                turn.text.strip().lower() in ("lưu", "luu")
-            )
+            wants_save = parse_answer(turn.text, AnswerKind.YESNO) == YES
         if not wants_save:
             return self._fail(draft, _("Press Save, Edit or Cancel.")) + [
                 await self._summary(draft)
@@ -523,8 +793,8 @@ class ReportingDialog:
                 plan_id=duty.plan.id,
                 indicator_code=code,
                 period=duty.period.code,
-                value=value_from_data(answer["value"]),
-                note=_join_note(answer.get("note", ""), answer.get("comment", "")),
+                value=answer.value,
+                note=_join_note(answer.note, answer.comment),
             )
             for code, answer in draft.answers.items()
         ]
@@ -536,11 +806,14 @@ class ReportingDialog:
                 update_key=f"{turn.channel}:{turn.update_id}" if turn.update_id else None,
             )
         await self.store.conversations.clear(turn.channel, turn.external_id)
-        draft.data["closed"] = True
+        draft.closed = True
         latest = await self._latest(duty, duty.period)
         still = [i.code for i in reported_indicators(duty.plan, duty.unit) if i.code not in latest]
-        text = _("Saved {n} figures for {period}. Thank you!").format(
-            n=len(records), period=duty.period.vietnamese_name())  # fmt: skip
+        if records:
+            text = _("Saved {n} figures for {period}. Thank you!").format(
+                n=len(records), period=duty.period.vietnamese_name())  # fmt: skip
+        else:
+            text = _("Nothing was saved: every indicator was skipped. Type /baocao when you have the figures.")  # fmt: skip
         if still:
             text += "\n" + _("Still missing: {codes}.").format(codes=", ".join(still))
         return [Reply(text)]
@@ -548,9 +821,8 @@ class ReportingDialog:
     # --- helpers -----------------------------------------------------------------------
 
     def _fail(self, draft: Draft, message: str) -> list[Reply]:
-        fails = int(draft.data.get("fails", 0)) + 1
-        draft.data["fails"] = fails
-        if fails >= MAX_FAILS:
+        draft.fails += 1
+        if draft.fails >= MAX_FAILS and draft.step in (*QUESTION_STEPS, Step.NOTE):
             message += "\n" + _(
                 "If this figure is not available yet, press Skip; type /trogiup for help."
             )
@@ -567,8 +839,47 @@ class ReportingDialog:
 
     async def _save(self, turn: Turn, draft: Draft) -> None:
         await self.store.conversations.put(
-            turn.channel, turn.external_id, DIALOG, draft.step, draft.data
+            turn.channel, turn.external_id, DIALOG, draft.step.value, draft.to_data()
         )
+
+
+def _readable(data: dict[str, Any]) -> Draft | None:
+    try:
+        return Draft.from_data(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _navigation() -> tuple[Button, ...]:
+    return (Button(_("Skip"), Press.SKIP), Button(_("Back"), Press.BACK),
+            Button(_("Cancel"), Press.CANCEL))  # fmt: skip
+
+
+def _answer_text(turn: Turn) -> str | None:
+    """The answer a turn gives: its text, or a value button's value; None otherwise."""
+    if turn.kind is TurnKind.BUTTON:
+        return turn.text.removeprefix(VALUE_PREFIX) if turn.text.startswith(VALUE_PREFIX) else None
+    if turn.kind is TurnKind.COMMAND:
+        return None
+    return turn.text
+
+
+def _figure_problem(text: str, indicator: Indicator) -> Problem | None:
+    """Why `text`, typed as a corrected figure for `indicator`, cannot be one (or None)."""
+    if asks_counts(indicator):
+        ratio = parse_answer(text, AnswerKind.RATIO)
+        if not isinstance(ratio, Rejected):
+            return None
+        if ratio.problem is not Problem.NEED_RATIO:
+            return ratio.problem
+        single = parse_whole_number(text)  # a new first number; the total is asked next
+        if isinstance(single, Rejected):
+            return (
+                Problem.NEED_RATIO if single.problem is Problem.SEVERAL_NUMBERS else single.problem
+            )
+        return None
+    answer: Answer = parse_answer(text, answer_kind(indicator), parts=len(indicator.target.parts))
+    return answer.problem if isinstance(answer, Rejected) else None
 
 
 def asks_counts(indicator: Indicator) -> bool:

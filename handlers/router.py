@@ -137,6 +137,14 @@ class Router:
         await self.store.people.set_unreachable(turn.channel, turn.external_id, False)
         state = await self.store.conversations.get(turn.channel, turn.external_id)
         command = self._command(turn)
+        if (
+            command is not None
+            and turn.kind is TurnKind.TEXT
+            and state is not None
+            and state.dialog == REPORT_DIALOG
+            and await self.reporting.takes(turn, state.data)
+        ):
+            command = None  # "Bắt đầu" typed at the intro is its Start button, not /start
         if command is not None:
             if person.role not in command.roles:
                 return [Reply(_("Only commune officials can use /{command}.").format(

@@ -54,6 +54,15 @@ class Concern(StrEnum):
     LOOKS_LIKE_FRACTION = "looks_like_fraction"  # "0,65": 0.65% or 65%?
     LOOKS_LIKE_THOUSANDS = "looks_like_thousands"  # "1.234": 1,234% or a count of 1234?
     NUMERATOR_OVER_DENOMINATOR = "numerator_over_denominator"
+    BIG_CHANGE = "big_change"  # far from the previous period's figure
+    BEYOND_UNIT = "beyond_unit"  # more than the unit can hold (1,111,111,111 households)
+
+
+class Decision(StrEnum):
+    """A typed answer to "keep this figure?" at a confirmation."""
+
+    YES = "yes"
+    NO = "no"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +96,33 @@ _NO = {
     "khong", "ko", "k", "kh", "khg", "kg", "hok", "hong", "khong co", "ko co", "k co",
     "chua", "chua co", "no", "khong a", "chua a",
 }  # fmt: skip
+# At a confirmation "không" means "type it again", never "keep it": these lists are
+# separate from the yes/no answers above, where "rồi" is a yes.
+_CONFIRM_YES = {
+    "co", "ok", "oke", "okay", "dung", "dung roi", "xac nhan", "u", "yes", "y", "vang",
+    "dong y", "chinh xac", "giu", "giu nguyen",
+}  # fmt: skip
+_CONFIRM_NO = {
+    "k", "ko", "kg", "kh", "khg", "khong", "khong dung", "sai", "sai roi", "nhap lai",
+    "chua", "no", "n", "hok", "hong",
+}  # fmt: skip
+# What "no comment" looks like where a comment is invited.
+_NO_COMMENT = {
+    "k", "ko", "kg", "kh", "khg", "khong", "khong co", "ko co", "k co", "kco", "0", "no",
+    "none", "khong co gi", "khong a", "chua co", "khong co y kien", "bo qua",
+}  # fmt: skip
+_NO_COMMENT_MARKS = re.compile(r"[\s.\-_–—…,;:!?]+")
+# Words that may stand around a figure without making it a comment: "250 hộ", "175 trên 300".
+_FIGURE_WORDS = {"tren", "tong", "so", "ho", "nguoi", "phan", "tram", "la", "khoang", "dat"}
 _STATUS = (
-    (Status.NOT_MET, ("chua dat", "khong dat", "chua hoan thanh")),
-    (Status.IN_PROGRESS, ("dang trien khai", "dang thuc hien", "dang lam", "dang xay dung")),
+    (Status.NOT_MET, ("chua dat", "khong dat", "chua hoan thanh", "chua", "chua xong",
+                      "chua co")),
+    (Status.IN_PROGRESS, ("dang trien khai", "dang thuc hien", "dang lam", "dang xay dung",
+                          "dang tien hanh")),
     (Status.UNIVERSAL, ("pho cap",)),
-    (Status.MET, ("da dat", "dat", "hoan thanh", "da hoan thanh")),
-)
+    (Status.MET, ("da dat", "dat", "hoan thanh", "da hoan thanh", "xong", "da xong",
+                  "xong roi")),
+)  # fmt: skip
 
 
 def parse_answer(text: str, kind: AnswerKind, *, parts: int = 1) -> Answer:
@@ -129,6 +159,37 @@ def status_of(text: str) -> Status | None:
     return None
 
 
+def decision_of(text: str) -> Decision | None:
+    """Yes or no at a confirmation ("ừ", "đúng", "Xác nhận" / "k", "sai", "Nhập lại")."""
+    words = folded_words(text)
+    for candidate in (words, _strip_fillers(words)):
+        if candidate in _CONFIRM_YES:
+            return Decision.YES
+        if candidate in _CONFIRM_NO:
+            return Decision.NO
+    return None
+
+
+def means_no_comment(text: str) -> bool:
+    """ "k", "không có", "0", ".", "-": nothing to add where a comment is invited."""
+    text = normalize(text)
+    if text and not _NO_COMMENT_MARKS.sub("", text):
+        return True  # only dots and dashes
+    words = folded_words(text)
+    return words in _NO_COMMENT or _strip_fillers(words) in _NO_COMMENT
+
+
+def looks_like_figure(text: str) -> bool:
+    """True when `text` is a figure rather than words about one: "250", "175/300 hộ",
+    "65,5%", "175 trên tổng số 300" — not "có thêm 20 hộ mới"."""
+    text = normalize(text)
+    if not _numbers(text):
+        return False
+    rest = NUMBER.sub(" ", folded_words_keep_marks(text)).replace("/", " ")
+    words = [w for w in re.findall(r"[a-z]+", rest) if w not in _FIGURE_WORDS]
+    return not words
+
+
 def _numbers(text: str) -> list[str]:
     return NUMBER.findall(text)
 
@@ -136,7 +197,7 @@ def _numbers(text: str) -> list[str]:
 def _percent(text: str) -> Answer:
     if "/" in text or re.search(r"\btren\b", folded_words(text)):
         ratio = _ratio(text)
-        if not isinstance(ratio, Rejected):
+        if not isinstance(ratio, Rejected) or ratio.problem is Problem.ZERO_DENOMINATOR:
             return ratio
     if _NEGATIVE.search(text):
         return Rejected(Problem.NEGATIVE)

@@ -63,8 +63,10 @@ async def test_numerator_above_denominator_needs_confirmation(
     replies = await session.say("300")
     assert "lớn hơn tổng số" in replies[-1]
     assert session.labels() == ["Xác nhận", "Nhập lại"]
-    replies = await session.say("Có thêm hộ kinh doanh dùng chung đường cáp")
-    assert "Đã ghi 3.1" in replies[0]
+    replies = await session.press("Xác nhận")
+    assert "Đã ghi 3.1" in replies[0] and "Vì sao số liệu này khác thường" in replies[-1]
+    replies = await session.say("Có thêm hộ kinh doanh dùng chung đường cáp")  # the comment
+    assert "Khó khăn" in replies[-1]
     await session.press("Bỏ qua")  # the note
     for _ in range(3):
         await session.press("Bỏ qua")

@@ -11,14 +11,19 @@ from indicators.answers import (
     Accepted,
     AnswerKind,
     Concern,
+    Decision,
     NeedsConfirmation,
     Problem,
     Rejected,
+    decision_of,
+    looks_like_figure,
+    means_no_comment,
     parse_answer,
     parse_whole_number,
     status_of,
 )
 from indicators.numbers import format_decimal, format_percent
+from indicators.text import folded_words
 from indicators.values import (
     CountValue,
     PartsValue,
@@ -89,7 +94,30 @@ def corpus_rows():
 
 @pytest.mark.parametrize(("measure", "text", "expected"), corpus_rows())
 def test_corpus(measure, text, expected):
-    check(parse_answer(text, AnswerKind(measure)), expected)
+    if measure == "confirmation":  # the answer to "keep this unusual figure?"
+        decision = decision_of(text)
+        assert (decision.value if decision else "none") == expected, decision
+    elif measure == "comment":  # what is typed where a comment is invited
+        kind = (
+            "none" if means_no_comment(text) else "figure" if looks_like_figure(text) else "comment"
+        )
+        assert kind == expected
+    else:
+        check(parse_answer(text, AnswerKind(measure)), expected)
+
+
+@given(st.text(max_size=30))
+def test_a_confirmation_is_never_both_yes_and_no(text):
+    decision = decision_of(text)
+    assert decision in (None, Decision.YES, Decision.NO)
+    if decision is Decision.YES:
+        assert "khong" not in folded_words(text).split()
+
+
+def test_zero_total_is_said_as_such_wherever_a_ratio_is_typed():
+    for kind in (AnswerKind.PERCENT, AnswerKind.RATIO):
+        for text in ("0/0", "210/0", "210 trên 0"):
+            assert parse_answer(text, kind) == Rejected(Problem.ZERO_DENOMINATOR), (kind, text)
 
 
 P, R, C, Y, S, M = (

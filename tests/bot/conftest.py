@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestServer
 
 from bot import setup
 from handlers.context import Services
 from storage import Store
+from tests.bot.zalo.fake_bot import FakeBotPlatform
 from tests.clock import TestClock
 
 # A Monday in the fourth quarter: Q4 2026 is open (due before 25/12/2026).
@@ -55,6 +57,16 @@ async def store(demo_db: str, clock) -> AsyncIterator[Store]:
 
 def services_for(store: Store) -> Services:
     return Services(store=store)
+
+
+@pytest.fixture
+async def zalo_platform() -> AsyncIterator[tuple[FakeBotPlatform, str]]:
+    """A fake Zalo Bot Platform on loopback, and its base URL."""
+    fake = FakeBotPlatform()
+    server = TestServer(fake.app(), host="127.0.0.1")
+    await server.start_server()
+    yield fake, str(server.make_url("")).rstrip("/")
+    await server.close()
 
 
 async def invite_code(store: Store, unit_name: str, role: str = "member") -> str:

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-
-import pytest
-from aiohttp.test_utils import TestServer
 
 from bot.runner import run_channels
 from bot.settings import Settings
@@ -17,19 +13,10 @@ from tests.bot.zalo.fake_bot import TOKEN, FakeBotPlatform, text_update
 from tests.clock import TestClock
 
 
-@pytest.fixture
-async def platform() -> AsyncIterator[tuple[FakeBotPlatform, str]]:
-    fake = FakeBotPlatform()
-    server = TestServer(fake.app(), host="127.0.0.1")
-    await server.start_server()
-    yield fake, str(server.make_url("")).rstrip("/")
-    await server.close()
-
-
 async def test_a_zalo_bot_alone_is_run_and_answers(
-    demo_db: str, clock: TestClock, platform: tuple[FakeBotPlatform, str]
+    demo_db: str, clock: TestClock, zalo_platform: tuple[FakeBotPlatform, str]
 ) -> None:
-    fake, url = platform
+    fake, url = zalo_platform
     async with await Store.open(demo_db, clock=clock) as store:
         code = await invite_code(store, "Thôn 2")
     settings = Settings(  # type: ignore[call-arg]

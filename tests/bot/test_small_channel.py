@@ -12,11 +12,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import re
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
-from aiohttp.test_utils import TestServer
 
 from bot.sender import Limits, OutboxSender
 from bot.zalo.bot_api import ZaloBotClient
@@ -56,19 +53,10 @@ class Member:
         raise AssertionError(f"no choice {label!r} in {shown}")
 
 
-@pytest.fixture
-async def platform() -> AsyncIterator[tuple[FakeBotPlatform, str]]:
-    fake = FakeBotPlatform()
-    server = TestServer(fake.app(), host="127.0.0.1")
-    await server.start_server()
-    yield fake, str(server.make_url("")).rstrip("/")
-    await server.close()
-
-
 async def test_join_report_ask_and_be_reminded_without_buttons(
-    store: Store, clock: TestClock, platform: tuple[FakeBotPlatform, str]
+    store: Store, clock: TestClock, zalo_platform: tuple[FakeBotPlatform, str]
 ) -> None:
-    fake, url = platform
+    fake, url = zalo_platform
     assert CAPABILITIES.max_buttons == 0 and CAPABILITIES.max_text == 2000
     code = await invite_code(store, "Thôn 6")
     services = Services(store=store)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import time
 
 from bot.sender import Limits, OutboxSender, Pace
 from bot.telegram_channel import TelegramChannel

@@ -23,10 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from handlers.charts import progress_chart
-from handlers.context import Services
+from handlers.exports.charts import progress_chart
+from handlers.messages import Turn, TurnKind
 from handlers.router import Router
-from handlers.turns import Turn, TurnKind
+from handlers.services import Services
 from indicators.periods import Period, PeriodKind
 from indicators.plan import Tier, UnitSpec
 from indicators.rollover import roll_over

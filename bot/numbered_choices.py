@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from handlers.turns import Button, Reply, Turn, TurnKind
+from handlers.messages import Button, Reply, Turn, TurnKind
 
 
 class ChoiceMemory(Protocol):

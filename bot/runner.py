@@ -15,10 +15,10 @@ from bot.settings import Settings
 from bot.telegram_channel import running_telegram
 from bot.zalo.bot_api import ZaloBotClient
 from bot.zalo.bot_platform import ZaloBotChannel, ZaloBotReceiver
-from handlers import broadcasts
+from handlers.app import build_router
+from handlers.broadcasts import announcements as broadcasts
 from handlers.channels import Channel
-from handlers.context import Services
-from handlers.router import Router
+from handlers.services import Services
 from locales import _
 from storage import Clock, Store
 
@@ -30,7 +30,7 @@ async def run_channels(settings: Settings, clock: Clock) -> None:
     are recorded, the rest go back to the queue)."""
     async with await Store.open(settings.database_url, clock=clock) as store:
         services = Services(store=store)
-        router = Router(services)
+        router = build_router(services)
         outgoing: list[Channel] = []
         receiving: list[asyncio.Task[None]] = []
         async with contextlib.AsyncExitStack() as stack:

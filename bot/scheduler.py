@@ -13,8 +13,9 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from handlers import broadcasts, reminders
-from handlers.context import Services
+from handlers.broadcasts import announcements as broadcasts
+from handlers.reminders import rounds as reminders
+from handlers.services import Services
 from indicators.reminders import ReminderSettings
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ import random
 from decimal import Decimal
 
 from bot.settings import Settings
-from handlers.appendix import DOCUMENT_CHANNEL
-from handlers.context import Services
-from handlers.unit_lookup import find_named_unit
+from handlers.exports.appendix import DOCUMENT_CHANNEL
+from handlers.questions.unit_lookup import find_named_unit
+from handlers.services import Services
 from indicators.periods import VIETNAM_TZ, Period, parse_period
 from indicators.plan import Indicator, Plan, Tier
 from indicators.plans import bundled_plan_ids, load_bundled

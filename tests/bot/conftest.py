@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot import setup
-from handlers.context import Services
+from handlers.services import Services
 from storage import Store
 from tests.bot.zalo.fake_bot import FakeBotPlatform
 from tests.clock import TestClock

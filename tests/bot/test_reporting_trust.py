@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from bot.console import ConsoleChat
 from bot.setup import all_people
-from handlers.router import Router
+from handlers.app import build_router
 from indicators.answers import Decision, decision_of
 from indicators.values import PercentValue, RatioValue, Status, StatusValue
 from locales import set_locale
@@ -185,7 +185,7 @@ async def test_random_text_at_a_confirmation_stores_the_figure_only_on_yes(
         person = next(p for p in await all_people(store) if p.role == "member")
         chat_id = f"prop-{person.id}"
         await store.people.link_identity(person.id, "console", chat_id)
-        chat = ConsoleChat(Router(services_for(store)), chat_id, person.name, io.StringIO())
+        chat = ConsoleChat(build_router(services_for(store)), chat_id, person.name, io.StringIO())
         await store.conversations.clear("console", chat_id)
         for line in ("/baocao", "/1", "300/175"):
             await chat.say(line)
@@ -319,7 +319,7 @@ async def test_terminal_keeps_one_number_per_label(demo_db: str, clock) -> None:
         person = next(p for p in await all_people(store) if p.role == "member")
         await store.people.link_identity(person.id, "console", "numbers")
         out = io.StringIO()
-        chat = ConsoleChat(Router(services_for(store)), "numbers", person.name, out)
+        chat = ConsoleChat(build_router(services_for(store)), "numbers", person.name, out)
         shown: list[dict[str, str]] = []
         for line in ("/baocao", "/1", "180", "/1", "/1", "300"):
             out.truncate(0), out.seek(0)

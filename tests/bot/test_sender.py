@@ -9,8 +9,8 @@ import time
 
 from bot.sender import Limits, OutboxSender, Pace
 from bot.telegram_channel import TelegramChannel
-from handlers.delivery import BLOCKED, to_payload
-from handlers.turns import Button, Reply
+from handlers.messages import Button, Reply
+from handlers.queued_replies import BLOCKED, to_payload
 from storage import NewMessage, OutboxState, Role, Store
 from tests.bot.fake_limits import LimitedBotApi, bot_for
 from tests.bot.sending import run_sender, running, settled, states

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-from handlers.appendix_xlsx import Row, Sheet, workbook
-from handlers.charts import MET, NOT_MET, OPEN, TARGET, Bar, Legend, font, progress_chart
-from handlers.paging import KINDS, MAX_DATA, PAGE_CHARS, Ask, group_slug, page_of, parse
-from handlers.standing import value_periods
+from handlers.exports.appendix_xlsx import Row, Sheet, workbook
+from handlers.exports.charts import MET, NOT_MET, OPEN, TARGET, Bar, Legend, font, progress_chart
+from handlers.questions.paging import KINDS, MAX_DATA, PAGE_CHARS, Ask, group_slug, page_of, parse
+from handlers.unit_figures import value_periods
 from indicators.periods import Period, PeriodKind
 from indicators.plans import load_bundled
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from handlers.turns import Button
+from handlers.messages import Button
 from indicators.periods import Period
 from indicators.text import folded_words
 

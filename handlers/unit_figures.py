@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from handlers.context import Services
+from handlers.services import Services
 from indicators.periods import Period
 from indicators.plan import Group, Indicator, Plan, Tier
 from indicators.reporting_status import ReportingStatus, covering_periods, reporting_status

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers.context import Services
-from handlers.figure_text import (
+from handlers.messages import Button, Reply
+from handlers.questions.follow_ups import follow_ups, more_button
+from handlers.questions.paging import INDICATOR, Ask, page_of
+from handlers.services import Services
+from handlers.unit_figures import Standing
+from handlers.wording.figures import (
     node_label,
     provisional_text,
     short_name,
@@ -14,11 +18,7 @@ from handlers.figure_text import (
     value_text,
     verdict_text,
 )
-from handlers.follow_ups import follow_ups, more_button
-from handlers.paging import INDICATOR, Ask, page_of
-from handlers.present import format_target
-from handlers.standing import Standing
-from handlers.turns import Button, Reply
+from handlers.wording.values import format_target
 from indicators.evaluation import Verdict
 from indicators.periods import Period
 from indicators.plan import Indicator

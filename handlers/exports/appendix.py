@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers.appendix_xlsx import Row, Sheet, workbook
-from handlers.context import Services
-from handlers.figure_text import status_line, unit_label, value_text
-from handlers.standing import Standing, standings
-from handlers.turns import OutFile
+from handlers.exports.appendix_xlsx import Row, Sheet, workbook
+from handlers.messages import OutFile
+from handlers.services import Services
+from handlers.unit_figures import Standing, standings
+from handlers.wording.figures import status_line, unit_label, value_text
 from indicators.evaluation import Verdict
 from indicators.periods import Period
 from indicators.results import read_printed_result

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.paging import COMPLETENESS, EXPORT, PROGRESS, SHORTFALL, Ask
-from handlers.turns import Button
+from handlers.messages import Button
+from handlers.questions.paging import COMPLETENESS, EXPORT, PROGRESS, SHORTFALL, Ask
 from indicators.periods import Period
 from locales import _
 from storage.people import Person, Role

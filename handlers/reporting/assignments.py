@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from handlers.context import Services
+from handlers.services import Services
 from indicators.periods import Period
 from indicators.plan import LEVEL_TIERS, Indicator, Plan, Tier
 from storage.units import Unit
@@ -27,13 +27,6 @@ class Assignment:
     @property
     def last_day(self) -> dt.date:
         return self.plan.schedule.last_day(self.period)
-
-
-async def require_unit(services: Services, unit_id: int | None) -> Unit:
-    unit = await services.store.units.get(unit_id) if unit_id is not None else None
-    if unit is None:
-        raise LookupError(f"unit {unit_id} does not exist")
-    return unit
 
 
 def tier_of(unit: Unit) -> Tier | None:

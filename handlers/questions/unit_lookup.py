@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.context import Services
+from handlers.services import Services
 from indicators.questions import LEVEL_WORDS
 from indicators.text import best_matches, fold, folded_words
 from storage.people import Person, Role

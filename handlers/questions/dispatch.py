@@ -11,15 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from handlers.answer_completeness import completeness_replies
-from handlers.answer_indicator import choices_reply, indicator_replies
-from handlers.answer_progress import progress_replies
-from handlers.answer_shortfall import shortfall_reply
-from handlers.appendix import appendix_file
-from handlers.figure_text import unit_label
-from handlers.paging import (
+from handlers.exports.appendix import appendix_file
+from handlers.messages import Button, Reply, Turn
+from handlers.questions.not_met import shortfall_reply
+from handlers.questions.not_reported import completeness_replies
+from handlers.questions.one_indicator import choices_reply, indicator_replies
+from handlers.questions.paging import (
     COMPLETENESS,
     EXPORT,
     INDICATOR,
@@ -29,9 +27,11 @@ from handlers.paging import (
     Ask,
     parse,
 )
-from handlers.standing import Standing, standings, unit_plans
-from handlers.turns import Button, Reply, Turn
-from handlers.unit_lookup import Found, Refused, find_unit, home_unit, may_see
+from handlers.questions.progress import progress_replies
+from handlers.questions.unit_lookup import Found, Refused, find_unit, home_unit, may_see
+from handlers.router import OFFICIALS, Command, CommandRun, Router
+from handlers.unit_figures import Standing, standings, unit_plans
+from handlers.wording.figures import unit_label
 from indicators.periods import Period
 from indicators.plan import Indicator, Plan
 from indicators.questions import Intent, Question, Vocabulary, read_question
@@ -39,9 +39,6 @@ from locales import _
 from storage.conversations import ConversationState
 from storage.people import Person, Role
 from storage.units import Unit
-
-if TYPE_CHECKING:
-    from handlers.router import CommandRun, Router
 
 KINDS = {
     SHORTFALL: Intent.SHORTFALL,
@@ -57,7 +54,6 @@ CHOICES = 30
 
 def register(router: Router) -> None:
     """Add the question reader, its commands and its buttons to the router."""
-    from handlers.router import OFFICIALS, Command  # the router imports this module
 
     questions = Questions(router)
     router.add_reader(questions.read)

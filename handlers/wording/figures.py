@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.present import format_gap, format_target, format_value
-from handlers.standing import Standing
+from handlers.unit_figures import Standing
+from handlers.wording.values import format_gap, format_target, format_value
 from indicators.evaluation import Verdict
 from indicators.plan import Indicator, Tier
 from indicators.reporting_status import LevelCount, ReportingStatus

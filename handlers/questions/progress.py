@@ -7,12 +7,12 @@ import asyncio
 from collections.abc import Sequence
 from fractions import Fraction
 
-from handlers.charts import Bar, Legend, progress_chart
-from handlers.figure_text import header, provisional_text, unit_label, value_text
-from handlers.follow_ups import follow_ups
-from handlers.paging import PROGRESS
-from handlers.standing import Standing
-from handlers.turns import OutFile, Reply
+from handlers.exports.charts import Bar, Legend, progress_chart
+from handlers.messages import OutFile, Reply
+from handlers.questions.follow_ups import follow_ups
+from handlers.questions.paging import PROGRESS
+from handlers.unit_figures import Standing
+from handlers.wording.figures import header, provisional_text, unit_label, value_text
 from indicators.evaluation import Verdict
 from indicators.plausibility import share
 from indicators.rollup import Figure

@@ -38,7 +38,8 @@ from bot.sender import Limits, OutboxSender
 from bot.telegram_channel import TelegramChannel
 from handlers.messages import Reply
 from handlers.queued_replies import to_payload
-from storage import NewMessage, OutboxState, Role, Store, SystemClock
+from indicators.people import Role
+from storage import NewMessage, OutboxState, Store, SystemClock
 
 TOKEN = "7000001:AAFakeTokenForBenchmarksOnly_abcdefg"
 BATCH = "bench"

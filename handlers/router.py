@@ -14,17 +14,17 @@ from typing import Any, Protocol
 
 from handlers.messages import Button, Reply, Turn, TurnKind
 from handlers.services import Services
+from indicators.people import OFFICIAL_ROLES, Person, Role
 from indicators.questions import COMMAND_PHRASES, Intent
 from indicators.text import folded_words
 from locales import _
 from storage.conversations import ConversationState
-from storage.people import Person, Role
 
 log = logging.getLogger(__name__)
 
 COMMAND_BUTTON = "c:"  # a button that runs a command: "c:baocao"
 EVERYONE = frozenset(Role)
-OFFICIALS = frozenset({Role.OFFICIAL, Role.ADMIN})
+OFFICIALS = OFFICIAL_ROLES
 
 CommandRun = Callable[[Turn, Person, ConversationState | None], Awaitable[list[Reply]]]
 ButtonRun = Callable[[Turn, Person], Awaitable[list[Reply]]]

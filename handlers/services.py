@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from indicators.periods import VIETNAM_TZ
+from indicators.units import Unit
 from storage import Clock, Store
-from storage.units import Unit
 
 
 @dataclass

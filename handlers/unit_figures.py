@@ -19,7 +19,7 @@ from indicators.plan import Group, Indicator, Plan, Tier
 from indicators.reporting_status import ReportingStatus, covering_periods, reporting_status
 from indicators.rollup import Figure, Node, Rollup
 from indicators.text import folded_words
-from storage.units import Unit
+from indicators.units import Unit
 from storage.values import StoredValue
 
 # How far back the default period may fall when the open one has no values yet.
@@ -115,15 +115,6 @@ async def tree(services: Services, unit: Unit) -> Node:
     return build(unit)
 
 
-async def unit_plans(services: Services, unit: Unit) -> list[Plan]:
-    plans = []
-    for plan_id in await services.store.plans.plans_of(unit.id):
-        plan = await services.store.plans.get(plan_id)
-        if plan is not None:
-            plans.append(plan)
-    return plans
-
-
 async def standings(
     services: Services,
     unit: Unit,
@@ -137,7 +128,7 @@ async def standings(
     or with `fallback` the latest earlier one with values if it has none yet)."""
     node = node or await tree(services, unit)
     shape = Rollup(node, {})
-    chosen = _chosen_plans(await unit_plans(services, unit), asked, services)
+    chosen = _chosen_plans(await services.store.plans.of_unit(unit.id), asked, services)
     found = []
     for plan, period in chosen:
         if plan_id is not None and plan.id != plan_id:

@@ -33,10 +33,10 @@ from storage.conversations import Conversations, ConversationState
 from storage.invites import Invite, Invites, InviteUse, RedeemError, normalize_code
 from storage.migrations import migrate
 from storage.outbox import NewMessage, Outbox, OutboxMessage, OutboxState
-from storage.people import Channel, Identity, People, Person, Role
+from storage.people import People
 from storage.plans import Plans, PlanVersion, bundled_text
 from storage.reminders import ReminderRounds, SentRound
-from storage.units import FormerName, Unit, Units
+from storage.units import Units
 from storage.updates import Updates
 from storage.values import NewValue, StoredValue, Values
 
@@ -131,7 +131,6 @@ __all__ = [
     "Backend",
     "Broadcast",
     "Broadcasts",
-    "Channel",
     "Clock",
     "ConflictError",
     "Contact",
@@ -139,8 +138,6 @@ __all__ = [
     "ConversationState",
     "Conversations",
     "FixedClock",
-    "FormerName",
-    "Identity",
     "InstalledPlan",
     "IntegrityError",
     "Invite",
@@ -152,19 +149,16 @@ __all__ = [
     "OutboxMessage",
     "OutboxState",
     "People",
-    "Person",
     "PlanVersion",
     "Plans",
     "RedeemError",
     "ReminderRounds",
-    "Role",
     "SentRound",
     "StorageError",
     "Store",
     "StoredValue",
     "SystemClock",
     "Tx",
-    "Unit",
     "UnitChat",
     "Units",
     "Unreachable",

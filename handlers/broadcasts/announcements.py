@@ -12,12 +12,12 @@ from handlers.messages import Button, Reply, Turn, TurnKind
 from handlers.queued_replies import BLOCKED, MAX_QUEUED_TEXT, to_payload
 from handlers.router import OFFICIALS, Command, Router
 from handlers.services import Services
+from indicators.people import OFFICIAL_ROLES, Person, Role
 from locales import _
 from storage.broadcasts import Broadcast
 from storage.contacts import Contact
 from storage.conversations import ConversationState
 from storage.outbox import NewMessage, OutboxState
-from storage.people import Person, Role
 
 DIALOG = "broadcast"
 AUDIENCE_PREFIX = "b:a:"
@@ -34,7 +34,7 @@ class Audience(StrEnum):
 
 _ROLES: dict[Audience, frozenset[Role] | None] = {
     Audience.MEMBERS: frozenset({Role.MEMBER}),
-    Audience.OFFICIALS: frozenset({Role.OFFICIAL, Role.ADMIN}),
+    Audience.OFFICIALS: OFFICIAL_ROLES,
     Audience.BOTH: None,
 }
 

@@ -14,9 +14,9 @@ from indicators.periods import Period
 from indicators.results import read_printed_result
 from indicators.rollup import Figure
 from indicators.text import folded_words
+from indicators.units import Unit
 from indicators.values import CountValue
 from locales import _
-from storage.units import Unit
 
 DOCUMENT_CHANNEL = "document"  # values loaded from a report's own results
 

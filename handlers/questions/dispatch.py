@@ -30,15 +30,15 @@ from handlers.questions.paging import (
 from handlers.questions.progress import progress_replies
 from handlers.questions.unit_lookup import Found, Refused, find_unit, home_unit, may_see
 from handlers.router import OFFICIALS, Command, CommandRun, Router
-from handlers.unit_figures import Standing, standings, unit_plans
+from handlers.unit_figures import Standing, standings
 from handlers.wording.figures import unit_label
+from indicators.people import Person, Role
 from indicators.periods import Period
 from indicators.plan import Indicator, Plan
 from indicators.questions import Intent, Question, Vocabulary, read_question
+from indicators.units import Unit
 from locales import _
 from storage.conversations import ConversationState
-from storage.people import Person, Role
-from storage.units import Unit
 
 KINDS = {
     SHORTFALL: Intent.SHORTFALL,
@@ -137,7 +137,7 @@ class Questions:
         if not await may_see(self.services, person, unit.id):
             return [await self._refusal(person, unit)]
         intent = KINDS[ask.kind]
-        if intent is Intent.EXPORT and person.role not in (Role.OFFICIAL, Role.ADMIN):
+        if intent is Intent.EXPORT and not person.is_official:
             return [
                 Reply(_("Only commune officials can use /{command}.").format(command="xuatbaocao"))
             ]
@@ -148,7 +148,7 @@ class Questions:
     async def answer(
         self, person: Person, intent: Intent, question: Question, context: Context
     ) -> list[Reply]:
-        if intent is Intent.EXPORT and person.role not in (Role.OFFICIAL, Role.ADMIN):
+        if intent is Intent.EXPORT and not person.is_official:
             return [
                 Reply(_("Only commune officials can use /{command}.").format(command="xuatbaocao"))
             ]
@@ -239,7 +239,7 @@ class Questions:
 
     async def _context(self, person: Person) -> Context:
         home = await home_unit(self.services, person)
-        plans = await unit_plans(self.services, home)
+        plans = await self.services.store.plans.of_unit(home.id)
         entries = [(p.id, i) for p in plans for i in p.indicators]
         if person.role is Role.MEMBER:
             units = [home.name]
@@ -301,7 +301,7 @@ class Questions:
             _("• “which villages have not reported” — or /chuanop"),
             _("• “fibre optic”: one indicator — or /chitieu"),
         ]
-        if person.role in (Role.OFFICIAL, Role.ADMIN):
+        if person.is_official:
             lines.append(_("• “export report”: the appendix table in Excel — or /xuatbaocao"))
         lines.append(_("• “report”: enter figures — or /baocao"))
         lines.append(_("You may add a village, a group or a period: “thôn 2 chưa đạt quý 3”."))

@@ -11,9 +11,9 @@ from handlers.questions.paging import SHORTFALL, Ask, group_slug, page_of
 from handlers.unit_figures import Standing
 from handlers.wording.figures import header, shortfall_line
 from indicators.evaluation import Verdict
+from indicators.people import Person
 from indicators.rollup import Figure
 from locales import _
-from storage.people import Person
 
 PAGE_SIZE = 8
 CODES_SHOWN = 30

@@ -20,9 +20,9 @@ from handlers.questions.paging import COMPLETENESS, Ask, page_of
 from handlers.services import Services
 from handlers.unit_figures import Standing
 from handlers.wording.figures import header, node_label
+from indicators.people import Person, Role
 from indicators.rollup import Node
 from locales import _, format_day
-from storage.people import Person, Role
 
 PAGE_SIZE = 10
 NAMES_SHOWN = 2

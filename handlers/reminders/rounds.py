@@ -19,6 +19,7 @@ from handlers.reporting.dialog import ReportingDialog
 from handlers.router import OFFICIALS, Command, Router
 from handlers.services import Services
 from handlers.wording.figures import level_count_text
+from indicators.people import OFFICIAL_ROLES, Person, Role
 from indicators.periods import Period, deadline, parse_period
 from indicators.plan import Plan
 from indicators.reminders import (
@@ -32,16 +33,14 @@ from indicators.reminders import (
 )
 from indicators.reporting_status import ReportingStatus
 from indicators.text import fold
+from indicators.units import Unit
 from locales import _, format_day
 from storage.conversations import ConversationState
 from storage.outbox import NewMessage
-from storage.people import Person, Role
-from storage.units import Unit
 
 REPORT_BUTTON = "rm:"  # "rm:<plan>:<period>": report from the first missing indicator
 MANUAL = "manual"  # an official's /nhacnho: at most one per unit and day
 NAME_LIMIT = 90
-OFFICIAL_ROLES = frozenset({Role.OFFICIAL, Role.ADMIN})
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from handlers.services import Services
 from indicators.periods import Period
 from indicators.plan import LEVEL_TIERS, Indicator, Plan, Tier
-from storage.units import Unit
+from indicators.units import Unit
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,7 @@ async def assignments(
     """
     found: list[Assignment] = []
     now = services.now()
-    for plan_id in await services.store.plans.plans_of(unit.id):
-        plan = await services.store.plans.get(plan_id)
-        if plan is None:
-            continue
+    for plan in await services.store.plans.of_unit(unit.id):
         chosen = period or plan.schedule.open_period(now)
         if chosen.year != plan.year:
             continue

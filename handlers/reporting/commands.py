@@ -5,10 +5,10 @@ from __future__ import annotations
 from handlers.messages import Reply, Turn
 from handlers.reporting.dialog import DIALOG, ReportingDialog
 from handlers.router import Command, Router
+from indicators.people import Person
 from indicators.questions import COMMAND_PHRASES, Intent
 from locales import _
 from storage.conversations import ConversationState
-from storage.people import Person
 
 
 def register(router: Router) -> ReportingDialog:

@@ -39,6 +39,7 @@ from indicators.answers import (
 )
 from indicators.evaluation import evaluate
 from indicators.numbers import NUMBER
+from indicators.people import Person
 from indicators.periods import Period
 from indicators.plan import Indicator
 from indicators.plausibility import count_bound, is_beyond_unit, is_big_change, usual_total
@@ -53,7 +54,6 @@ from indicators.values import (
     value_to_data,
 )
 from locales import _, format_day
-from storage.people import Person
 from storage.values import NewValue
 
 DIALOG = "report"

@@ -11,7 +11,8 @@ from bot.sender import Limits, OutboxSender, Pace
 from bot.telegram_channel import TelegramChannel
 from handlers.messages import Button, Reply
 from handlers.queued_replies import BLOCKED, to_payload
-from storage import NewMessage, OutboxState, Role, Store
+from indicators.people import Role
+from storage import NewMessage, OutboxState, Store
 from tests.bot.fake_limits import LimitedBotApi, bot_for
 from tests.bot.sending import run_sender, running, settled, states
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from indicators.people import Role
 from indicators.values import CountValue, PercentValue, RatioValue
-from storage import NewValue, Role, Store
+from storage import NewValue, Store
 from tests.storage.storage_fixtures import NOW, PLAN_ID, Tree, build_tree
 
 WRITERS = 50

@@ -65,6 +65,7 @@ class ReminderScheduler:
             conversations = await store.conversations.clear_older_than(
                 now - KEEP_ABANDONED_CONVERSATIONS
             )
+            await store.choices.prune(now - KEEP_ABANDONED_CONVERSATIONS)
         if updates or conversations:
             log.info("pruned %d processed updates, %d conversations", updates, conversations)
         return updates, conversations

@@ -27,6 +27,7 @@ from storage.backends import (
     open_backend,
 )
 from storage.broadcasts import Broadcast, Broadcasts
+from storage.choices import ShownChoices
 from storage.clock import Clock, FixedClock, SystemClock
 from storage.contacts import Contact, Contacts, UnitChat, Unreachable
 from storage.conversations import Conversations, ConversationState
@@ -58,6 +59,7 @@ class Store:
         self.values = Values(db)
         self.conversations = Conversations(db)
         self.updates = Updates(db)
+        self.choices = ShownChoices(db)
         self.outbox = Outbox(db)
         self.audit = Audit(db)
         self.contacts = Contacts(db)
@@ -154,6 +156,7 @@ __all__ = [
     "RedeemError",
     "ReminderRounds",
     "SentRound",
+    "ShownChoices",
     "StorageError",
     "Store",
     "StoredValue",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from handlers.services import Services
 from indicators.periods import Period
-from indicators.plan import LEVEL_TIERS, Indicator, Plan, Tier
+from indicators.plan import Indicator, Plan
 from indicators.units import Unit
 
 
@@ -29,15 +29,6 @@ class Assignment:
         return self.plan.schedule.last_day(self.period)
 
 
-def tier_of(unit: Unit) -> Tier | None:
-    return LEVEL_TIERS.get(unit.level.lower())
-
-
-def reported_indicators(plan: Plan, unit: Unit) -> tuple[Indicator, ...]:
-    tier = tier_of(unit)
-    return tuple(i for i in plan.indicators if i.reported_by is tier)
-
-
 async def assignments(
     services: Services, unit: Unit, period: Period | None = None
 ) -> list[Assignment]:
@@ -51,7 +42,7 @@ async def assignments(
         chosen = period or plan.schedule.open_period(now)
         if chosen.year != plan.year:
             continue
-        indicators = reported_indicators(plan, unit)
+        indicators = plan.reported_by(unit.tier)
         if indicators:
             found.append(Assignment(unit, plan, chosen, indicators))
     return found

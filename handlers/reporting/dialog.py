@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from handlers.messages import Button, Reply, Turn, TurnKind
-from handlers.reporting.assignments import Assignment, assignments, reported_indicators
+from handlers.reporting.assignments import Assignment, assignments
 from handlers.services import Services
 from handlers.wording.values import format_target, format_value, format_verdict
 from indicators.answers import (
@@ -808,7 +808,7 @@ class ReportingDialog:
         await self.store.conversations.clear(turn.channel, turn.external_id)
         draft.closed = True
         latest = await self._latest(duty, duty.period)
-        still = [i.code for i in reported_indicators(duty.plan, duty.unit) if i.code not in latest]
+        still = [i.code for i in duty.plan.reported_by(duty.unit.tier) if i.code not in latest]
         if records:
             text = _("Saved {n} figures for {period}. Thank you!").format(
                 n=len(records), period=duty.period.vietnamese_name())  # fmt: skip

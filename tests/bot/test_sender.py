@@ -63,9 +63,9 @@ async def test_429_is_waited_out_403_marks_unreachable_500_is_retried(store: Sto
     assert [dict(row) for row in dead] == [{"recipient": str(blocked), "last_error": BLOCKED}]
     identity = await store.people.identity("telegram", str(blocked))
     assert identity is not None and identity.unreachable_at is not None
-    unreachable = await store.contacts.unreachable_in_units(
-        [(await store.people.get(blocked_person)).unit_id]
-    )  # type: ignore[union-attr]
+    person = await store.people.get(blocked_person)
+    assert person is not None and person.unit_id is not None
+    unreachable = await store.contacts.unreachable_in_units([person.unit_id])
     assert [p.person_id for p in unreachable if p.since] == [blocked_person]
     attempts = await store.db.fetch_value(
         "SELECT attempts FROM outbox WHERE recipient = ?", (str(flaky),)

@@ -18,7 +18,7 @@ def main() -> int:
     pybabel = str(Path(sys.executable).with_name("pybabel"))
     subprocess.run(
         [pybabel, "extract", "-k", "_", "--no-location", "--sort-output",
-         "--project=chitieu", "-o", str(POT), "handlers", "bot"],
+         "--project=chitieu", "-o", str(POT), "handlers", "bot", "indicators"],
         cwd=ROOT, check=True,
     )  # fmt: skip
     for locale in ("vi", "en"):

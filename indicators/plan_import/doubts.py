@@ -15,6 +15,7 @@ class Problem(StrEnum):
     UNKNOWN_LEVEL = "unknown_level"  # the unit's level is not one chitieu knows
     NO_INDICATORS = "no_indicators"
     NO_TARGET = "no_target"
+    NO_TARGET_IN_NAME = "no_target_in_name"  # no target column, and the name carries none
     UNREADABLE_TARGET = "unreadable_target"
     UNLABELLED_PARTS = "unlabelled_parts"  # "90%; 80%; 75%" without saying which is which
     OVER_100 = "over_100"  # "> 100%" of a share can never be met

@@ -111,11 +111,12 @@ def _has(words: str, phrase: str) -> bool:
     return f" {phrase} " in f" {words} "
 
 
-def classify(text: str) -> tuple[Role, int | None] | None:
+def classify(text: str, *, rows: int = 1) -> tuple[Role, int | None] | None:
     """What a header cell announces, with the year it names; None when it is no header
-    word (the ambiguous bare "Chỉ tiêu …" is decided by `read_header`)."""
+    word (the ambiguous bare "Chỉ tiêu …" is decided by `read_header`). `rows` is how
+    many header rows were joined into `text`."""
     words = folded_words(one_line(text))
-    if not words or len(words.split()) > _MAX_HEADER_WORDS:
+    if not words or len(words.split()) > _MAX_HEADER_WORDS * rows:
         return None
     year_match = _YEAR.search(words)
     year = int(year_match.group(1)) if year_match else None
@@ -139,12 +140,12 @@ def classify(text: str) -> tuple[Role, int | None] | None:
     return None
 
 
-def _ambiguous(text: str) -> bool:
+def _ambiguous(text: str, rows: int) -> bool:
     words = folded_words(one_line(text))
-    return _has(words, "chi tieu") and len(words.split()) <= _MAX_HEADER_WORDS
+    return _has(words, "chi tieu") and len(words.split()) <= _MAX_HEADER_WORDS * rows
 
 
-def _columns(texts: Sequence[str]) -> list[Column]:
+def _columns(texts: Sequence[str], rows: int = 1) -> list[Column]:
     found: list[Column] = []
     for index, text in enumerate(texts):
         if not text:
@@ -153,11 +154,11 @@ def _columns(texts: Sequence[str]) -> list[Column]:
             # A cell merged across columns repeats its text: the same column read twice
             # ("Tổ chức thực hiện" over two), unless a second header row told them apart.
             continue
-        classified = classify(text)
+        classified = classify(text, rows=rows)
         if classified is not None:
             role, year = classified
             found.append(Column(index, role, one_line(text), year))
-        elif _ambiguous(text):
+        elif _ambiguous(text, rows):
             # "Chỉ tiêu" alone is the name when no column names the indicators yet,
             # and the target after that (Đồng Lạc: "Chỉ tiêu chiến lược …", "Chỉ tiêu").
             has_name = any(c.role is Role.NAME for c in found)
@@ -198,6 +199,6 @@ def read_header(rows: Sequence[Row]) -> Header | None:
             if not (continues and worded):
                 break
             taken.append(following)
-        columns = _columns(_joined(taken)) if len(taken) > 1 else _columns(row.cells)
+        columns = _columns(_joined(taken), len(taken))
         return Header(tuple(taken), tuple(columns))
     return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -269,6 +269,10 @@ class _Reader:
             self.doubts.append(Doubt(Problem.NO_NAME, row.number, code))
         target_text = self._target_text(row, name)
         reading = read_target(target_text)
+        if self.target_column is None and self.header.index(Role.TARGET) is None:
+            if not target_text:
+                self.doubts.append(Doubt(Problem.NO_TARGET_IN_NAME, row.number, code, name))
+                reading = TargetReading(TargetForm.UNREADABLE, "")
         unit_cell = one_line(row.cell(self.col[Role.UNIT])).strip()
         measure, unit, reading = self._measure(row, code, name, unit_cell, reading)
         formula, notes = self._formula_and_notes(row, code, name)
@@ -295,7 +299,9 @@ class _Reader:
         self, row: Row, code: str, name: str, unit_cell: str, reading: TargetReading
     ) -> tuple[str, str | None, TargetReading]:
         doubt = _TARGET_DOUBTS.get(reading.form)
-        if doubt is not None:
+        if reading.form is TargetForm.EMPTY and self.target_column is not None:
+            self.doubts.append(Doubt(Problem.NO_TARGET, row.number, code, reading.printed))
+        elif doubt is not None and reading.printed:
             self.doubts.append(Doubt(doubt, row.number, code, reading.printed))
         share = folded_words(name).startswith(_SHARE)
         if reading.form is TargetForm.YESNO:
@@ -369,6 +375,7 @@ class _Reader:
         integers = [p.number for p in self.pending if _INTEGER.match(p.number)]
         prefix = len(integers) != len(set(integers))
         seen: set[str] = set()
+        final: dict[int, str] = {}
         for item in self.pending:
             code = item.number
             if prefix and _INTEGER.match(code):
@@ -377,10 +384,18 @@ class _Reader:
                 self.doubts.append(Doubt(Problem.DUPLICATE_CODE, item.row.number, code))
                 code = f"{code}-r{item.row.number}"
             seen.add(code)
+            final[item.row.number] = code
             data = {**item.data, "code": code}
             if item.printed != code:
                 data["printed_code"] = item.printed
             item.group.indicators.append(data)
+        # Doubts were noted with the number as read; name them by the code the plan uses.
+        self.doubts = [
+            replace(d, code=final[d.row])
+            if d.row in final and d.problem is not Problem.DUPLICATE_CODE
+            else d
+            for d in self.doubts
+        ]
 
     # -- the plan as a whole ------------------------------------------------------
 
@@ -451,7 +466,6 @@ class _Reader:
 
 
 _TARGET_DOUBTS = {
-    TargetForm.EMPTY: Problem.NO_TARGET,
     TargetForm.UNREADABLE: Problem.UNREADABLE_TARGET,
     TargetForm.PARTS: Problem.UNLABELLED_PARTS,
 }

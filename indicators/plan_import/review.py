@@ -10,6 +10,7 @@ from indicators.plan_import.doubts import Doubt, Note, Problem, Remark
 from indicators.plan_import.reader import Reading
 from indicators.plan_import.units import UnitDoubt, UnitProblem, UnitReading
 from indicators.text import normalize
+from indicators.values import Measure
 from locales import _
 
 _QUOTE_LENGTH = 40
@@ -25,6 +26,7 @@ def _problem_summary(problem: Problem) -> str:
     """ "{count} chỉ tiêu …" for the summary line, one phrase per kind of doubt."""
     phrases: dict[Problem, Callable[[], str]] = {
         Problem.NO_TARGET: lambda: _("{count} indicators have no target"),
+        Problem.NO_TARGET_IN_NAME: lambda: _("{count} indicators whose name gives no target"),
         Problem.UNREADABLE_TARGET: lambda: _("{count} indicators whose target could not be read"),
         Problem.UNLABELLED_PARTS: lambda: _("{count} indicators with several unnamed targets"),
         Problem.OVER_100: lambda: _("{count} indicators with a share above 100%"),
@@ -51,6 +53,10 @@ def describe_doubt(doubt: Doubt) -> str:
     quoted = shorten(doubt.text, 80)
     messages: dict[Problem, Callable[[], str]] = {
         Problem.NO_TARGET: lambda: _("no target"),
+        Problem.NO_TARGET_IN_NAME: lambda: _(
+            "the table has no target column and '{text}' does not end with its target"
+            " (e.g. 'đạt 80%')"
+        ),
         Problem.UNREADABLE_TARGET: lambda: _("target '{text}' could not be read"),
         Problem.UNLABELLED_PARTS: lambda: _(
             "target '{text}' has several levels but does not say which is for what"
@@ -127,7 +133,8 @@ def _indicator_line(indicator: Indicator) -> str:
     target = (
         indicator.target.describe() if indicator.target.assessable else indicator.target.printed
     )
-    unit = f" {indicator.unit}" if indicator.unit and indicator.unit != "%" else ""
+    counted = indicator.measure is Measure.COUNT and indicator.unit
+    unit = f" {indicator.unit}" if counted else ""
     line = f"  {indicator.code}. {shorten(indicator.name, _NAME_LENGTH)} — {target or '…'}{unit}"
     if indicator.formula is not None:
         formula = (

@@ -269,10 +269,10 @@ class _Reader:
             self.doubts.append(Doubt(Problem.NO_NAME, row.number, code))
         target_text = self._target_text(row, name)
         reading = read_target(target_text)
-        if self.target_column is None and self.header.index(Role.TARGET) is None:
-            if not target_text:
-                self.doubts.append(Doubt(Problem.NO_TARGET_IN_NAME, row.number, code, name))
-                reading = TargetReading(TargetForm.UNREADABLE, "")
+        in_names = self.target_column is None and self.header.index(Role.TARGET) is None
+        if in_names and not target_text:
+            self.doubts.append(Doubt(Problem.NO_TARGET_IN_NAME, row.number, code, name))
+            reading = TargetReading(TargetForm.UNREADABLE, "")
         unit_cell = one_line(row.cell(self.col[Role.UNIT])).strip()
         measure, unit, reading = self._measure(row, code, name, unit_cell, reading)
         formula, notes = self._formula_and_notes(row, code, name)

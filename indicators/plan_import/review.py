@@ -246,7 +246,10 @@ def unit_review_text(reading: UnitReading, existing: frozenset[tuple[str, ...]])
     )
     for unit in reading.units:
         mark = "+" if unit.path not in existing else "="
-        lines.append(f"{mark} {'  ' * (len(unit.path) - 1)}{unit.level} {unit.name}")
+        line = f"{mark} {'  ' * (len(unit.path) - 1)}{unit.level} {unit.name}"
+        if unit.anchor and len(unit.path) == 1:
+            line += " " + _("(under {parent})").format(parent=unit.anchor)
+        lines.append(line)
     if reading.doubts:
         lines.append("")
         lines.append(_("To fix before the units can be added:"))

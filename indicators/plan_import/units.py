@@ -104,18 +104,20 @@ def _header_levels(text: str) -> list[str]:
     return found
 
 
-def split_level(cell: str, default: str) -> tuple[str, str]:
-    """(level, name) of a cell: "Phường Ba Đình" → (phường, Ba Đình); "Thôn 1" stays a
-    name ("Thôn 1" is what people call it), and a bare name takes the column's level."""
+def split_level(cell: str, levels: Sequence[str]) -> tuple[str, str]:
+    """(level, name) of a cell whose level is one of `levels` (the first unless the cell
+    says): "Phường Ba Đình" → (phường, Ba Đình). The level word stays part of the name
+    when it is another level ("Bản Cuôn" is a thôn's name) or when only a number is left
+    ("Thôn 1" is what people call it)."""
     text = normalize(one_line(cell))
     folded = fold(text)
     match = _LEVEL_PREFIX.match(folded)
     if match is not None and len(folded) == len(text):
+        level = _LEVELS[match.group(1)]
         rest = text[match.end() :].strip()
-        if rest and not rest.isdigit():
-            return _LEVELS[match.group(1)], rest
-        return _LEVELS[match.group(1)], text
-    return default, text
+        if level in levels or not levels:
+            return level, rest if rest and not rest.isdigit() else text
+    return (levels[0] if levels else ""), text
 
 
 def _level_columns(row: Row) -> list[tuple[int, list[str]]]:
@@ -178,7 +180,7 @@ def _by_levels(rows: Sequence[Row], columns: list[tuple[int, list[str]]]) -> Uni
         path: tuple[str, ...] = ()
         filled = [i for i, c in enumerate(cells) if c]
         for depth in filled:
-            level, name = split_level(cells[depth], columns[depth][1][0])
+            level, name = split_level(cells[depth], columns[depth][1])
             path = (*path, name)
             collector.add(FileUnit(row.number, path, level), leaf=depth == filled[-1])
     return collector.result()
@@ -204,20 +206,20 @@ def _by_parent(
         entries.append((row, name, level, one_line(row.cell(parent_col))))
     by_name: dict[str, list[int]] = {}
     for index, (_, name, level, _) in enumerate(entries):
-        by_name.setdefault(fold(split_level(name, level)[1]), []).append(index)
+        by_name.setdefault(fold(split_level(name, [level])[1]), []).append(index)
     paths: dict[int, tuple[str | None, tuple[str, ...]] | None] = {}
 
     def resolve(index: int, seen: frozenset[int]) -> tuple[str | None, tuple[str, ...]] | None:
         if index in paths:
             return paths[index]
         row, name, level, parent = entries[index]
-        own = split_level(name, level)[1]
+        own = split_level(name, [level])[1]
         result: tuple[str | None, tuple[str, ...]] | None
         if not parent:
             result = (None, (own,))
         else:
             candidates = [
-                i for i in by_name.get(fold(split_level(parent, "")[1]), []) if i != index
+                i for i in by_name.get(fold(split_level(parent, [])[1]), []) if i != index
             ]
             if len(candidates) > 1:
                 rows_named = ", ".join(str(entries[i][0].number) for i in candidates)

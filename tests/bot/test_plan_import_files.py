@@ -127,7 +127,9 @@ def test_vinh_loc_units_of_measure_status_and_stars(kind: str, tmp_path: Path) -
     reading = read(appendices.VINH_LOC_XA, kind, tmp_path)
     plan = reading.plan
     assert plan is not None and plan.year == 2023 and len(plan.indicators) == 37
-    assert plan.indicator("1.1").unit == "Văn bản" and plan.indicator("1.1").measure is Measure.PERCENT
+    assert (
+        plan.indicator("1.1").unit == "Văn bản" and plan.indicator("1.1").measure is Measure.PERCENT
+    )
     assert plan.indicator("1.7").measure is Measure.YESNO
     assert plan.indicator("1.8").measure is Measure.STATUS
     assert plan.indicator("3.1").printed_code == "3.1."
@@ -226,8 +228,36 @@ def test_a_filled_template_names_the_rows_it_cannot_read(tmp_path: Path) -> None
     workbook = load_workbook(path)
     sheet = workbook["Kế hoạch"]
     sheet["A1"] = "CHỈ TIÊU CHUYỂN ĐỔI SỐ XÃ NÀ PÀI NĂM 2027"
-    sheet.append(["Chính quyền số", "1.1", "Tỷ lệ hồ sơ trực tuyến", "%", ">= 70%", "Số hồ sơ trực tuyến", "", "", "xã"])
-    sheet.append(["Chính quyền số", "1.2", "Họp trực tuyến", "cuộc", "04", "", "", "", "ban ngành", "", "", "", "Hằng tháng, trước ngày 5 của tháng sau"])
+    sheet.append(
+        [
+            "Chính quyền số",
+            "1.1",
+            "Tỷ lệ hồ sơ trực tuyến",
+            "%",
+            ">= 70%",
+            "Số hồ sơ trực tuyến",
+            "",
+            "",
+            "xã",
+        ]
+    )
+    sheet.append(
+        [
+            "Chính quyền số",
+            "1.2",
+            "Họp trực tuyến",
+            "cuộc",
+            "04",
+            "",
+            "",
+            "",
+            "ban ngành",
+            "",
+            "",
+            "",
+            "Hằng tháng, trước ngày 5 của tháng sau",
+        ]
+    )
     workbook.save(path)
     reading = read_plan(read_tables(path), Destination("xa-na-pai", COMMUNE, None, path.name))
     assert reading.plan is not None and reading.plan.year == 2027

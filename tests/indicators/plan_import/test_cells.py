@@ -86,7 +86,10 @@ def test_empty_marks_and_several_levels() -> None:
 def test_targets_at_the_end_or_start_of_a_name() -> None:
     assert target_in_name("Tỷ lệ hồ sơ trực tuyến đạt 70%") == "đạt 70%"
     assert target_in_name("Mức độ hài lòng đạt tối thiểu 90%") == "đạt tối thiểu 90%"
-    assert target_in_name("Tỷ lệ thuê bao di động sử dụng điện thoại thông minh trên 80%") == "trên 80%"
+    assert (
+        target_in_name("Tỷ lệ thuê bao di động sử dụng điện thoại thông minh trên 80%")
+        == "trên 80%"
+    )
     assert target_in_name("100% CSDL tạo nền tảng phát triển chính quyền điện tử") == "100%"
     assert target_in_name("Trên 30% hoạt động kiểm tra được thực hiện trực tuyến") == "Trên 30%"
     assert target_in_name("Tỷ lệ xử lý văn bản đạt 95% đối với phòng ban và 80% đối với xã") is None
@@ -123,7 +126,11 @@ def test_counted_nouns() -> None:
 def test_schedules() -> None:
     quarter = read_schedule("Hằng quý, trước ngày 25 của tháng cuối quý")
     assert quarter is not None
-    assert (quarter.frequency, quarter.due_day, quarter.due_month) == (Frequency.QUARTER, 25, "last")
+    assert (quarter.frequency, quarter.due_day, quarter.due_month) == (
+        Frequency.QUARTER,
+        25,
+        "last",
+    )
     half = read_schedule("6 tháng một lần, trước ngày 15 của tháng sau")
     assert half is not None and (half.frequency, half.due_month) == (Frequency.HALF, "next")
     assert read_schedule("hằng quý") is None  # no day: not a rule

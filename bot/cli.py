@@ -7,13 +7,17 @@ import asyncio
 import datetime as dt
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import setup
 from bot.settings import Settings, SettingsError, load_settings
 from locales import _, set_locale
 from storage import Clock, Store, SystemClock
+
+if TYPE_CHECKING:
+    from bot.adopt import Outcome
 
 
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
@@ -66,8 +70,16 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--as", dest="person", help="person id or name (default: a demo member)")
     chat.set_defaults(func=_chat)
 
-    units = sub.add_parser("units", help="list the units")
+    units = sub.add_parser("units", help="list the units, or import them from a file")
     units.set_defaults(func=_units)
+    units_sub = units.add_subparsers(metavar="ACTION")
+    units_import = units_sub.add_parser(
+        "import", help="add units from an .xlsx or .csv (tỉnh / xã / thôn columns, or name + level)"
+    )
+    units_import.add_argument("file", type=Path)
+    units_import.add_argument("--under", help="unit id or name the file's top units go under")
+    units_import.add_argument("--yes", action="store_true", help="add them (else only preview)")
+    units_import.set_defaults(func=_units_import)
     people = sub.add_parser("people", help="list the people")
     people.set_defaults(func=_people)
 
@@ -78,6 +90,19 @@ def _parser() -> argparse.ArgumentParser:
     copy.add_argument("plan")
     copy.add_argument("--year", type=int, required=True)
     copy.set_defaults(func=_plans_copy)
+    template = plans_sub.add_parser("template", help="write chitieu's empty plan template (.xlsx)")
+    template.add_argument("file", nargs="?", type=Path, default=Path("ke-hoach-chi-tieu.xlsx"))
+    template.set_defaults(func=_plans_template)
+    plan_import = plans_sub.add_parser(
+        "import", help="read a plan table (.docx, .xlsx) for a unit, and apply it with --yes"
+    )
+    plan_import.add_argument("file", type=Path)
+    plan_import.add_argument("--unit", required=True, help="unit id or name the plan is for")
+    plan_import.add_argument(
+        "--year", type=int, help="the year of the targets, if the table has several"
+    )
+    plan_import.add_argument("--yes", action="store_true", help="apply it (else only review)")
+    plan_import.set_defaults(func=_plans_import)
 
     export = sub.add_parser("export", help="write the appendix table (.xlsx) of a unit and period")
     export.add_argument("--unit", required=True, help='unit id or name, e.g. "huyện Vĩnh Lộc"')
@@ -183,6 +208,46 @@ async def _plans_copy(args: argparse.Namespace, settings: Settings) -> int:
     async with await Store.open(settings.database_url, clock=args.clock) as store:
         plan = await setup.copy_plan(store, args.plan, args.year)
     print(f"{plan.id}: {plan.title}")
+    return 0
+
+
+async def _plans_template(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.plan_template import template_workbook
+
+    args.file.write_bytes(template_workbook())
+    print(_("Template written to {file}: fill in one row per indicator, then run"
+            " `chitieu plans import {file} --unit …`.").format(file=args.file))  # fmt: skip
+    return 0
+
+
+async def _plans_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.adopt import import_plan
+
+    async with await Store.open(settings.database_url, clock=args.clock) as store:
+        unit = await setup.find_unit(store, args.unit)
+        return await _report(import_plan(store, args.file, unit, year=args.year, apply=args.yes))
+
+
+async def _units_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.adopt import import_units
+
+    async with await Store.open(settings.database_url, clock=args.clock) as store:
+        under = await setup.find_unit(store, args.under) if args.under else None
+        return await _report(import_units(store, args.file, under=under, apply=args.yes))
+
+
+async def _report(outcome: Awaitable[Outcome]) -> int:
+    """Print an import's review; a refused import prints why on stderr and fails."""
+    from bot.adopt import ImportRefused
+
+    try:
+        done = await outcome
+    except ImportRefused as refused:
+        if refused.review:
+            print(refused.review)
+        print(f"chitieu: {refused.reason}", file=sys.stderr)
+        return 1
+    print(done.text)
     return 0
 
 

@@ -8,6 +8,8 @@ old parent's subtree includes it too, so reports on an old plan still see it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from indicators.plan import UnitSpec
 from indicators.text import fold, normalize
 from indicators.units import FormerName, Unit
@@ -278,6 +280,41 @@ class Units:
             if added:
                 await write_audit(tx, by, "unit.imported", {"unit_ids": added})
         return ids
+
+    async def import_trees(
+        self,
+        trees: Sequence[tuple[int | None, UnitSpec]],
+        *,
+        by: int | None = None,
+    ) -> list[int]:
+        """Add each tree under its parent (None: as a root), all or nothing; the ids of the
+        units added. Units already there (same parent, level and name, as `import_tree`
+        matches them) are kept, so importing a file twice adds nothing the second time."""
+        added: list[int] = []
+        async with self._db.transaction() as tx:
+            for parent_id, spec in trees:
+                if parent_id is not None:
+                    await self._require_in(tx, parent_id)
+                await self._import(tx, spec, parent_id, (), {}, added)
+            if added:
+                await write_audit(tx, by, "unit.imported", {"unit_ids": added})
+        return added
+
+    async def children_named(self, parent_id: int | None, name: str) -> list[Unit]:
+        """Units directly under `parent_id` (roots for None) called `name` now or before,
+        or by alias, at any level; accents and case ignored."""
+        folded = fold(name)
+        parent_condition = "parent_id IS NULL" if parent_id is None else "parent_id = ?"
+        parent_params = () if parent_id is None else (parent_id,)
+        rows = await self._db.fetch_all(
+            f"SELECT {UNIT_COLUMNS} FROM units WHERE {parent_condition}"
+            " AND (folded_name = ?"
+            " OR id IN (SELECT unit_id FROM unit_names WHERE folded_name = ?)"
+            " OR id IN (SELECT unit_id FROM unit_aliases WHERE folded_alias = ?))"
+            " ORDER BY id",
+            (*parent_params, folded, folded, folded),
+        )
+        return [unit_from_row(row) for row in rows]
 
     async def _import(
         self,

@@ -14,11 +14,11 @@ from handlers.questions.unit_lookup import Found, Refused, find_unit, home_unit,
 from handlers.reporting.assignments import assignments
 from handlers.services import Services
 from handlers.wording.figures import unit_label
+from indicators.people import Person, Role
 from indicators.periods import Period
 from indicators.questions import Vocabulary, read_question
+from indicators.units import Unit
 from locales import _, current_locale
-from storage.people import Person, Role
-from storage.units import Unit
 
 
 @dataclass(frozen=True, slots=True)

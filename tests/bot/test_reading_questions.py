@@ -15,10 +15,10 @@ import pytest
 from bot.console import ConsoleChat
 from bot.setup import all_people
 from handlers.app import build_router
+from indicators.people import Person
 from indicators.values import RatioValue
 from locales import set_locale
 from storage import Store
-from storage.people import Person
 from tests.bot.conftest import services_for
 from tests.bot.fake_telegram import FakeBotApi
 from tests.bot.telegram_session import Session, application

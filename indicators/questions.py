@@ -465,7 +465,7 @@ def _indicator_matches(topic: Sequence[str], names: Sequence[str]) -> tuple[int,
         return ()
     scored: list[tuple[float, int, int]] = []
     for index, name in enumerate(names):
-        name_words = folded_words(name).split()
+        name_words = _name_words(name)
         hits = [_concept_at(concept, name_words) for concept in concepts]
         share = sum(1 for h in hits if h is not None) / len(concepts)
         if share < _TOPIC_SHARE:
@@ -481,7 +481,7 @@ def _indicator_matches(topic: Sequence[str], names: Sequence[str]) -> tuple[int,
 def _word_in(word: str, name_words: Sequence[str]) -> int | None:
     spelled = _spelling(word)
     for position, candidate in enumerate(name_words):
-        if _spelling(candidate) == spelled:
+        if candidate == word or (spelled[-1] == "i" and _spelling(candidate) == spelled):
             return position
     if len(word) >= _FUZZY_LENGTH:
         for position, candidate in enumerate(name_words):
@@ -490,6 +490,7 @@ def _word_in(word: str, name_words: Sequence[str]) -> int | None:
     return None
 
 
+@lru_cache(maxsize=1 << 16)
 def _similar(word: str, candidate: str) -> bool:
     """The same word, or a typo of it in a longer word ("thuog" for "thuong")."""
     if _spelling(word) == _spelling(candidate):
@@ -550,8 +551,10 @@ def _longest_run(asked: Sequence[str], name: Sequence[str]) -> tuple[int, int]:
     for word in asked:
         current: list[tuple[int, int]] = [(0, 0)] * (len(name) + 1)
         content = 0 if word in _FILLER else 1
+        # Only these words can match a different spelling: skip the comparison otherwise.
+        loose = len(word) >= _FUZZY_LENGTH or _spelling(word)[-1] == "i"
         for j, candidate in enumerate(name, start=1):
-            if _similar(word, candidate):
+            if candidate == word or (loose and _similar(word, candidate)):
                 before = previous[j - 1]
                 current[j] = (before[0] + content, before[1] + 1)
                 best = max(best, current[j])

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from bot.settings import Settings
 from handlers.exports.appendix import DOCUMENT_CHANNEL
-from handlers.questions.unit_lookup import find_named_unit
 from handlers.services import Services
+from handlers.unit_lookup import find_named_unit
 from indicators.people import Person, Role
 from indicators.periods import VIETNAM_TZ, Period, parse_period
 from indicators.plan import Indicator, Plan, Tier

@@ -1,9 +1,11 @@
 """Reading what officials and members ask: the intent and its scope words.
 
 Everything is matched on folded words (no diacritics, đ→d, lowercase), so "chi tieu nao
-chua dat", "Chỉ tiêu nào chưa đạt?" and its decomposed form read alike. The reader knows
-nothing about the database: the caller passes the names it may meet (units in scope,
-plan groups, indicator names) as a `Vocabulary`, and resolves the phrases it gets back.
+chua dat", "Chỉ tiêu nào chưa đạt?" and its decomposed form read alike; texting
+abbreviations and a locale's own words are first rewritten as the Vietnamese words they
+stand for (indicators.question_words). The reader knows nothing about the database: the
+caller passes the names it may meet (units in scope, plan groups, indicator names) as a
+`Vocabulary`, and resolves the phrases it gets back.
 
 The whole-message phrases of the commands that also exist as buttons (report, help,
 cancel) live here too, so that the router's words and this reader never disagree.
@@ -12,6 +14,7 @@ cancel) live here too, so that the router's words and this reader never disagree
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +25,7 @@ from itertools import pairwise
 from rapidfuzz import fuzz
 
 from indicators.periods import Period, PeriodKind, search_period
+from indicators.question_words import rewrite, table_for
 from indicators.text import fold, folded_words, normalize
 
 
@@ -34,6 +38,8 @@ class Intent(StrEnum):
     EXPORT = "export"
     HELP = "help"
     CANCEL = "cancel"
+    THANKS = "thanks"
+    GREETING = "greeting"
     UNKNOWN = "unknown"
 
 
@@ -50,12 +56,26 @@ COMMAND_PHRASES: dict[Intent, tuple[str, ...]] = {
     Intent.CANCEL: ("hủy", "thôi", "dừng lại", "hủy bỏ"),
 }
 
+# Courtesy: a message made only of these words, with a thanks or a greeting among them
+# ("ok cảm ơn nhé", "chào bot"), is answered politely; "alo" is left out, as people type it
+# before a question more often than as a greeting.
+_THANKS = (("cam", "on"), ("thank",), ("thanks",), ("thank", "you"), ("tks",), ("camon",))
+_GREETINGS = (("xin", "chao"), ("chao",), ("hello",), ("hi",))
+_COURTESY_WORDS = {
+    "ok", "oke", "okay", "okie", "vang", "da", "duoc", "roi", "nhe", "nha", "a", "nhieu",
+    "lam", "rat", "ban", "anh", "chi", "em", "co", "chu", "bac", "bot", "ad", "admin", "moi",
+    "nguoi", "ca", "buoi", "sang", "trua", "chieu", "toi", "you", "very", "much", "so",
+}  # fmt: skip
+
 # Phrases inside a longer message, checked in this order: the first intent that matches
 # wins, so "thôn nào chưa báo cáo" is completeness before it could be a report, and
 # "làm sao để báo cáo" is a request for help.
 _EXPORT = re.compile(r"\b(xuat|excel|xlsx|file|tep|phu luc|tai ve)\b")
-_HELP = re.compile(r"\b(giup|tro giup|huong dan|lam sao|lam the nao|cach nao|cach dung)\b")
-_NOT = r"(?:chua|khong|ko|k|chang)"
+_HELP = re.compile(
+    r"\b(giup|tro giup|huong dan|lam sao|lam the nao|lam nhu the nao|cach nao|cach dung)\b"
+)
+# Abbreviations ("ko", "k") are already spelled out (see question_words).
+_NOT = r"(?:chua|khong|chang)"
 _SEND = r"(?:bao cao|nop|gui|nhap|cap nhat)"
 _COMPLETENESS = re.compile(
     rf"\b{_NOT}(?: (?!dat\b)[a-z0-9]+){{0,2}} {_SEND}\b"
@@ -64,8 +84,11 @@ _COMPLETENESS = re.compile(
     r"|\bai chua\b"
 )
 _SHORTFALL = re.compile(
-    r"\b(chua dat|khong dat|ko dat|chua hoan thanh|chua xong|con thieu|thieu|con yeu|chua toi)\b"
+    r"\b(chua dat|khong dat|chua hoan thanh|chua xong|con thieu|thieu|con yeu|chua toi)\b"
 )
+# "Đạt chưa?" asks whether something is met: a shortfall question on the group or unit
+# named, or a question about one indicator when an indicator is named.
+_MET_QUESTION = re.compile(r"\b(?:da )?dat (?:chua|khong)\b|\bco dat khong\b")
 _PROGRESS = re.compile(
     r"\b(tien do|tong hop|tinh hinh|tong quan|thong ke|ket qua|bao nhieu chi tieu"
     r"|may chi tieu|dat duoc bao nhieu chi tieu|dat duoc may)\b"
@@ -92,7 +115,7 @@ _OWN_OR_WHICH = {"minh", "nay", "toi", "em", "ta", "nao", "chung", "do", "kia"}
 _NAME_STOP = {
     "chua", "con", "da", "dat", "bao", "nao", "gi", "co", "la", "thi", "o", "tai", "quy",
     "nam", "thang", "ky", "ty", "le", "chi", "tieu", "nhung", "cac", "va", "hay", "the",
-    "khong", "ko", "k", "ai", "xem", "cho", "hoi", "tien", "tong", "tinh", "ket", "so",
+    "khong", "ai", "xem", "cho", "hoi", "tien", "tong", "tinh", "ket", "so",
     "vay", "a", "oi", "nhe", "roi", "duoc", "can", "thieu", "nop", "gui", "nhap", "xuat",
     "excel", "file", "6", "sau", "dau", "cuoi", "q1", "q2", "q3", "q4", "h1", "h2", "ve",
     "trong", "cua", "muon", "biet", "minh", "hinh",
@@ -114,7 +137,7 @@ _FILLER = {
     "co", "cho", "toi", "em", "xem", "hoi", "biet", "muon", "the", "nao", "nhu", "vay",
     "a", "oi", "nhe", "roi", "hien", "nay", "gi", "con", "da", "dang", "o", "tai", "cac",
     "nhung", "ve", "va", "hay", "ra", "sao", "ket", "qua", "tinh", "hinh", "chuyen", "doi",
-    "cds", "muc", "do", "ti", "cao", "bn", "bnh", "khong", "ko", "k", "thi", "mot", "trong",
+    "cds", "muc", "do", "ti", "cao", "khong", "thi", "mot", "trong",
 }  # fmt: skip
 # Words people use for what plans spell out.
 _SYNONYMS: dict[str, str] = {
@@ -131,6 +154,11 @@ _WORD_SIMILARITY = 85.0
 _FUZZY_LENGTH = 5
 # Indicators scoring this close to the best are offered as choices.
 _TIE = 0.1
+# When no name holds the words asked, a name holding this many of them in a row, in the
+# order typed, is offered as the closest (see _closest_indicators).
+_RUN_WORDS = 2
+_RUN_SHARE = 0.5
+_VOWELS = frozenset("aeiouy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,29 +183,45 @@ class Question:
     topic: tuple[str, ...] = ()  # words left that may name an indicator
     indicators: tuple[int, ...] = field(default=())  # vocabulary indexes, best first
     code: str | None = None  # an indicator code typed ("3.1")
+    # No indicator's name holds the words asked; `indicators` are the closest names.
+    approximate: bool = False
 
 
-def read_question(text: str, *, today: dt.date, vocabulary: Vocabulary = Vocabulary()) -> Question:
-    """The intent and slots of `text`; never raises."""
-    folded = folded_words(text)
+def read_question(
+    text: str, *, today: dt.date, vocabulary: Vocabulary = Vocabulary(), language: str = "vi"
+) -> Question:
+    """The intent and slots of `text`; never raises.
+
+    `language` is the locale the person talks to the bot in: its own question words are
+    read as well as the Vietnamese ones ("progress" in English is "tiến độ").
+    """
+    typed = folded_words(text).split()
+    originals = _original_words(text)
+    if len(originals) != len(typed):
+        originals = typed  # cannot align them: match without diacritics only
+    words, originals = rewrite(typed, originals, table_for(language))
+    folded = " ".join(words)
     if not folded:
         return Question(Intent.UNKNOWN, folded)
     for intent, phrases in COMMAND_PHRASES.items():
         if folded in {folded_words(p) for p in phrases}:
             return Question(intent, folded)
-    words = folded.split()
-    originals = _original_words(text)
-    if len(originals) != len(words):
-        originals = words  # cannot align them: match without diacritics only
+    courtesy = _courtesy(words)
+    if courtesy is not None:
+        return Question(courtesy, folded)
     taken = [False] * len(words)
 
     period: Period | None = None
-    found = search_period(text, today=today, kind_hint=vocabulary.period_kind)
+    found = search_period(folded, today=today, kind_hint=vocabulary.period_kind)
     if found is not None:
         period = found.period
         _take_span(folded, found.start, found.end, taken)
 
     intent, spans = _intent(folded)
+    # "Đạt chưa?" names no intent of its own: the scope it comes with decides.
+    met_question = intent is Intent.UNKNOWN and _MET_QUESTION.search(folded) is not None
+    if met_question:
+        spans = [found.span() for found in _MET_QUESTION.finditer(folded)]
     for start, end in spans:
         _take_span(folded, start, end, taken)
     code = _code(text, vocabulary.codes)
@@ -185,18 +229,44 @@ def read_question(text: str, *, today: dt.date, vocabulary: Vocabulary = Vocabul
     unit, level = _unit(words, originals, taken, vocabulary.units)
     topic = tuple(w for w, t in zip(words, taken, strict=True) if not t and w not in _FILLER)
     matches: tuple[int, ...] = ()
+    approximate = False
     if intent in (Intent.UNKNOWN, Intent.PROGRESS) or code is not None:
         matches = _indicator_matches(topic, vocabulary.indicators)
+        if not matches and code is None:
+            matches = _closest_indicators(words, taken, vocabulary.indicators)
+            approximate = bool(matches)
         if code is not None and code in vocabulary.codes:
             index = list(vocabulary.codes).index(code)
             matches = (index, *[m for m in matches if m != index])
+            approximate = False
     if intent in (Intent.UNKNOWN, Intent.PROGRESS) and (matches or code is not None):
         # "kết quả cáp quang" asks about one indicator, "kết quả 6 tháng" about all.
         intent = Intent.INDICATOR
+    elif met_question:
+        # "kinh tế số đạt chưa", "thôn 3 đạt chưa", "đã đạt chưa": what is not met there.
+        intent = Intent.SHORTFALL
     elif intent is Intent.UNKNOWN and (unit or group or period) and not topic:
         # Only scope words ("kinh tế số quý 2", "thôn 3"): how that scope stands.
         intent = Intent.PROGRESS
-    return Question(intent, folded, unit, level, group, period, topic, matches, code)
+    return Question(intent, folded, unit, level, group, period, topic, matches, code, approximate)
+
+
+def _courtesy(words: Sequence[str]) -> Intent | None:
+    """THANKS or GREETING when the message is only that ("cảm ơn nhé", "chào bot")."""
+    found: Intent | None = None
+    index = 0
+    while index < len(words):
+        for intent, phrases in ((Intent.THANKS, _THANKS), (Intent.GREETING, _GREETINGS)):
+            phrase = next((p for p in phrases if tuple(words[index : index + len(p)]) == p), None)
+            if phrase is not None:
+                found = found or intent  # "chào, cảm ơn" is a greeting first
+                index += len(phrase)
+                break
+        else:
+            if words[index] not in _COURTESY_WORDS:
+                return None
+            index += 1
+    return found
 
 
 def _intent(folded: str) -> tuple[Intent, list[tuple[int, int]]]:
@@ -395,7 +465,7 @@ def _indicator_matches(topic: Sequence[str], names: Sequence[str]) -> tuple[int,
         return ()
     scored: list[tuple[float, int, int]] = []
     for index, name in enumerate(names):
-        name_words = folded_words(name).split()
+        name_words = _name_words(name)
         hits = [_concept_at(concept, name_words) for concept in concepts]
         share = sum(1 for h in hits if h is not None) / len(concepts)
         if share < _TOPIC_SHARE:
@@ -409,11 +479,84 @@ def _indicator_matches(topic: Sequence[str], names: Sequence[str]) -> tuple[int,
 
 
 def _word_in(word: str, name_words: Sequence[str]) -> int | None:
+    spelled = _spelling(word)
     for position, candidate in enumerate(name_words):
-        if candidate == word:
+        if candidate == word or (spelled[-1] == "i" and _spelling(candidate) == spelled):
             return position
     if len(word) >= _FUZZY_LENGTH:
         for position, candidate in enumerate(name_words):
-            if len(candidate) >= _FUZZY_LENGTH and fuzz.ratio(word, candidate) >= _WORD_SIMILARITY:
+            if _similar(word, candidate):
                 return position
     return None
+
+
+@lru_cache(maxsize=1 << 16)
+def _similar(word: str, candidate: str) -> bool:
+    """The same word, or a typo of it in a longer word ("thuog" for "thuong")."""
+    if _spelling(word) == _spelling(candidate):
+        return True
+    return (
+        len(word) >= _FUZZY_LENGTH
+        and len(candidate) >= _FUZZY_LENGTH
+        and fuzz.ratio(word, candidate) >= _WORD_SIMILARITY
+    )
+
+
+def _spelling(word: str) -> str:
+    """Both spellings of a syllable ending in i or y after a consonant read alike: "ký" and
+    "kí", "lý" and "lí" are written either way; "tuy" and "tui" are different words."""
+    if len(word) >= 2 and word[-1] == "y" and word[-2] not in _VOWELS:
+        return word[:-1] + "i"
+    return word
+
+
+def _closest_indicators(
+    words: Sequence[str], taken: Sequence[bool], names: Sequence[str]
+) -> tuple[int, ...]:
+    """Names that hold a run of the words typed, in the order typed, longest run first.
+
+    For a question no name fully answers ("chu ky so ca nhan" where the plan has "chữ ký
+    số chuyên dùng"): the words around a phrase may be the asker's, the phrase the plan's.
+    A run must hold _RUN_WORDS words that say something, so that "chuyển đổi số" or "số
+    liệu" (filler only) finds nothing and a single shared word is never enough, and at
+    least _RUN_SHARE of the words asked that say something, so that a long message
+    sharing one common pair with a name ("gửi tin nhắn cho cán bộ") is not taken for it.
+    """
+    segments: list[list[str]] = [[]]
+    for word, used in zip(words, taken, strict=True):
+        if used:
+            segments.append([])
+        else:
+            segments[-1].append(word)
+    asked = sum(1 for s in segments for w in s if w not in _FILLER)
+    needed = max(_RUN_WORDS, math.ceil(asked * _RUN_SHARE))
+    segments = [s for s in segments if sum(1 for w in s if w not in _FILLER) >= needed]
+    if not segments:
+        return ()
+    scored: list[tuple[int, int, int, int]] = []
+    for index, name in enumerate(names):
+        name_words = _name_words(name)
+        best = max(_longest_run(segment, name_words) for segment in segments)
+        if best[0] >= needed:
+            scored.append((*best, -len(name_words), -index))
+    scored.sort(reverse=True)
+    return tuple(-index for *_score, index in scored)
+
+
+def _longest_run(asked: Sequence[str], name: Sequence[str]) -> tuple[int, int]:
+    """(words that say something, words) of the longest run of `asked` found in `name`."""
+    best = (0, 0)
+    # ending[j]: (content, length) of the common run ending at asked[i] and name[j].
+    previous: list[tuple[int, int]] = [(0, 0)] * (len(name) + 1)
+    for word in asked:
+        current: list[tuple[int, int]] = [(0, 0)] * (len(name) + 1)
+        content = 0 if word in _FILLER else 1
+        # Only these words can match a different spelling: skip the comparison otherwise.
+        loose = len(word) >= _FUZZY_LENGTH or _spelling(word)[-1] == "i"
+        for j, candidate in enumerate(name, start=1):
+            if candidate == word or (loose and _similar(word, candidate)):
+                before = previous[j - 1]
+                current[j] = (before[0] + content, before[1] + 1)
+                best = max(best, current[j])
+        previous = current
+    return best

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from textwrap import shorten
 
 from handlers.exports.appendix import appendix_file
 from handlers.messages import Button, Reply, Turn
@@ -28,16 +29,16 @@ from handlers.questions.paging import (
     parse,
 )
 from handlers.questions.progress import progress_replies
-from handlers.questions.unit_lookup import Found, Refused, find_unit, home_unit, may_see
 from handlers.router import OFFICIALS, Command, CommandRun, Router
 from handlers.unit_figures import Standing, standings
+from handlers.unit_lookup import Found, Refused, find_unit, home_unit, may_see
 from handlers.wording.figures import unit_label
 from indicators.people import Person, Role
 from indicators.periods import Period
 from indicators.plan import Indicator, Plan
 from indicators.questions import Intent, Question, Vocabulary, read_question
 from indicators.units import Unit
-from locales import _
+from locales import _, current_locale
 from storage.conversations import ConversationState
 
 KINDS = {
@@ -49,6 +50,7 @@ KINDS = {
 }
 ROUTER_COMMANDS = {Intent.REPORT: "baocao", Intent.HELP: "trogiup", Intent.CANCEL: "huy"}
 ALTERNATIVES = 3
+QUOTED = 60  # characters of a question quoted back
 CHOICES = 30
 
 
@@ -100,19 +102,26 @@ class Questions:
 
     async def read(self, turn: Turn, person: Person) -> list[Reply] | None:
         context = await self._context(person)
-        question = read_question(turn.text, today=self._today(), vocabulary=context.vocabulary)
+        question = self._read(turn.text, context)
         if question.intent in ROUTER_COMMANDS:
             command = self.router.commands[ROUTER_COMMANDS[question.intent]]
             return await command.run(turn, person, None)
+        if question.intent in (Intent.UNKNOWN, Intent.THANKS, Intent.GREETING) and turn.is_group:
+            # In a group, talk not meant for the bot gets no answer.
+            return []
         if question.intent is Intent.UNKNOWN:
-            # In a group, talk not meant for the bot gets no "I did not understand".
-            return [] if turn.is_group else [self.examples(person)]
-        return await self.answer(person, question.intent, question, context)
+            return [self.examples(person)]
+        if question.intent is Intent.THANKS:
+            return [Reply(_("You are welcome! Message me whenever you need figures."))]
+        if question.intent is Intent.GREETING:
+            menu = await self.router.menu(person)
+            return [replace(menu, text=_("Hello!") + " " + menu.text)]
+        return await self.answer(turn, person, question.intent, question, context)
 
     def command(self, intent: Intent) -> CommandRun:
         async def run(turn: Turn, person: Person, state: ConversationState | None) -> list[Reply]:
             context = await self._context(person)
-            question = read_question(turn.text, today=self._today(), vocabulary=context.vocabulary)
+            question = self._read(turn.text, context)
             if intent is Intent.INDICATOR and not question.indicators and question.code is None:
                 if turn.text.strip():
                     return [self._choices(context, _("I found no indicator called “{name}”. Choose one:").format(
@@ -125,7 +134,7 @@ class Questions:
                         ),
                     )
                 ]
-            return await self.answer(person, intent, question, context)
+            return await self.answer(turn, person, intent, question, context)
 
         return run
 
@@ -146,7 +155,7 @@ class Questions:
     # --- answers -----------------------------------------------------------------------
 
     async def answer(
-        self, person: Person, intent: Intent, question: Question, context: Context
+        self, turn: Turn, person: Person, intent: Intent, question: Question, context: Context
     ) -> list[Reply]:
         if intent is Intent.EXPORT and not person.is_official:
             return [
@@ -168,7 +177,14 @@ class Questions:
                 return [self._choices(context, _("Which indicator? Choose one:"))]
             (plan_id, indicator), *others = chosen
             ask = Ask(INDICATOR, unit.id, question.period, None, 0, plan_id, indicator.code)
-            return await self._indicator(person, unit, question.period, ask, others)
+            replies = await self._indicator(person, unit, question.period, ask, others)
+            if question.approximate and replies:
+                # Say that this is the closest name, not the one asked for.
+                notice = _("No indicator is named “{words}”; the closest is:").format(
+                    words=shorten(" ".join(turn.text.split()), QUOTED, placeholder="…")
+                )
+                replies[0] = replace(replies[0], text=notice + "\n" + replies[0].text)
+            return replies
         return await self._answer_for(person, intent, unit, question.period, question.group, 0, ask)
 
     async def _answer_for(
@@ -237,6 +253,11 @@ class Questions:
     def _today(self) -> dt.date:
         return self.services.now().date()
 
+    def _read(self, text: str, context: Context) -> Question:
+        return read_question(
+            text, today=self._today(), vocabulary=context.vocabulary, language=current_locale()
+        )
+
     async def _context(self, person: Person) -> Context:
         home = await home_unit(self.services, person)
         plans = await self.services.store.plans.of_unit(home.id)
@@ -256,8 +277,10 @@ class Questions:
 
     def _indicators(self, question: Question, context: Context) -> list[tuple[str, Indicator]]:
         """The indicator asked about, then up to ALTERNATIVES others that fit as well; the
-        plan of the current year first where plans repeat across years."""
-        current = {p.id for p in context.plans if p.year == self._today().year}
+        plan of the year asked about ("cáp quang năm 2025"), or else of the current year,
+        first where plans repeat across years."""
+        year = question.period.year if question.period is not None else self._today().year
+        current = {p.id for p in context.plans if p.year == year}
         chosen = [context.entries[i] for i in question.indicators]
         chosen.sort(key=lambda entry: entry[0] not in current)
         seen: set[tuple[str, str]] = set()

@@ -245,13 +245,15 @@ class ReportingDialog:
         every: bool = False,
         plan_id: str | None = None,
         skip_intro: bool = False,
+        unit_id: int | None = None,
     ) -> list[Reply]:
         """Open the conversation at the first indicator without a figure (all with `every`).
 
         `plan_id` picks one of the unit's plans; `skip_intro` asks the first missing
-        indicator at once (a reminder's Report now button).
+        indicator at once (a reminder's Report now button); `unit_id` is a unit other than
+        the person's own that they report for, which the caller has checked they may.
         """
-        unit = await self.services.unit(person.unit_id)
+        unit = await self.services.unit(unit_id if unit_id is not None else person.unit_id)
         period = Period.from_code(period_code) if period_code else None
         duties = await assignments(self.services, unit, period)
         if plan_id is not None:
@@ -264,6 +266,9 @@ class ReportingDialog:
         codes = [i.code for i in duty.indicators] if every or not missing else missing
         draft = Draft(plan=duty.plan.id, unit=unit.id, period=duty.period.code, codes=codes)
         intro = self._intro(duty, len(missing), len(duty.indicators))
+        if unit.id != person.unit_id:
+            behalf = _("You are entering the figures of {unit}; they are recorded under your name.")
+            intro = replace(intro, text=behalf.format(unit=unit.name) + "\n" + intro.text)
         if skip_intro and missing:
             draft.move(Step.VALUE)
             await self._save(turn, draft)
@@ -308,7 +313,7 @@ class ReportingDialog:
         if draft is None:
             return await self._restart(turn, person)
         if draft.step is Step.INTRO:
-            return await self.start(turn, person, draft.period)
+            return await self.start(turn, person, draft.period, unit_id=draft.unit)
         return [Reply(_("Continuing where you stopped.")), await self._prompt(draft)]
 
     async def _restart(self, turn: Turn, person: Person) -> list[Reply]:
@@ -387,11 +392,13 @@ class ReportingDialog:
     async def _on_intro(self, turn: Turn, person: Person, draft: Draft) -> list[Reply]:
         if turn.kind is TurnKind.BUTTON and turn.text.startswith(PERIOD_PREFIX):
             draft.closed = True  # start() wrote the new conversation
-            return await self.start(turn, person, turn.text.removeprefix(PERIOD_PREFIX))
+            return await self.start(
+                turn, person, turn.text.removeprefix(PERIOD_PREFIX), unit_id=draft.unit
+            )
         if turn.kind is TurnKind.BUTTON and turn.text == Press.ALL_INDICATORS:
             # Start over the same period with every indicator, beginning at the first.
             draft.closed = True
-            await self.start(turn, person, draft.period, every=True)
+            await self.start(turn, person, draft.period, every=True, unit_id=draft.unit)
             state = await self.store.conversations.get(turn.channel, turn.external_id)
             assert state is not None
             fresh = Draft.from_data(state.data)

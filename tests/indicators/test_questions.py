@@ -62,7 +62,8 @@ def check(question, intent: str, slots: dict[str, str]) -> None:
 
 @pytest.mark.parametrize(("intent", "text", "slots"), corpus())
 def test_corpus_with_every_bundled_plan(intent: str, text: str, slots: dict[str, str]) -> None:
-    check(read_question(text, today=TODAY, vocabulary=EVERY_PLAN), intent, slots)
+    language = slots.get("locale", "vi")
+    check(read_question(text, today=TODAY, vocabulary=EVERY_PLAN, language=language), intent, slots)
 
 
 @pytest.mark.parametrize(("intent", "text", "slots"), corpus())
@@ -70,7 +71,19 @@ def test_corpus_decomposed_and_with_the_demo_communes_names(
     intent: str, text: str, slots: dict[str, str]
 ) -> None:
     decomposed = unicodedata.normalize("NFD", text)
-    check(read_question(decomposed, today=TODAY, vocabulary=DEMO), intent, slots)
+    language = slots.get("locale", "vi")
+    check(read_question(decomposed, today=TODAY, vocabulary=DEMO, language=language), intent, slots)
+
+
+def test_english_words_are_read_in_the_english_locale_only() -> None:
+    for text in ("which indicators are not met", "progress", "who has not reported"):
+        assert read_question(text, today=TODAY, vocabulary=DEMO).intent is Intent.UNKNOWN
+    # Vietnamese words that look like English ones keep their meaning in English.
+    for text, intent in (
+        ("làm thế nào để báo cáo", Intent.HELP),
+        ("tổ 5 tiến độ", Intent.PROGRESS),
+    ):
+        assert read_question(text, today=TODAY, language="en").intent is intent
 
 
 def test_every_corpus_row_was_read() -> None:
@@ -150,14 +163,54 @@ def test_command_phrases_read_as_their_intents() -> None:
             assert read_question(fold(phrase).upper(), today=TODAY).intent is intent
 
 
+@pytest.mark.parametrize(
+    ("text", "codes", "approximate"),
+    [
+        # No Đồng Lạc indicator is about a personal signature: the one with "chữ ký số"
+        # first, then the one with "cá nhân".
+        ("chu ky so ca nhan", ["1.6", "3.4"], True),
+        ("chữ kí số cá nhân", ["1.6", "3.4"], True),  # "kí" and "ký" are one syllable
+        ("chu ky so ca nhan thon 2", ["1.6", "3.4"], True),
+        ("ho so so ve suc khoe ca nhan", ["3.4"], False),
+        ("chu ky so", ["1.6"], False),
+    ],
+)
+def test_the_closest_indicator_names(text: str, codes: list[str], approximate: bool) -> None:
+    question = read_question(text, today=TODAY, vocabulary=DEMO)
+    assert question.intent is Intent.INDICATOR
+    assert [DEMO.codes[i] for i in question.indicators] == codes
+    assert question.approximate is approximate
+
+
+def test_closest_names_are_not_guessed_from_filler_or_one_common_pair() -> None:
+    for vocabulary in (DEMO, EVERY_PLAN):
+        for text in ("tình hình chuyển đổi số", "số liệu", "gửi tin nhắn cho cán bộ",
+                     "hôm nay trời đẹp quá", "bạn là ai", "muốn hỏi chút"):  # fmt: skip
+            question = read_question(text, today=TODAY, vocabulary=vocabulary)
+            assert not question.approximate, text
+    # "tin", "nhắn", "cán bộ" are each in some name of every plan, not in Đồng Lạc's.
+    assert read_question("gửi tin nhắn cho cán bộ", today=TODAY, vocabulary=DEMO).intent is (
+        Intent.UNKNOWN
+    )
+
+
+def test_abbreviations_are_spelled_out_before_reading() -> None:
+    question = read_question("cq dc bn % r", today=TODAY, vocabulary=DEMO)
+    assert question.folded == "cap quang duoc bao nhieu roi"
+    assert read_question("đc", today=TODAY).folded == "duoc"
+    assert read_question("ntn", today=TODAY).folded == "nhu the nao"
+    # A level word typed as an abbreviation's neighbour still names the unit.
+    assert read_question("thôn 3 ko đạt gì", today=TODAY, vocabulary=DEMO).unit == "Thôn 3"
+
+
 def test_unreadable_questions() -> None:
     for text in ("", "   ", "😀", "alo", "hôm nay trời đẹp quá", "???", "12345"):
         assert read_question(text, today=TODAY, vocabulary=DEMO).intent is Intent.UNKNOWN
 
 
-@given(st.text(max_size=200))
-def test_never_raises(text: str) -> None:
-    question = read_question(text, today=TODAY, vocabulary=DEMO)
+@given(st.text(max_size=200), st.sampled_from(["vi", "en", "fr"]))
+def test_never_raises(text: str, language: str) -> None:
+    question = read_question(text, today=TODAY, vocabulary=DEMO, language=language)
     assert question.intent in Intent
     assert all(0 <= i < len(DEMO.indicators) for i in question.indicators)
 

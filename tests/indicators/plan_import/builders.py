@@ -45,7 +45,7 @@ def write_docx(appendix: Appendix, path: Path, *, before: list[list[str]] | None
             if (r, c) not in covered and text:
                 table.cell(r, c).text = text
     document.add_paragraph("Nơi nhận: …")
-    document.save(path)
+    document.save(str(path))
     return path
 
 

@@ -2,7 +2,8 @@
 
 python-telegram-bot logs every Bot API call's parameters and every update at DEBUG
 (message texts, names, invite codes in "/start CODE"); httpx and httpcore log each
-request's URL at INFO and DEBUG, and Telegram's and Zalo's URLs carry the bot token.
+request's URL at INFO and DEBUG, and Telegram's and Zalo's URLs carry the bot token;
+aiosqlite logs each SQL statement's parameters (the SQLite backend quiets it as well).
 Raising their levels here holds even when an operator turns the root logger to DEBUG.
 """
 
@@ -15,6 +16,7 @@ SAFE_LEVELS = {
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
     "hpack": logging.WARNING,
+    "aiosqlite": logging.INFO,  # every statement with its parameters at DEBUG
 }
 
 

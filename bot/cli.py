@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import setup
+from bot.log_hygiene import quiet_libraries
 from bot.settings import Settings, SettingsError, load_settings
 from locales import _, set_locale
 from storage import Clock, Store, SystemClock
@@ -27,8 +28,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # httpx logs every request URL, and Telegram's URLs carry the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    quiet_libraries()  # request URLs carry the bot token, DEBUG records message texts
     try:
         settings = load_settings()
     except SettingsError as exc:

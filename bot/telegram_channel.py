@@ -32,6 +32,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.log_hygiene import quiet_libraries
 from handlers.channels import SENT, Capabilities, Outcome, SendOutcome
 from handlers.messages import Reply, Turn, TurnKind
 from handlers.router import Router
@@ -104,6 +105,7 @@ def build_application(
     rate_limit: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """The Application; `request` replaces the HTTP layer (tests, proxies)."""
+    quiet_libraries()
     builder = ApplicationBuilder().token(token).base_url(base_url).concurrent_updates(False)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)

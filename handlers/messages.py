@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from indicators.text import clean_typed
+
 
 class TurnKind(StrEnum):
     TEXT = "text"
@@ -24,6 +26,12 @@ class Turn:
     name: str = ""  # display name the channel gives, for new people
     update_id: str | None = None  # for handling a redelivered update once
     is_group: bool = False
+
+    def __post_init__(self) -> None:
+        # Every channel builds its turns here, so this is the one door all typed text
+        # comes through: what is stored and shown later never holds a control character.
+        for name in ("text", "command", "name"):
+            object.__setattr__(self, name, clean_typed(getattr(self, name)))
 
 
 # The payload every channel with buttons can carry (Telegram's callback_data is the

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from handlers.failure_log import failure_summary
 from handlers.messages import Button, Reply, Turn, TurnKind
 from handlers.services import Services
 from indicators.people import OFFICIAL_ROLES, Person, Role
@@ -124,9 +125,11 @@ class Router:
         try:
             async with self.store.transaction():
                 return await self._handle(turn)
-        except Exception:
-            # Only identifiers that carry no personal data go to the log.
-            log.exception("failed to handle a %s turn (update %s)", turn.channel, turn.update_id)
+        except Exception as error:
+            # Only identifiers that carry no personal data go to the log: the exception's
+            # own text may repeat what the person typed.
+            log.error("failed to handle a %s turn (update %s): %s", turn.channel,
+                      turn.update_id, failure_summary(error))  # fmt: skip
             return [Reply(_("Sorry, something went wrong on our side. Please try again."))]
 
     async def _handle(self, turn: Turn) -> list[Reply]:

@@ -8,6 +8,7 @@ the name must match exactly, since "Thôn 12" is not a typo of "Thôn 1".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from handlers.services import Services
 from indicators.people import Person, Role
@@ -83,6 +84,42 @@ async def find_unit(
     if elsewhere is not None and not await may_see(services, person, elsewhere.id):
         return Refused(elsewhere)
     return NotFound(phrase)
+
+
+async def named_anywhere(services: Services, person: Person, folded: str) -> Lookup | None:
+    """A unit named in a question whose reader found none among the asker's names.
+
+    The reader only knows the names in scope, so "/chuadat huyện Chợ Đồn" from a member,
+    or "Đồng Lạc" from another commune's official, reads as no unit at all, which must
+    not quietly become the asker's own. Any unit's name in the words (two words at
+    least, or one after its level word, so that ordinary words are not taken for names)
+    is found here: in scope, it is the unit asked about; outside, a refusal.
+    """
+    words = f" {folded} "
+    named: list[tuple[int, int]] = []  # (length of the phrase, unit id)
+    for unit_id, name in await services.store.units.name_index():
+        phrase = _phrase(name)
+        if not phrase or f" {phrase} " not in words:
+            continue
+        if " " in phrase or any(f" {level} {phrase} " in words for level in LEVEL_WORDS):
+            named.append((len(phrase), unit_id))
+    if not named:
+        return None
+    longest = max(length for length, _ in named)
+    ids = list(dict.fromkeys(uid for length, uid in named if length == longest))
+    for unit_id in ids:
+        if await may_see(services, person, unit_id):
+            unit = await services.store.units.get(unit_id)
+            if unit is not None:
+                return Found(unit)
+    units = [u for uid in ids if (u := await services.store.units.get(uid))]
+    chosen = await _preferred(services, units)
+    return Refused(chosen) if chosen is not None else None
+
+
+@lru_cache(maxsize=1 << 14)
+def _phrase(name: str) -> str:
+    return folded_words(name)
 
 
 async def _match(

@@ -420,3 +420,18 @@ def open_period(
         if deadline(period, due_day=due_day, due_month=due_month, tz=tz) > now:
             return period
     return current.next()
+
+
+def reportable_periods(
+    kind: PeriodKind,
+    *,
+    now: dt.datetime,
+    due_day: int,
+    due_month: DueMonth,
+    tz: dt.tzinfo = VIETNAM_TZ,
+) -> tuple[Period, Period]:
+    """The periods figures may still be sent for at `now`: the one before the open period
+    (late, once its deadline has passed) and the open period. Any earlier period is closed:
+    its figures were due a whole period ago, and only an official changes it now."""
+    current = open_period(kind, now=now, due_day=due_day, due_month=due_month, tz=tz)
+    return current.previous(), current

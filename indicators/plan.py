@@ -12,7 +12,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from indicators.periods import Period, PeriodKind, deadline, last_reporting_day, open_period
+from indicators.periods import (
+    Period,
+    PeriodKind,
+    deadline,
+    last_reporting_day,
+    open_period,
+    reportable_periods,
+)
 from indicators.targets import Expectation, Target, TargetError, parse_target
 from indicators.text import folded_words
 from indicators.values import Measure
@@ -81,6 +88,12 @@ class Schedule(_Model):
 
     def open_period(self, now: dt.datetime) -> Period:
         return open_period(
+            self.period_kind, now=now, due_day=self.due_day, due_month=self.due_month
+        )
+
+    def reportable_periods(self, now: dt.datetime) -> tuple[Period, Period]:
+        """(late, open): the only periods the reporting conversation accepts at `now`."""
+        return reportable_periods(
             self.period_kind, now=now, due_day=self.due_day, due_month=self.due_month
         )
 

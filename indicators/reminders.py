@@ -19,7 +19,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from indicators.periods import VIETNAM_TZ, Period, deadline, open_period
+from indicators.periods import VIETNAM_TZ, Period, deadline, reportable_periods
 from indicators.plan import Schedule
 
 # Beyond this a missed round is no longer worth sending, and rounds of the period before
@@ -167,7 +167,6 @@ def due_round(track: Sequence[Round], now: dt.datetime, sent: Collection[str] = 
 def periods_to_check(schedule: Schedule, now: dt.datetime, tz: dt.tzinfo) -> tuple[Period, Period]:
     """The periods that can have a round due at `now`: the one before the open period
     (its overdue notice and last summaries) and the open period itself."""
-    current = open_period(
+    return reportable_periods(
         schedule.period_kind, now=now, due_day=schedule.due_day, due_month=schedule.due_month, tz=tz
     )
-    return current.previous(), current

@@ -11,15 +11,41 @@ from rapidfuzz import fuzz, process
 
 _SPACES = re.compile(r"\s+")
 _TOKEN = re.compile(r"[0-9a-z]+")
+# Control characters (C0, DEL, C1), lone surrogates and the two non-characters: none of
+# them is text anyone means to send, and XML (xlsx, docx) cannot hold most of them.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# What an XML 1.0 document cannot contain, for writers of stored text (older rows may
+# predate `clean_typed`).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAKS = re.compile(r"\r\n?")
+
+
+def clean_typed(text: str) -> str:
+    """Text as a person sent it, fit to keep and to show again: NFC, line breaks as "\\n",
+    tabs as spaces, and no other control characters.
+
+    Every channel's turn passes through this (see `handlers.messages.Turn`), so nothing
+    further in can meet a NUL or an escape sequence. Format characters stay: a zero-width
+    joiner is part of an emoji, a right-to-left mark part of someone's name.
+    """
+    text = _LINE_BREAKS.sub("\n", text).replace("\t", " ")
+    kept = _CONTROLS.sub(lambda found: "\n" if found[0] == "\n" else "", text)
+    return unicodedata.normalize("NFC", kept)
+
+
+def writable(text: str) -> str:
+    """`text` without what an XML document (an .xlsx or .docx part) cannot hold."""
+    return _NOT_XML.sub("", text)
 
 
 def normalize(text: str) -> str:
-    """NFC text with fullwidth forms folded and whitespace collapsed.
+    """NFC text with fullwidth forms folded, control characters dropped and whitespace
+    collapsed.
 
     NFKC first because phone keyboards send fullwidth digits ("６５") and some send
     decomposed Vietnamese; NFC last so the stored text is in the form everyone compares.
     """
-    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROLS.sub(" ", unicodedata.normalize("NFKC", text))
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 

@@ -1,9 +1,21 @@
 """Invites: how people join. A code is bound to a unit and a role, has a number of uses
-and an expiry, and redeeming it creates the person atomically."""
+and an expiry, and redeeming it creates the person atomically.
+
+Only a code's hash is stored (`code_hash`): a copy of the database, a backup or the audit
+log gives nobody a code that works. The code itself exists once, when it is created, to
+be handed out. The hash is scrypt with a fixed salt, since a typed code must find its row:
+slow enough that trying all 8.5e11 codes against a stolen database takes years of
+computing, fast enough (tens of ms, off the event loop) for one attempt to join.
+
+Wrong codes are recorded per chat identity (`invite_attempts`, without the code typed),
+so that guessing can be slowed down (handlers.joining.invites says how much).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import hashlib
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -18,6 +30,10 @@ from storage.people import People, insert_identity, insert_person
 # them give about 8.5e11 codes, far beyond guessing within an invite's lifetime.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
+_SALT = b"chitieu invite code v1"
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}  # 16 MiB of memory per attempt
+LABEL = 12  # hex digits of the hash that name an invite in the audit log
+ATTEMPTS_KEPT = dt.timedelta(days=1)
 
 
 class RedeemError(StrEnum):
@@ -29,7 +45,7 @@ class RedeemError(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Invite:
-    code: str
+    code_hash: str
     unit_id: int
     role: Role
     uses_left: int
@@ -46,12 +62,12 @@ class InviteUse:
     used_at: dt.datetime
 
 
-_COLUMNS = "code, unit_id, role, uses_left, expires_at, created_by, created_at"
+_COLUMNS = "code_hash, unit_id, role, uses_left, expires_at, created_by, created_at"
 
 
 def _invite(row: Row) -> Invite:
     return Invite(
-        code=row["code"],
+        code_hash=row["code_hash"],
         unit_id=row["unit_id"],
         role=Role(row["role"]),
         uses_left=row["uses_left"],
@@ -68,6 +84,22 @@ def normalize_code(text: str) -> str:
 
 def new_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def hash_code(code: str) -> str:
+    """The stored form of a code (normalised first: "abcd 2345" finds "ABCD2345")."""
+    digest = hashlib.scrypt(normalize_code(code).encode(), salt=_SALT, **_SCRYPT)
+    return digest.hex()
+
+
+async def hashed(code: str) -> str:
+    # scrypt releases the GIL: in a thread, other chats' turns go on meanwhile.
+    return await asyncio.to_thread(hash_code, code)
+
+
+def label(code_hash: str) -> str:
+    """How the audit log names an invite: enough of the hash to tell invites apart."""
+    return code_hash[:LABEL]
 
 
 class Invites:
@@ -91,12 +123,13 @@ class Invites:
                 raise ValueError("an invite must expire in the future")
             while True:
                 code = new_code()
+                code_hash = await hashed(code)
                 # A collision is astronomically rare, but retrying costs nothing.
                 inserted = await tx.execute(
                     f"INSERT INTO invites ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT DO NOTHING",
                     (
-                        code,
+                        code_hash,
                         unit_id,
                         Role(role).value,
                         uses,
@@ -111,13 +144,18 @@ class Invites:
                 tx,
                 created_by,
                 "invite.created",
-                {"code": code, "unit_id": unit_id, "role": Role(role).value, "uses": uses},
+                {
+                    "invite": label(code_hash),
+                    "unit_id": unit_id,
+                    "role": Role(role).value,
+                    "uses": uses,
+                },
             )
         return code
 
     async def get(self, code: str) -> Invite | None:
         row = await self._db.fetch_one(
-            f"SELECT {_COLUMNS} FROM invites WHERE code = ?", (normalize_code(code),)
+            f"SELECT {_COLUMNS} FROM invites WHERE code_hash = ?", (await hashed(code),)
         )
         return None if row is None else _invite(row)
 
@@ -125,7 +163,7 @@ class Invites:
         """Invites of a unit that can still be used, soonest to expire first."""
         rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM invites WHERE unit_id = ? AND uses_left > 0"
-            " AND expires_at > ? ORDER BY expires_at, code",
+            " AND expires_at > ? ORDER BY expires_at, code_hash",
             (unit_id, to_db(self._db.clock.now())),
         )
         return [_invite(row) for row in rows]
@@ -133,8 +171,8 @@ class Invites:
     async def uses(self, code: str) -> list[InviteUse]:
         rows = await self._db.fetch_all(
             "SELECT person_id, channel, external_id, used_at FROM invite_uses"
-            " WHERE code = ? ORDER BY used_at, id",
-            (normalize_code(code),),
+            " WHERE code_hash = ? ORDER BY used_at, id",
+            (await hashed(code),),
         )
         return [
             InviteUse(row["person_id"], row["channel"], row["external_id"], from_db(row["used_at"]))
@@ -143,13 +181,14 @@ class Invites:
 
     async def revoke(self, code: str, *, by: int | None = None) -> bool:
         """Use up the invite's remaining uses; False if it had none left or does not exist."""
-        code = normalize_code(code)
+        code_hash = await hashed(code)
         async with self._db.transaction() as tx:
             changed = await tx.execute(
-                "UPDATE invites SET uses_left = 0 WHERE code = ? AND uses_left > 0", (code,)
+                "UPDATE invites SET uses_left = 0 WHERE code_hash = ? AND uses_left > 0",
+                (code_hash,),
             )
             if changed:
-                await write_audit(tx, by, "invite.revoked", {"code": code})
+                await write_audit(tx, by, "invite.revoked", {"invite": label(code_hash)})
         return bool(changed)
 
     async def redeem(
@@ -164,10 +203,12 @@ class Invites:
         """Join the person writing from (channel, external_id) with the invite's unit and
         role. Either everything happens (person, identity, one use taken, who used it)
         or, on an error result or exception, nothing does."""
-        code = normalize_code(code)
+        code_hash = await hashed(code)
         async with self._db.transaction() as tx:
             at = tx.stamp
-            row = await tx.fetch_one(f"SELECT {_COLUMNS} FROM invites WHERE code = ?", (code,))
+            row = await tx.fetch_one(
+                f"SELECT {_COLUMNS} FROM invites WHERE code_hash = ?", (code_hash,)
+            )
             if row is None:
                 return RedeemError.UNKNOWN
             invite = _invite(row)
@@ -176,25 +217,58 @@ class Invites:
             if invite.expires_at <= from_db(at):
                 return RedeemError.EXPIRED
             taken = await tx.execute(
-                "UPDATE invites SET uses_left = uses_left - 1 WHERE code = ? AND uses_left > 0",
-                (code,),
+                "UPDATE invites SET uses_left = uses_left - 1"
+                " WHERE code_hash = ? AND uses_left > 0",
+                (code_hash,),
             )
             if not taken:
                 return RedeemError.USED_UP
             person_id = await insert_person(tx, name, invite.role, invite.unit_id)
             await insert_identity(tx, person_id, channel, external_id, chat_id)
             await tx.execute(
-                "INSERT INTO invite_uses (code, person_id, channel, external_id, used_at)"
+                "INSERT INTO invite_uses (code_hash, person_id, channel, external_id, used_at)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (code, person_id, channel, external_id, at),
+                (code_hash, person_id, channel, external_id, at),
             )
             await write_audit(
                 tx,
                 person_id,
                 "invite.redeemed",
-                {"code": code, "unit_id": invite.unit_id, "role": invite.role.value},
+                {
+                    "invite": label(code_hash),
+                    "unit_id": invite.unit_id,
+                    "role": invite.role.value,
+                },
             )
         person = await People(self._db).get(person_id)
         if person is None:
             raise StorageError(f"person {person_id} vanished after joining")
         return person
+
+    async def record_refusal(self, channel: str, external_id: str, outcome: str) -> None:
+        """A code that did not let this chat identity join (never the code typed). Rows
+        older than a day are dropped on the way: only the last minutes matter."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "DELETE FROM invite_attempts WHERE at < ?",
+                (to_db(tx.now - ATTEMPTS_KEPT),),
+            )
+            await tx.execute(
+                "INSERT INTO invite_attempts (channel, external_id, outcome, at)"
+                " VALUES (?, ?, ?, ?)",
+                (channel, external_id, outcome, tx.stamp),
+            )
+
+    async def refusals_since(
+        self, channel: str, external_id: str, since: dt.datetime
+    ) -> tuple[int, int]:
+        """(this identity's, everyone's) refused codes from `since` on."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) AS everyone,"
+            " COALESCE(SUM(CASE WHEN channel = ? AND external_id = ? THEN 1 ELSE 0 END), 0)"
+            " AS theirs FROM invite_attempts WHERE at >= ?",
+            (channel, external_id, to_db(since)),
+        )
+        if row is None:
+            return 0, 0
+        return int(row["theirs"]), int(row["everyone"])

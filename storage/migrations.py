@@ -11,7 +11,16 @@ The DDL keeps to types and constraints PostgreSQL also understands; only
 
 from __future__ import annotations
 
-from storage.backends import Backend, StorageError
+import json
+from collections.abc import Awaitable, Callable, Sequence
+
+from storage.audit import dumps
+from storage.backends import Backend, StorageError, Tx
+from storage.invites import hashed, label
+
+# A step is a statement, or, where SQL alone cannot do it portably (hashing), a function
+# run in the migration's transaction.
+Step = str | Callable[[Tx], Awaitable[None]]
 
 _ROLES = "'member', 'official', 'admin'"
 _OUTBOX_STATES = "'pending', 'sending', 'sent', 'failed', 'dead'"
@@ -282,11 +291,56 @@ _SHOWN_CHOICES: list[str] = [
     "CREATE INDEX shown_choices_shown_at_idx ON shown_choices (shown_at)",
 ]
 
-MIGRATIONS: list[tuple[int, list[str]]] = [
+
+async def _hash_invite_codes(tx: Tx) -> None:
+    """Replace each stored code by its hash, in the invites, their uses and the audit log.
+    A parent row cannot change its key under its children, so each invite is copied under
+    its hash, its uses moved over, and the old row deleted."""
+    for row in await tx.fetch_all("SELECT code_hash AS code FROM invites"):
+        code, digest = row["code"], await hashed(row["code"])
+        await tx.execute(
+            "INSERT INTO invites (code_hash, unit_id, role, uses_left, expires_at, created_by,"
+            " created_at) SELECT ?, unit_id, role, uses_left, expires_at, created_by,"
+            " created_at FROM invites WHERE code_hash = ?",
+            (digest, code),
+        )
+        await tx.execute("UPDATE invite_uses SET code_hash = ? WHERE code_hash = ?", (digest, code))
+        await tx.execute("DELETE FROM invites WHERE code_hash = ?", (code,))
+    for row in await tx.fetch_all(
+        "SELECT id, details_json FROM audit_log WHERE action LIKE 'invite.%'"
+    ):
+        details = json.loads(row["details_json"])
+        if "code" in details:
+            details = {"invite": label(await hashed(details.pop("code"))), **details}
+            await tx.execute(
+                "UPDATE audit_log SET details_json = ? WHERE id = ?", (dumps(details), row["id"])
+            )
+
+
+# Invite codes stored hashed only, and refused codes counted per chat identity, so that
+# guessing can be throttled (the code typed is never kept).
+_INVITES_HASHED: list[Step] = [
+    "ALTER TABLE invites RENAME COLUMN code TO code_hash",
+    "ALTER TABLE invite_uses RENAME COLUMN code TO code_hash",
+    _hash_invite_codes,
+    """
+    CREATE TABLE invite_attempts (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX invite_attempts_at_idx ON invite_attempts (at)",
+]
+
+MIGRATIONS: list[tuple[int, Sequence[Step]]] = [
     (1, _INITIAL_SCHEMA),
     (2, _UNIT_ALIASES),
     (3, _REMINDERS_AND_BROADCASTS),
     (4, _SHOWN_CHOICES),
+    (5, _INVITES_HASHED),
 ]
 
 LATEST = MIGRATIONS[-1][0]
@@ -332,7 +386,10 @@ async def migrate(db: Backend, target: int | None = None) -> int:
                 version = applied
                 continue
             for statement in statements:
-                await tx.execute(statement)
+                if isinstance(statement, str):
+                    await tx.execute(statement)
+                else:
+                    await statement(tx)
             await tx.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                 (number, tx.stamp),

@@ -12,8 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from indicators.text import writable
 
 WIDTHS = (7, 58, 12, 16, 18, 13, 32)
 _THIN = Side(style="thin", color="000000")
@@ -23,6 +27,7 @@ _CENTRE = Alignment(wrap_text=True, vertical="center", horizontal="center")
 _GROUP_FILL = PatternFill("solid", fgColor="EDEDED")
 _FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 FONT = "Times New Roman"  # the typeface of Vietnamese administrative documents
+CELL_LIMIT = 32_767  # characters Excel keeps in one cell
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +64,23 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
 
 
 def _tab(name: str, used: set[str]) -> str:
-    base = name.translate(_FORBIDDEN).strip()[:28] or "Sheet"
+    base = writable(name).translate(_FORBIDDEN).strip()[:28] or "Sheet"
     tab, number = base, 2
     while tab in used:
         tab, number = f"{base} {number}", number + 1
     used.add(tab)
     return tab
+
+
+def _put(ws: Worksheet, row: int, column: int, value: str | int) -> Cell:
+    """A cell holding `value` as it reads: stored text may hold characters XML cannot
+    (rows older than the cleaning of input), and a note starting with "=" is a note,
+    never a formula that Excel would run."""
+    if not isinstance(value, str):
+        return ws.cell(row=row, column=column, value=value)
+    cell = ws.cell(row=row, column=column, value=writable(value)[:CELL_LIMIT])
+    cell.data_type = "s"
+    return cell
 
 
 def _write(book: Workbook, sheet: Sheet, tab: str) -> None:
@@ -74,18 +90,18 @@ def _write(book: Workbook, sheet: Sheet, tab: str) -> None:
         ws.column_dimensions[get_column_letter(index)].width = width
     for row, text, size in ((1, sheet.heading, 13), (2, sheet.subheading, 12)):
         ws.merge_cells(f"A{row}:{last}{row}")
-        cell = ws.cell(row=row, column=1, value=text)
+        cell = _put(ws, row, 1, text)
         cell.font = Font(name=FONT, bold=True, size=size)
         cell.alignment = _CENTRE
         ws.row_dimensions[row].height = 34 if row == 1 else 20
     if sheet.status:
         ws.merge_cells(f"A3:{last}3")
-        cell = ws.cell(row=3, column=1, value=sheet.status)
+        cell = _put(ws, 3, 1, sheet.status)
         cell.font = Font(name=FONT, italic=True, size=11)
         cell.alignment = _CENTRE
     header = 4
     for index, label in enumerate(sheet.columns, start=1):
-        cell = ws.cell(row=header, column=index, value=label)
+        cell = _put(ws, header, index, label)
         cell.font = Font(name=FONT, bold=True)
         cell.alignment = _CENTRE
         cell.border = _BORDER
@@ -102,7 +118,7 @@ def _write(book: Workbook, sheet: Sheet, tab: str) -> None:
             item.note,
         )
         for index, value in enumerate(cells, start=1):
-            cell = ws.cell(row=number, column=index, value=value)
+            cell = _put(ws, number, index, value)
             cell.font = Font(name=FONT, bold=item.is_group)
             cell.alignment = _WRAP if index in (2, 7) else _CENTRE
             cell.border = _BORDER

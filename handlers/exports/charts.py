@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import io
 import threading
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+
+from indicators.text import clean_typed
 
 MET = "#2e7d32"
 NOT_MET = "#c62828"
@@ -186,8 +187,9 @@ def _x(percent: float, scale: float) -> int:
 
 def _nfc(text: str) -> str:
     # Some Vietnamese keyboards type a tone mark as a separate combining letter, which the
-    # basic layout would set beside its vowel instead of over it.
-    return unicodedata.normalize("NFC", text)
+    # basic layout would set beside its vowel instead of over it; and a stored name from
+    # before input was cleaned may still hold control characters.
+    return clean_typed(text)
 
 
 def _wrap(text: str, face: ImageFont.FreeTypeFont, width: int, most: int) -> list[str]:

@@ -1,12 +1,28 @@
-"""Joining: a stranger becomes a member or an official by typing the invite code."""
+"""Joining: a stranger becomes a member or an official by typing the invite code.
+
+Guessing is slowed down twice: one chat identity gets PER_PERSON refused codes in WINDOW,
+and all of them together OVERALL (the ceiling that holds against many accounts at once);
+past either, codes are not even looked at until the window has moved on. With 31⁸ ≈ 8.5e11
+codes, OVERALL a window allows 8,640 guesses a day: enumerating them would take about
+270,000 years, and with 1,000 live codes a guess hits one with odds of about 1 in 850
+million. The log says that a code was refused, never the code or who typed it.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+import logging
 
 from handlers.messages import Reply, Turn
 from handlers.router import Router
 from handlers.services import Services
 from locales import _
 from storage.invites import RedeemError
+
+log = logging.getLogger(__name__)
+WINDOW = dt.timedelta(minutes=10)
+PER_PERSON = 5  # refused codes from one chat identity per WINDOW
+OVERALL = 60  # refused codes from everyone per WINDOW
 
 
 def role_label(role: str) -> str:
@@ -29,6 +45,18 @@ class InviteDoor:
         existing = await self._store.people.by_identity(turn.channel, turn.external_id)
         if existing is not None:
             return [Reply(_("You are already registered.")), await self._router.menu(existing)]
+        since = self._services.clock.now() - WINDOW
+        theirs, everyone = await self._store.invites.refusals_since(
+            turn.channel, turn.external_id, since
+        )
+        if theirs >= PER_PERSON or everyone >= OVERALL:
+            log.warning(
+                "invites: a code from a %s user was not checked (%s limit: %d refused in %d min)",
+                turn.channel, "their" if theirs >= PER_PERSON else "overall",
+                theirs if theirs >= PER_PERSON else everyone, WINDOW.seconds // 60,
+            )  # fmt: skip
+            return [Reply(_("Too many invite codes were not accepted. Please wait about {minutes} minutes and try again, or check the code with your commune official.").format(
+                minutes=WINDOW.seconds // 60))]  # fmt: skip
         result = await self._store.invites.redeem(
             code,
             channel=turn.channel,
@@ -37,6 +65,12 @@ class InviteDoor:
             name=turn.name or _("Member"),
         )
         if isinstance(result, RedeemError):
+            if result is not RedeemError.ALREADY_JOINED:
+                await self._store.invites.record_refusal(
+                    turn.channel, turn.external_id, result.value
+                )
+                log.info("invites: refused a code (%s) from a %s user; %d of theirs in %d min",
+                         result.value, turn.channel, theirs + 1, WINDOW.seconds // 60)  # fmt: skip
             message = {
                 RedeemError.ALREADY_JOINED: _("You are already registered."),
                 RedeemError.UNKNOWN: _("This invite code is not valid. Please check it with your commune official."),

@@ -31,7 +31,16 @@ from handlers.questions.paging import (
 from handlers.questions.progress import progress_replies
 from handlers.router import OFFICIALS, Command, CommandRun, Router
 from handlers.unit_figures import Standing, standings
-from handlers.unit_lookup import Found, Refused, find_unit, home_unit, may_see
+from handlers.unit_lookup import (
+    Found,
+    Lookup,
+    NotFound,
+    Refused,
+    find_unit,
+    home_unit,
+    may_see,
+    named_anywhere,
+)
 from handlers.wording.figures import unit_label
 from indicators.people import Person, Role
 from indicators.periods import Period
@@ -162,13 +171,17 @@ class Questions:
                 Reply(_("Only commune officials can use /{command}.").format(command="xuatbaocao"))
             ]
         unit = context.home
+        found: Lookup | None = None
         if question.unit is not None:
             found = await find_unit(self.services, person, question.unit, question.unit_level)
-            if isinstance(found, Refused):
-                return [await self._refusal(person, found.unit)]
-            if not isinstance(found, Found):
-                return [Reply(_("I found no unit called “{name}” among yours.").format(
-                    name=question.unit))]  # fmt: skip
+        elif question.topic:  # words left over may name a unit the reader did not know
+            found = await named_anywhere(self.services, person, question.folded)
+        if isinstance(found, Refused):
+            return [await self._refusal(person, found.unit)]
+        if isinstance(found, NotFound):
+            return [Reply(_("I found no unit called “{name}” among yours.").format(
+                name=question.unit))]  # fmt: skip
+        if isinstance(found, Found):
             unit = found.unit
         ask = None
         if intent is Intent.INDICATOR:

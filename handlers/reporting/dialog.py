@@ -9,10 +9,19 @@ The stored state is the JSON of `Draft.to_data`: the keys of the first version (
 "unit", "period", "codes", "i", "step", "answers", "fails", "pending", "num") keep their
 meaning, new keys are optional, so a conversation started before an upgrade resumes.
 A state that cannot be read is dropped and the conversation started again, politely.
+
+Nothing a button says is taken on trust. Each button carries a stamp of the prompt it was
+shown with (plan, period, indicator, step), and a press whose stamp is not the current
+prompt's is answered with the current prompt instead: an old "Giữ như kỳ trước: 242"
+under indicator 3.1 cannot answer 3.2. Periods, whether from a button of this dialog or
+a reminder's, are only those the plan's schedule still takes (`reportable_periods`).
+The stamp is a check of where the conversation stands, not a secret; the period check
+and the person's own unit are what keep a forged press from writing anything.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -44,6 +53,7 @@ from indicators.periods import Period
 from indicators.plan import Indicator
 from indicators.plausibility import count_bound, is_beyond_unit, is_big_change, usual_total
 from indicators.text import folded_words
+from indicators.units import Unit
 from indicators.values import (
     AnyValue,
     CountValue,
@@ -59,8 +69,10 @@ from storage.values import NewValue
 DIALOG = "report"
 MAX_FAILS = 3
 NOTE_LIMIT = 1000
+BUTTON_PREFIX = "r:"  # every button of this dialog
 PERIOD_PREFIX = "r:p:"
 VALUE_PREFIX = "r:v:"
+STAMP = "@"  # "r:v:242@3fa9c1": the button, and the prompt it was shown with
 YES = Accepted(YesNoValue(True))
 
 
@@ -254,10 +266,21 @@ class ReportingDialog:
         the person's own that they report for, which the caller has checked they may.
         """
         unit = await self.services.unit(unit_id if unit_id is not None else person.unit_id)
-        period = Period.from_code(period_code) if period_code else None
-        duties = await assignments(self.services, unit, period)
-        if plan_id is not None:
-            duties = [d for d in duties if d.plan.id == plan_id]
+        notice: list[Reply] = []
+        duties: list[Assignment] = []
+        if plan_id is not None and plan_id not in await self.store.plans.plans_of(unit.id):
+            notice = [Reply(_("This button is no longer active."))]  # not this unit's plan
+            plan_id = period_code = None
+            skip_intro = False
+        if period_code is not None:
+            duties = await self._reportable(unit, period_code, plan_id, official=person.is_official)
+            if not duties:
+                notice = [await self._closed(unit, period_code)]
+                skip_intro = False  # say first which period this is instead
+        if not duties:
+            duties = await assignments(self.services, unit)
+            if plan_id is not None:
+                duties = [d for d in duties if d.plan.id == plan_id] or duties
         if not duties:
             return [Reply(_("{unit} has no indicators to report for now.").format(unit=unit.name))]
         duty = duties[0]
@@ -272,9 +295,51 @@ class ReportingDialog:
         if skip_intro and missing:
             draft.move(Step.VALUE)
             await self._save(turn, draft)
-            return [Reply(intro.text), await self._ask(draft)]
+            return _stamped(draft, [Reply(intro.text), await self._ask(draft)])
         await self._save(turn, draft)
-        return [intro]
+        return _stamped(draft, [*notice, intro])
+
+    async def _reportable(
+        self, unit: Unit, period_code: str, plan_id: str | None, *, official: bool = False
+    ) -> list[Assignment]:
+        """The unit's duties for the period a button or a request names, if its plan still
+        takes figures for it; none for a closed period, a period of another frequency
+        ("2026-07" in a quarterly plan) or data that is no period at all. An official may
+        also enter any earlier period of the plan's year that has begun: a closed period
+        changes only through them."""
+        try:
+            period = Period.from_code(period_code)
+        except ValueError:
+            return []
+        now = self.services.now()
+        return [
+            duty
+            for duty in await assignments(self.services, unit, period)
+            if (plan_id is None or duty.plan.id == plan_id)
+            and (
+                period in duty.plan.schedule.reportable_periods(now)
+                or (
+                    official
+                    and period.kind is duty.plan.schedule.period_kind
+                    and period.start <= now.date()
+                )
+            )
+        ]
+
+    async def _closed(self, unit: Unit, period_code: str) -> Reply:
+        try:
+            named = Period.from_code(period_code).vietnamese_name()
+        except ValueError:
+            named = ""
+        open_now = await assignments(self.services, unit)
+        if open_now:
+            late, current = open_now[0].plan.schedule.reportable_periods(self.services.now())
+            periods = _("{late} and {current}").format(
+                late=late.vietnamese_name(), current=current.vietnamese_name())  # fmt: skip
+            text = _("Figures for {period} cannot be sent here: reporting is open for {periods} only. A closed period can only be changed by your commune official.").format(period=named or "?", periods=periods)  # fmt: skip
+        else:
+            text = _("Figures for {period} cannot be sent here. A closed period can only be changed by your commune official.").format(period=named or "?")  # fmt: skip
+        return Reply(text)
 
     def _intro(self, duty: Assignment, missing: int, total: int) -> Reply:
         lines = [
@@ -294,15 +359,17 @@ class ReportingDialog:
         lines.append(
             _("Type /huy to cancel; if you stop halfway, /baocao continues where you left off.")
         )
-        previous = duty.period.previous()
-        label = previous.vietnamese_name()
-        if duty.plan.schedule.deadline(previous) <= self.services.now():
+        now = self.services.now()
+        late, current = duty.plan.schedule.reportable_periods(now)
+        other = late if duty.period == current else current
+        label = other.vietnamese_name()
+        if duty.plan.schedule.deadline(other) <= now:
             label = _("{period} (overdue)").format(period=label)
         buttons = [(Button(_("Start"), Press.START),)]
         if 0 < missing < total:
             buttons.append((Button(_("Correct reported figures"), Press.ALL_INDICATORS),))
         buttons += [
-            (Button(label, PERIOD_PREFIX + previous.code),),
+            (Button(label, PERIOD_PREFIX + other.code),),
             (Button(_("Cancel"), Press.CANCEL),),
         ]
         return Reply("\n".join(lines), tuple(buttons))
@@ -314,7 +381,9 @@ class ReportingDialog:
             return await self._restart(turn, person)
         if draft.step is Step.INTRO:
             return await self.start(turn, person, draft.period, unit_id=draft.unit)
-        return [Reply(_("Continuing where you stopped.")), await self._prompt(draft)]
+        return _stamped(
+            draft, [Reply(_("Continuing where you stopped.")), await self._prompt(draft)]
+        )
 
     async def _restart(self, turn: Turn, person: Person) -> list[Reply]:
         """A stored state this version cannot read: start again rather than guess."""
@@ -337,7 +406,18 @@ class ReportingDialog:
         draft = _readable(data)
         if draft is None:
             return await self._restart(turn, person)
-        turn = await self._typed_press(turn, draft)
+        if turn.kind is TurnKind.BUTTON and turn.text.startswith(BUTTON_PREFIX):
+            press = _unstamped(turn.text, draft)
+            if press == Press.CANCEL:
+                return await self.cancel(turn)  # from any message: it only ever stops
+            if press is None:
+                stale = Reply(
+                    _("That button belongs to an earlier question. Here is the current one:")
+                )
+                return _stamped(draft, [stale, await self._prompt(draft)])
+            turn = replace(turn, text=press)
+        else:
+            turn = await self._typed_press(turn, draft)
         if turn.kind is TurnKind.BUTTON and turn.text == Press.CANCEL:
             return await self.cancel(turn)
         if turn.kind is TurnKind.OTHER:
@@ -349,7 +429,7 @@ class ReportingDialog:
         if draft.closed:
             return replies
         await self._save(turn, draft)
-        return replies
+        return _stamped(draft, replies)
 
     async def cancel(self, turn: Turn) -> list[Reply]:
         await self.store.conversations.clear(turn.channel, turn.external_id)
@@ -404,7 +484,7 @@ class ReportingDialog:
             fresh = Draft.from_data(state.data)
             fresh.move(Step.VALUE)
             await self._save(turn, fresh)
-            return [await self._ask(fresh)]
+            return _stamped(fresh, [await self._ask(fresh)])
         if turn.kind is TurnKind.COMMAND or (
             turn.kind is TurnKind.BUTTON and turn.text != Press.START
         ):
@@ -794,6 +874,11 @@ class ReportingDialog:
 
     async def _save_values(self, turn: Turn, person: Person, draft: Draft) -> list[Reply]:
         duty, _indicator = await self._duty(draft)
+        if duty.period not in duty.plan.schedule.reportable_periods(self.services.now()):
+            # The period closed while the report was open (its late days ran out).
+            await self.store.conversations.clear(turn.channel, turn.external_id)
+            draft.closed = True
+            return [await self._closed(duty.unit, duty.period.code)]
         records = [
             NewValue(
                 unit_id=duty.unit.id,
@@ -848,6 +933,37 @@ class ReportingDialog:
         await self.store.conversations.put(
             turn.channel, turn.external_id, DIALOG, draft.step.value, draft.to_data()
         )
+
+
+def stamp_of(draft: Draft) -> str:
+    """Six hex digits naming the prompt the draft stands at; equal for equal prompts, so a
+    question asked again keeps its buttons valid."""
+    basis = f"{draft.plan}|{draft.period}|{draft.code}|{draft.step.value}"
+    return hashlib.blake2s(basis.encode(), digest_size=3).hexdigest()
+
+
+def _stamped(draft: Draft, replies: list[Reply]) -> list[Reply]:
+    """The replies with every button of this dialog stamped with the draft's prompt."""
+    stamp = STAMP + stamp_of(draft)
+    return [
+        replace(reply, buttons=tuple(
+            tuple(
+                replace(b, data=b.data + stamp) if b.data.startswith(BUTTON_PREFIX) else b
+                for b in row
+            )
+            for row in reply.buttons
+        )) if reply.buttons else reply
+        for reply in replies
+    ]  # fmt: skip
+
+
+def _unstamped(data: str, draft: Draft) -> str | None:
+    """The press a button's data means at the draft's prompt; None when it was shown with
+    another prompt (or before buttons were stamped). Cancel is valid from anywhere."""
+    press, _sep, stamp = data.rpartition(STAMP)
+    if not press:
+        return Press.CANCEL.value if data == Press.CANCEL else None
+    return press if stamp == stamp_of(draft) else None
 
 
 def _readable(data: dict[str, Any]) -> Draft | None:

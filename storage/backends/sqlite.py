@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
@@ -83,8 +84,16 @@ class _Connection(Connection):
         return list(rows)
 
 
+def _quiet_driver_log() -> None:
+    # aiosqlite logs every statement with its parameters at DEBUG: notes, names, chat ids.
+    driver = logging.getLogger("aiosqlite")
+    if driver.level < logging.INFO:
+        driver.setLevel(logging.INFO)
+
+
 async def connect(path: str, *, read_only: bool = False) -> aiosqlite.Connection:
     """A connection set up the way every part of chitieu expects it."""
+    _quiet_driver_log()
     # isolation_level=None: the sqlite3 module must not open transactions on its own;
     # the backend says exactly where each one begins and ends.
     conn = await aiosqlite.connect(path, isolation_level=None)

@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
 from telegram.request import BaseRequest, RequestData
+
+# What Telegram's HTML parse mode accepts (Bot API, "HTML style"); anything else after a
+# "<" or "&" makes it answer 400 "can't parse entities", and the message is not sent.
+_TAG = re.compile(
+    r"</?(?:b|strong|i|em|u|ins|s|strike|del|code|pre|blockquote|tg-spoiler)>"
+    r'|<a href="[^"<>]*">|</a>|<span class="tg-spoiler">|</span>'
+)
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
+TEXT_LIMIT, CAPTION_LIMIT, DATA_LIMIT = 4096, 1024, 64
+
+
+def html_problem(text: str) -> str | None:
+    """Why Telegram would refuse `text` in HTML parse mode, or None."""
+    at = 0
+    while at < len(text):
+        char = text[at]
+        if char in "<&":
+            found = (_TAG if char == "<" else _ENTITY).match(text, at)
+            if found is None:
+                return f"can't parse entities: unsupported {char!r} at byte offset {at}"
+            at = found.end()
+        elif char == ">":
+            return f"can't parse entities: unescaped '>' at byte offset {at}"
+        else:
+            at += 1
+    return None
+
 
 BOT_ID = 7000001
 TOKEN = f"{BOT_ID}:AAFakeTokenForTestsOnly_abcdefghij"
@@ -24,6 +53,7 @@ class FakeBotApi(BaseRequest):
     """Answers every Bot API method the bot uses and records each call."""
 
     calls: list[Call] = field(default_factory=list)
+    rejected: list[Call] = field(default_factory=list)  # what Telegram would have refused
     _message_ids: Any = field(default_factory=lambda: count(1))
 
     @property
@@ -49,6 +79,11 @@ class FakeBotApi(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.json_parameters) if request_data else {}
         decoded = {k: _decode(v) for k, v in params.items()}
+        problem = _refusal(api_method, decoded)
+        if problem is not None:
+            self.rejected.append(Call(api_method, decoded))
+            answer = {"ok": False, "error_code": 400, "description": f"Bad Request: {problem}"}
+            return 400, json.dumps(answer).encode()
         self.calls.append(Call(api_method, decoded))
         return 200, json.dumps({"ok": True, "result": self._result(api_method, decoded)}).encode()
 
@@ -80,6 +115,31 @@ class FakeBotApi(BaseRequest):
                 markup = call.params["reply_markup"]
                 return markup["inline_keyboard"]  # type: ignore[no-any-return]
         return []
+
+
+def _refusal(method: str, params: dict[str, Any]) -> str | None:
+    """What Telegram would answer with a 400 for this call, or None."""
+    text_key = "text" if method == "sendMessage" else "caption"
+    text = params.get(text_key)
+    limit = TEXT_LIMIT if text_key == "text" else CAPTION_LIMIT
+    if method == "sendMessage" and not str(text or "").strip():
+        return "message text is empty"
+    if isinstance(text, str):
+        if params.get("parse_mode") == "HTML":
+            problem = html_problem(text)
+            if problem is not None:
+                return problem
+            text = html.unescape(re.sub(r"<[^>]*>", "", text))
+        if len(text) > limit:
+            return "message is too long" if text_key == "text" else "message caption is too long"
+    markup = params.get("reply_markup") or {}
+    for row in markup.get("inline_keyboard", []) if isinstance(markup, dict) else []:
+        for key in row:
+            if len(str(key.get("callback_data", "")).encode()) > DATA_LIMIT:
+                return "BUTTON_DATA_INVALID"
+            if not str(key.get("text", "")).strip():
+                return "BUTTON_TEXT_EMPTY"
+    return None
 
 
 def _decode(value: Any) -> Any:

@@ -12,11 +12,13 @@ from bot.setup import all_people
 from handlers.app import build_router
 from storage import Store
 from tests.bot.conftest import services_for
+from tests.bot.test_strange_input import STRANGE
 
 APOLOGY = "hệ thống gặp sự cố"
 
 typed = st.one_of(
     st.text(max_size=40),
+    st.sampled_from(STRANGE),
     st.sampled_from(["/1", "/2", "/3", "/4", "/5", "/huy", "/baocao", "/start", "/xyz", "có",
                      "khong", "175/300", "65,5%", "0", "300", "-5", "bao cao", "lưu", "1.234"]),
 )  # fmt: skip

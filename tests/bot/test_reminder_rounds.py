@@ -256,18 +256,19 @@ async def test_report_now_asks_the_first_missing_indicator_at_once(
 ) -> None:
     member = reachable[THON_6]
     thon_6 = (await store.units.by_name("Thôn 6"))[0]
-    await store.values.record(thon_6.id, PLAN, "3.1", "2026-Q3", RatioValue(90, 120))
+    await store.values.record(thon_6.id, PLAN, "3.1", "2026-Q4", RatioValue(90, 120))
     api = FakeBotApi()
-    # In January the open period is Q1/2027; the button still reports Q3/2026.
+    # On 30 December the open period is Q1/2027; the button still reports Q4/2026, late
+    # (a period stays open for figures until the next one's deadline).
     app = build_application(TOKEN, build_router(services_at(store, at(12, 30))), request=api,
                             rate_limit=False)  # fmt: skip
     async with app:
-        replies = await say(app, api, button_update(member, "rm:dong-lac-2026:2026-Q3"))
-    assert replies[0].startswith("Báo cáo số liệu của Thôn 6, kỳ Quý III/2026")
+        replies = await say(app, api, button_update(member, "rm:dong-lac-2026:2026-Q4"))
+    assert replies[0].startswith("Báo cáo số liệu của Thôn 6, kỳ Quý IV/2026")
     assert replies[-1].startswith("(1/3) 3.2.")
     state = await store.conversations.get("telegram", str(member))
     assert state is not None and state.data["codes"] == ["3.2", "3.3", "3.4"]
-    assert state.data["period"] == "2026-Q3" and state.step == "value"
+    assert state.data["period"] == "2026-Q4" and state.step == "value"
 
 
 async def test_nhacnho_reminds_the_missing_units_once_a_day(

@@ -8,12 +8,14 @@ from hypothesis import strategies as st
 
 from indicators.text import (
     best_matches,
+    clean_typed,
     contains_phrase,
     first_phrase,
     fold,
     folded_words,
     normalize,
     tokens,
+    writable,
 )
 
 
@@ -150,3 +152,38 @@ def test_best_matches_cutoff_and_empty():
 def test_best_matches_returns_original_choice_text():
     found = best_matches(nfd("VIỆT YÊN"), ["Việt Yên", "Vĩnh Lộc"], limit=1)
     assert [m.choice for m in found] == ["Việt Yên"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Liên hệ anh Ba 0912345678 \x01", "Liên hệ anh Ba 0912345678 "),
+        ("a\x00b\x08c\x0bd\x0ce\x0ef\x1bg\x7fh\x85i\x9fj", "abcdefghij"),
+        ("tab\there", "tab here"),
+        ("line\r\nbreak\rand\nmore", "line\nbreak\nand\nmore"),
+        ("lone \ud800 surrogate \ufffe\uffff", "lone  surrogate "),
+        (nfd("Thôn Nà Pậu"), "Thôn Nà Pậu"),
+        ("👨\u200d👩\u200d👧 \u200fمرحبا\u202e", "👨\u200d👩\u200d👧 \u200fمرحبا\u202e"),
+        ("１７５", "１７５"),  # fullwidth kept: only parsing folds it (normalize)
+    ],
+)
+def test_clean_typed(raw: str, expected: str) -> None:
+    assert clean_typed(raw) == expected
+
+
+@given(st.text())
+def test_cleaned_text_is_nfc_without_controls_and_stable(text: str) -> None:
+    cleaned = clean_typed(text)
+    assert unicodedata.is_normalized("NFC", cleaned)
+    assert all(c == "\n" or unicodedata.category(c) not in ("Cc", "Cs") for c in cleaned)
+    assert clean_typed(cleaned) == cleaned
+    assert all(unicodedata.category(c) not in ("Cc", "Cs") for c in normalize(text))
+
+
+@given(st.text())
+def test_writable_text_is_valid_xml(text: str) -> None:
+    allowed = {"\t", "\n", "\r"}
+    assert all(
+        c in allowed or ("\x20" <= c <= "\ud7ff") or ("\ue000" <= c <= "\ufffd") or c > "\uffff"
+        for c in writable(text)
+    )

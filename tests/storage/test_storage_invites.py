@@ -6,7 +6,8 @@ import datetime as dt
 
 from indicators.people import Person, Role
 from storage import RedeemError, Store
-from storage.invites import ALPHABET, CODE_LENGTH
+from storage.invites import ALPHABET, CODE_LENGTH, hash_code
+from tests.clock import TestClock
 from tests.storage.storage_fixtures import NOW, Tree
 
 LATER = NOW + dt.timedelta(days=7)
@@ -84,8 +85,35 @@ async def test_unknown_expired_used_up_already_joined(store: Store, tree: Tree, 
 
 async def test_revoked_invite_is_used_up(store: Store, tree: Tree) -> None:
     code = await store.invites.create(tree.dong_lac, Role.MEMBER, expires_at=LATER)
-    assert [i.code for i in await store.invites.of_unit(tree.dong_lac)] == [code]
+    assert [i.code_hash for i in await store.invites.of_unit(tree.dong_lac)] == [hash_code(code)]
     assert await store.invites.revoke(code.lower()) is True
     assert await store.invites.of_unit(tree.dong_lac) == []
     result = await store.invites.redeem(code, channel="console", external_id="me", name="Tôi")
     assert result is RedeemError.USED_UP
+
+
+async def test_codes_are_stored_hashed_only(store: Store, tree: Tree) -> None:
+    code = await store.invites.create(tree.dong_lac, Role.MEMBER, uses=2, expires_at=LATER)
+    joined = await store.invites.redeem(code, channel="zalo", external_id="z9", name="Nông Thị H")
+    assert isinstance(joined, Person)
+    await store.invites.revoke(code)
+    await store.invites.record_refusal("zalo", "z8", RedeemError.UNKNOWN.value)
+
+    for table in ("invites", "invite_uses", "audit_log", "invite_attempts"):
+        for row in await store.db.fetch_all(f"SELECT * FROM {table}"):
+            assert code not in repr(dict(row)), table
+    [stored] = await store.db.fetch_all("SELECT code_hash FROM invites")
+    assert stored["code_hash"] == hash_code(code) == hash_code(f" {code[:4].lower()}-{code[4:]} ")
+    assert len(stored["code_hash"]) == 64
+
+
+async def test_refused_codes_are_counted_per_identity_and_overall(
+    store: Store, clock: TestClock
+) -> None:
+    for who in ("a", "a", "b"):
+        await store.invites.record_refusal("telegram", who, "unknown")
+    assert await store.invites.refusals_since("telegram", "a", NOW) == (2, 3)
+    assert await store.invites.refusals_since("zalo", "a", NOW) == (0, 3)
+    clock.set(NOW + dt.timedelta(days=2))
+    await store.invites.record_refusal("telegram", "c", "expired")  # prunes the old ones
+    assert await store.invites.refusals_since("telegram", "a", NOW) == (0, 1)

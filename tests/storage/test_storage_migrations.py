@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from indicators.people import Role
+from indicators.people import Person, Role
 from indicators.values import RatioValue, value_to_data
 from storage import Backend, StorageError, Store, open_backend
 from storage import migrations as migrations_module
 from storage.audit import dumps
 from storage.clock import to_db
-from storage.migrations import LATEST, current_version, migrate
+from storage.migrations import LATEST, MIGRATIONS, _hash_invite_codes, current_version, migrate
 from tests.storage.storage_fixtures import NOW, PLAN_ID
 
 
@@ -105,3 +106,51 @@ async def test_database_from_a_newer_program_is_refused(db_path: Path, clock) ->
         )
     with pytest.raises(StorageError, match="newer"):
         await Store.open(db_path, clock=clock)
+
+
+async def test_invite_codes_of_an_older_database_are_hashed(db_path: Path, clock) -> None:
+    hashing = next(n for n, steps in MIGRATIONS if _hash_invite_codes in steps)
+    db = await open_backend(db_path, clock)
+    assert await migrate(db, target=hashing - 1) == hashing - 1
+    at, later = to_db(NOW), to_db(NOW + dt.timedelta(days=7))
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO units (id, name, folded_name, level, parent_id, created_at)"
+            " VALUES (1, 'Đồng Lạc', 'dong lac', 'xã', NULL, ?)",
+            (at,),
+        )
+        await tx.execute(
+            "INSERT INTO people (id, name, role, unit_id, created_at)"
+            " VALUES (1, 'Lường Thị B', 'member', 1, ?)",
+            (at,),
+        )
+        await tx.execute(
+            "INSERT INTO invites (code, unit_id, role, uses_left, expires_at, created_at)"
+            " VALUES ('ABCD2345', 1, 'member', 1, ?, ?), ('WXYZ6789', 1, 'member', 0, ?, ?)",
+            (later, at, later, at),
+        )
+        await tx.execute(
+            "INSERT INTO invite_uses (code, person_id, channel, external_id, used_at)"
+            " VALUES ('WXYZ6789', 1, 'zalo', 'z-1', ?)",
+            (at,),
+        )
+        for code in ("ABCD2345", "WXYZ6789"):
+            await tx.execute(
+                "INSERT INTO audit_log (person_id, action, details_json, at)"
+                " VALUES (NULL, 'invite.created', ?, ?)",
+                (dumps({"code": code, "unit_id": 1}), at),
+            )
+    await db.close()
+
+    async with await Store.open(db_path, clock=clock) as store:
+        for table in ("invites", "invite_uses", "audit_log"):
+            for row in await store.db.fetch_all(f"SELECT * FROM {table}"):
+                assert "ABCD2345" not in repr(dict(row)) and "WXYZ6789" not in repr(dict(row))
+        assert [u.external_id for u in await store.invites.uses("WXYZ6789")] == ["z-1"]
+        joined = await store.invites.redeem(
+            "abcd-2345", channel="telegram", external_id="9", name="Hà Văn C"
+        )
+        assert isinstance(joined, Person) and joined.unit_id == 1
+        created = await store.audit.entries(action="invite.created")
+        assert len(created) == 2
+        assert all(set(e.details) == {"invite", "unit_id"} for e in created)

@@ -79,10 +79,15 @@ def _parser() -> argparse.ArgumentParser:
     copy.add_argument("--year", type=int, required=True)
     copy.set_defaults(func=_plans_copy)
 
-    export = sub.add_parser("export", help="write the appendix table (.xlsx) of a unit and period")
+    export = sub.add_parser("export", help="write the appendix table (.xlsx or .docx)")
     export.add_argument("--unit", required=True, help='unit id or name, e.g. "huyện Vĩnh Lộc"')
     export.add_argument("--period", help='e.g. "6 tháng đầu năm 2023", "Quý III/2026", 2023-H1')
-    export.add_argument("--out", required=True, help="the .xlsx file to write")
+    export.add_argument("--out", required=True, help="the file to write")
+    export.add_argument("--format", choices=("xlsx", "docx"),
+                        help="default: from the --out file's extension, else xlsx")  # fmt: skip
+    export.add_argument("--judgement", action=argparse.BooleanOptionalAction,
+                        help="add (or leave out) the Đạt / Chưa đạt column; default: as the "
+                        "plan's document prints its columns")  # fmt: skip
     export.set_defaults(func=_export)
 
     remind = sub.add_parser("remind", help="queue the reminder rounds due now (the bot sends them)")
@@ -187,14 +192,19 @@ async def _plans_copy(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from handlers.exports.appendix import appendix_file
+    from handlers.exports.appendix import FileFormat, appendix_file
     from handlers.services import Services
+
+    suffix = Path(args.out).suffix.lower().lstrip(".")
+    file_format = FileFormat(args.format or (suffix if suffix in ("xlsx", "docx") else "xlsx"))
 
     async with await Store.open(settings.database_url, clock=args.clock) as store:
         services = Services(store=store)
         unit = await setup.report_unit(services, args.unit)
         period = setup.read_period(args.period, services.now().date()) if args.period else None
-        made = await appendix_file(services, unit, period)
+        made = await appendix_file(
+            services, unit, period, file_format, judgement_column=args.judgement
+        )
         if made is None:
             raise setup.OperatorError(f"{unit.level} {unit.name} has no plan for that period")
     Path(args.out).write_bytes(made.content)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
+from typing import Any
+
+import yaml
 
 from bot.settings import Settings
 from handlers.exports.appendix import DOCUMENT_CHANNEL
@@ -17,9 +20,19 @@ from indicators.results import read_printed_result
 from indicators.rollover import roll_over
 from indicators.targets import Threshold
 from indicators.text import fold
-from indicators.values import AnyValue, PercentValue, RatioValue
+from indicators.values import (
+    AnyValue,
+    CountValue,
+    Measure,
+    PercentValue,
+    RatioValue,
+    Status,
+    StatusValue,
+    YesNoValue,
+)
 from storage import Store
 from storage.people import Person, Role
+from storage.plans import bundled_text
 from storage.units import Unit
 from storage.values import NewValue
 
@@ -80,6 +93,52 @@ async def copy_plan(store: Store, plan_id: str, year: int) -> Plan:
 
 DEMO_VILLAGES = tuple(f"Thôn {n}" for n in range(1, 7))
 DEMO_PLAN = "dong-lac-2025"
+# Đồng Lạc's plan measures everything in percent. So that counts, yes/no and status
+# answers can be tried too, the demo's copy gains a group of commune-level criteria
+# from Vĩnh Lộc's report (Quyết định 1829/QĐ-UBND, Phụ lục 2): a yes/no, a status and
+# a count row of each kind the official reports for the commune.
+DEMO_EXTRA_SOURCE = "vinh-loc-2023-xa"
+DEMO_EXTRA_ROWS = ("1.7", "4.5", "1.8", "4.2", "1.11")
+DEMO_EXTRA_GROUP = "5"
+
+
+def demo_plan_text(year: int) -> str:
+    """The Đồng Lạc plan carried to `year`, with the demo's group of other measures."""
+    data: dict[str, Any] = yaml.safe_load(roll_over(bundled_text(DEMO_PLAN), year))
+    source: dict[str, Any] = yaml.safe_load(bundled_text(DEMO_EXTRA_SOURCE))
+    rows = {i["code"]: i for g in source["groups"] for i in g["indicators"]}
+    extra = []
+    for number, code in enumerate(DEMO_EXTRA_ROWS, start=1):
+        row = dict(rows[code])
+        row["code"] = f"{DEMO_EXTRA_GROUP}.{number}"
+        row["printed_code"] = None
+        row["history"] = []
+        row["notes"] = (
+            f"Added by the demo from {DEMO_EXTRA_SOURCE} row {code}, so that this measure "
+            "can be tried in a conversation."
+        )
+        extra.append(row)
+    data["groups"].append(
+        {"code": DEMO_EXTRA_GROUP, "name": "Tiêu chí chuyển đổi số cấp xã", "indicators": extra}
+    )
+    data["notes"].append(
+        f"Group {DEMO_EXTRA_GROUP} is not in Đồng Lạc's plan: the demo adds commune-level "
+        f"criteria of {DEMO_EXTRA_SOURCE} (rows {', '.join(DEMO_EXTRA_ROWS)})."
+    )
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+async def demo_plan(store: Store, year: int) -> Plan:
+    """The demo's plan for `year`: its own copy, made once, assigned where the source is."""
+    existing = await store.plans.get(f"dong-lac-{year}")
+    if existing is not None:
+        return existing
+    version = await store.plans.load_text(demo_plan_text(year), source=f"demo copy of {DEMO_PLAN}")
+    plan = await store.plans.get(version.plan_id)
+    assert plan is not None
+    for unit_id in await store.plans.units_of(DEMO_PLAN):
+        await store.plans.assign(unit_id, plan.id)
+    return plan
 
 
 async def add_demo(store: Store) -> str:
@@ -91,7 +150,7 @@ async def add_demo(store: Store) -> str:
     year = now.astimezone(VIETNAM_TZ).year
     plan = load_bundled(DEMO_PLAN)
     if year > plan.year:
-        plan = await store.plans.get(f"dong-lac-{year}") or await copy_plan(store, DEMO_PLAN, year)
+        plan = await demo_plan(store, year)
     commune = (await store.units.by_name("Đồng Lạc", level="xã"))[0]
     villages: list[Unit] = []
     for name in DEMO_VILLAGES:
@@ -110,6 +169,8 @@ async def add_demo(store: Store) -> str:
     current = plan.schedule.open_period(now)
     periods = [p for p in _back(current, 3) if p.year == plan.year]
     rng = random.Random(2025)
+    # The other measures draw from their own sequence, so the shares stay as they were.
+    others = random.Random(1829)
     records: list[NewValue] = []
     for unit in [commune, *villages]:
         size = rng.randint(90, 260) if unit is not commune else rng.randint(30, 80)
@@ -120,7 +181,7 @@ async def add_demo(store: Store) -> str:
             for indicator in plan.indicators:
                 if indicator.reported_by is not tier:
                     continue
-                value = _demo_value(indicator, size, step, rng)
+                value = _demo_value(indicator, size, step, rng, others)
                 records.append(NewValue(unit.id, plan.id, indicator.code, period.code, value))
     already = await store.values.latest([villages[0].id], plan.id, periods[0].code)
     if already:
@@ -141,9 +202,20 @@ def _back(period: Period, count: int) -> list[Period]:
     return list(reversed(found))
 
 
-def _demo_value(indicator: Indicator, size: int, step: int, rng: random.Random) -> AnyValue:
+def _demo_value(
+    indicator: Indicator, size: int, step: int, rng: random.Random, others: random.Random
+) -> AnyValue:
     """A share near the indicator's target that grows by quarter; some fall short, as in
-    real communes (a GRDP share of 11% is not reported as 80%)."""
+    real communes (a GRDP share of 11% is not reported as 80%). The other measures move
+    on too: work in progress gets done, a count grows, a yes comes after a no."""
+    match indicator.measure:
+        case Measure.YESNO:
+            return YesNoValue(step >= others.randint(1, 3))
+        case Measure.STATUS:
+            done = step >= others.randint(1, 3)
+            return StatusValue(Status.MET if done else Status.IN_PROGRESS)
+        case Measure.COUNT:
+            return CountValue(step + others.randint(0, 1))
     part = indicator.target.parts[0] if indicator.target.parts else None
     level = part.amount if isinstance(part, Threshold) and part.is_percent else Decimal(80)
     factor = Decimal(80 + 8 * step + rng.randint(-10, 15)) / 100

@@ -12,14 +12,16 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from handlers.exports.appendix import appendix_file
+from handlers.exports.appendix import FileFormat, appendix_file, format_named
 from handlers.messages import Button, Reply, Turn
+from handlers.questions.follow_ups import export_buttons
 from handlers.questions.not_met import shortfall_reply
 from handlers.questions.not_reported import completeness_replies
 from handlers.questions.one_indicator import choices_reply, indicator_replies
 from handlers.questions.paging import (
     COMPLETENESS,
     EXPORT,
+    EXPORT_DOCX,
     INDICATOR,
     PREFIX,
     PROGRESS,
@@ -46,7 +48,9 @@ KINDS = {
     COMPLETENESS: Intent.COMPLETENESS,
     INDICATOR: Intent.INDICATOR,
     EXPORT: Intent.EXPORT,
+    EXPORT_DOCX: Intent.EXPORT,
 }
+FORMATS = {EXPORT: FileFormat.XLSX, EXPORT_DOCX: FileFormat.DOCX}
 ROUTER_COMMANDS = {Intent.REPORT: "baocao", Intent.HELP: "trogiup", Intent.CANCEL: "huy"}
 ALTERNATIVES = 3
 CHOICES = 30
@@ -75,9 +79,9 @@ def register(router: Router) -> None:
         questions.command(Intent.INDICATOR),
     ))  # fmt: skip
     router.add_command(Command(
-        "xuatbaocao", lambda: _("Export the appendix table (Excel)"),
+        "xuatbaocao", lambda: _("Export the appendix table (Excel or Word)"),
         questions.command(Intent.EXPORT), roles=OFFICIALS,
-        menu_label=lambda: _("Export the appendix (Excel)"),
+        menu_label=lambda: _("Export the appendix"),
     ))  # fmt: skip
 
 
@@ -107,7 +111,7 @@ class Questions:
         if question.intent is Intent.UNKNOWN:
             # In a group, talk not meant for the bot gets no "I did not understand".
             return [] if turn.is_group else [self.examples(person)]
-        return await self.answer(person, question.intent, question, context)
+        return await self.answer(person, question.intent, question, context, turn.text)
 
     def command(self, intent: Intent) -> CommandRun:
         async def run(turn: Turn, person: Person, state: ConversationState | None) -> list[Reply]:
@@ -125,7 +129,7 @@ class Questions:
                         ),
                     )
                 ]
-            return await self.answer(person, intent, question, context)
+            return await self.answer(person, intent, question, context, turn.text)
 
         return run
 
@@ -141,12 +145,19 @@ class Questions:
             return [
                 Reply(_("Only commune officials can use /{command}.").format(command="xuatbaocao"))
             ]
-        return await self._answer_for(person, intent, unit, ask.period, ask.group, ask.page, ask)
+        return await self._answer_for(
+            person, intent, unit, ask.period, ask.group, ask.page, ask, FORMATS.get(ask.kind)
+        )
 
     # --- answers -----------------------------------------------------------------------
 
     async def answer(
-        self, person: Person, intent: Intent, question: Question, context: Context
+        self,
+        person: Person,
+        intent: Intent,
+        question: Question,
+        context: Context,
+        text: str = "",
     ) -> list[Reply]:
         if intent is Intent.EXPORT and person.role not in (Role.OFFICIAL, Role.ADMIN):
             return [
@@ -169,7 +180,9 @@ class Questions:
             (plan_id, indicator), *others = chosen
             ask = Ask(INDICATOR, unit.id, question.period, None, 0, plan_id, indicator.code)
             return await self._indicator(person, unit, question.period, ask, others)
-        return await self._answer_for(person, intent, unit, question.period, question.group, 0, ask)
+        return await self._answer_for(
+            person, intent, unit, question.period, question.group, 0, ask, format_named(text)
+        )
 
     async def _answer_for(
         self,
@@ -180,11 +193,12 @@ class Questions:
         group: str | None,
         page: int,
         ask: Ask | None,
+        file_format: FileFormat | None = None,
     ) -> list[Reply]:
         if intent is Intent.INDICATOR and ask is not None:
             return await self._indicator(person, unit, period, ask, [], page)
         if intent is Intent.EXPORT:
-            return await self._export(unit, period)
+            return await self._export(unit, period, file_format)
         found = await standings(
             self.services, unit, period, fallback=intent is not Intent.COMPLETENESS
         )
@@ -225,8 +239,14 @@ class Questions:
                 code=indicator.code, unit=unit_label(unit)))]  # fmt: skip
         return await indicator_replies(self.services, person, standing, indicator, others, page)
 
-    async def _export(self, unit: Unit, period: Period | None) -> list[Reply]:
-        made = await appendix_file(self.services, unit, period)
+    async def _export(
+        self, unit: Unit, period: Period | None, file_format: FileFormat | None
+    ) -> list[Reply]:
+        if file_format is None:
+            buttons = export_buttons(unit.id, period)
+            return [Reply(_("Which file would you like the appendix table of {unit} in?").format(
+                unit=unit_label(unit)), (buttons,) if buttons else ())]  # fmt: skip
+        made = await appendix_file(self.services, unit, period, file_format)
         if made is None:
             return [self._no_plan(unit, period)]
         return [Reply(_("The appendix table is attached: {caption}.").format(caption=made.caption),
@@ -302,7 +322,9 @@ class Questions:
             _("• “fibre optic”: one indicator — or /chitieu"),
         ]
         if person.role in (Role.OFFICIAL, Role.ADMIN):
-            lines.append(_("• “export report”: the appendix table in Excel — or /xuatbaocao"))
+            lines.append(
+                _("• “export report”: the appendix table in Excel or Word — or /xuatbaocao")
+            )
         lines.append(_("• “report”: enter figures — or /baocao"))
         lines.append(_("You may add a village, a group or a period: “thôn 2 chưa đạt quý 3”."))
         buttons: list[tuple[Button, ...]] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -30,7 +31,10 @@ from indicators.values import (
     StatusValue,
     YesNoValue,
 )
-from storage import Store
+from locales import _
+from storage import Clock, Store
+from storage.backends import parse_url
+from storage.backends.sqlite import MEMORY
 from storage.people import Person, Role
 from storage.plans import bundled_text
 from storage.units import Unit
@@ -39,6 +43,26 @@ from storage.values import NewValue
 
 class OperatorError(Exception):
     """Something the operator asked for that cannot be done; the message says why."""
+
+
+class LinkUnavailable(Exception):
+    """The t.me link cannot be made; the message says why (never the token)."""
+
+
+async def open_initialised(settings: Settings, clock: Clock) -> Store:
+    """The database of every command but `init`: one `chitieu init` made. A missing SQLite
+    file is not created (an empty one would only hide a wrong path or directory), and a
+    database without plans says what to run instead of "no unit named …"."""
+    url = parse_url(settings.database_url)
+    if url.scheme == "sqlite" and url.path != MEMORY and not Path(url.path).exists():
+        raise OperatorError(_("there is no database {path} here: run `chitieu init` (or `chitieu init --demo`) first, or set CHITIEU_DB").format(
+            path=url.path))  # fmt: skip
+    store = await Store.open(settings.database_url, clock=clock)
+    if not await store.plans.all():
+        await store.close()
+        raise OperatorError(_("the database {path} has no plans yet: run `chitieu init` (or `chitieu init --demo`) first").format(
+            path=url.path))  # fmt: skip
+    return store
 
 
 async def load_bundled_plans(store: Store) -> list[Plan]:
@@ -78,7 +102,7 @@ async def load_bundled_results(store: Store) -> int:
 async def copy_plan(store: Store, plan_id: str, year: int) -> Plan:
     text = await store.plans.text(plan_id)
     if text is None:
-        raise OperatorError(f"no plan {plan_id!r}; see `chitieu plans`")
+        raise OperatorError(_("no plan {plan!r}; see `chitieu plans`").format(plan=plan_id))
     try:
         new_text = roll_over(text, year)
     except ValueError as exc:
@@ -187,16 +211,14 @@ async def add_demo(store: Store) -> str:
     if already:
         records = []  # running --demo again adds nothing
     await store.values.record_many(records, channel="demo")
-    return (
-        f"Demo: {plan.id} ({plan.title}), xã Đồng Lạc with {len(villages)} villages, "
-        f"{len(records)} new values for {', '.join(p.code for p in periods)}; "
-        f"open period {current.vietnamese_name()}."
-    )
+    return _("Demo: {plan} ({title}), xã Đồng Lạc with {villages} villages, {values} new values for {periods}; open period {open}.").format(
+        plan=plan.id, title=plan.title, villages=len(villages), values=len(records),
+        periods=", ".join(p.code for p in periods), open=current.vietnamese_name())  # fmt: skip
 
 
 def _back(period: Period, count: int) -> list[Period]:
     found = []
-    for _ in range(count):
+    for _step in range(count):
         period = period.previous()
         found.append(period)
     return list(reversed(found))
@@ -229,14 +251,15 @@ async def find_unit(store: Store, text: str) -> Unit:
     if text.isdigit():
         unit = await store.units.get(int(text))
         if unit is None:
-            raise OperatorError(f"no unit with id {text}; see `chitieu units`")
+            raise OperatorError(_("no unit with id {id}; see `chitieu units`").format(id=text))
         return unit
     found = await store.units.by_name(text)
     if not found:
-        raise OperatorError(f"no unit named {text!r}; see `chitieu units`")
+        raise OperatorError(_("no unit named {name!r}; see `chitieu units`").format(name=text))
     if len(found) > 1:
         listed = ", ".join(f"{u.id} ({u.level} {u.name})" for u in found)
-        raise OperatorError(f"several units are named {text!r}: {listed}; give the id")
+        raise OperatorError(_("several units are named {name!r}: {units}; give the id").format(
+            name=text, units=listed))  # fmt: skip
     return found[0]
 
 
@@ -245,7 +268,7 @@ async def report_unit(services: Services, text: str) -> Unit:
     assigned to ("Vĩnh Lộc" is the huyện, not the thị trấn), "huyện Vĩnh Lộc" is exact."""
     found = await find_named_unit(services, text)
     if not found:
-        raise OperatorError(f"no unit named {text!r}; see `chitieu units`")
+        raise OperatorError(_("no unit named {name!r}; see `chitieu units`").format(name=text))
     return found[0]
 
 
@@ -257,7 +280,8 @@ def read_period(text: str, today: dt.date) -> Period:
         pass
     period = parse_period(text, today=today)
     if period is None:
-        raise OperatorError(f'not a period: {text!r}; e.g. "Quý III/2026" or 2026-Q3')
+        raise OperatorError(_('not a period: {text!r}; e.g. "Quý III/2026" or 2026-Q3').format(
+            text=text))  # fmt: skip
     return period
 
 
@@ -272,21 +296,20 @@ async def all_people(store: Store) -> list[Person]:
 async def console_person(store: Store, wanted: str | None) -> Person:
     people = await all_people(store)
     if not people:
-        raise OperatorError("nobody is registered yet: run `chitieu init --demo` first")
+        raise OperatorError(_("nobody is registered yet: run `chitieu init --demo` first"))
     if wanted is None:
         members = [p for p in people if p.role == "member"]
         person = (members or people)[0]
     elif wanted.isdigit():
         matches = [p for p in people if p.id == int(wanted)]
         if not matches:
-            raise OperatorError(f"no person with id {wanted}; see `chitieu people`")
+            raise OperatorError(_("no person with id {id}; see `chitieu people`").format(id=wanted))
         person = matches[0]
     else:
         matches = [p for p in people if fold(wanted) in fold(p.name)]
         if len(matches) != 1:
-            raise OperatorError(
-                f"{len(matches)} people match {wanted!r}; give the id (`chitieu people`)"
-            )
+            raise OperatorError(_("{count} people match {name!r}; give the id (`chitieu people`)").format(
+                count=len(matches), name=wanted))  # fmt: skip
         person = matches[0]
     await store.people.link_identity(person.id, "console", f"person-{person.id}", chat_id=None)
     return person
@@ -315,11 +338,16 @@ async def people_lines(store: Store) -> list[str]:
 
 
 async def bot_username(settings: Settings) -> str | None:
-    """The bot's @username for t.me links, asked from Telegram when a token is set."""
+    """The bot's @username for t.me links, asked from Telegram when a token is set.
+    Raises LinkUnavailable when Telegram cannot tell."""
     if settings.telegram_token is None:
         return None
-    from telegram import Bot
+    from bot.telegram_channel import UsernameUnavailable
+    from bot.telegram_channel import bot_username as ask_telegram
 
-    bot = Bot(settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url)
-    async with bot:
-        return bot.username
+    try:
+        return await ask_telegram(
+            settings.telegram_token.get_secret_value(), settings.telegram_api_url
+        )
+    except UsernameUnavailable as exc:
+        raise LinkUnavailable(str(exc)) from None

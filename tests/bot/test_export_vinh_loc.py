@@ -281,4 +281,4 @@ def test_export_names_the_town_when_asked_and_refuses_nonsense(tmp_path: Path) -
     assert judgements == {NO_FIGURE}
     assert chitieu(db, "export", "--unit", "Thôn 99", "--out", str(out)).returncode == 1
     bad = chitieu(db, "export", "--unit", "Vĩnh Lộc", "--period", "hôm qua", "--out", str(out))
-    assert bad.returncode == 1 and "not a period" in bad.stderr
+    assert bad.returncode == 1 and "không phải kỳ báo cáo" in bad.stderr

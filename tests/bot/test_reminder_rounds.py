@@ -121,9 +121,10 @@ async def test_a_quarter_nobody_reported_catch_up_summaries_and_overdue(
     assert sorted(r.label for r in by_unit["Đồng Lạc", "before-1"].recipients) == sorted(
         [ADMIN, OFFICIAL]
     )
+    # 19: the demo commune reports group 5 (yes/no, status, count) besides its 14 shares.
     assert by_unit["Thôn 5", "before-1"].recipients == ()
     commune = by_unit["Đồng Lạc", "before-1"].reply.text
-    assert "Còn thiếu 14/14 chỉ tiêu:" in commune and "• 1.1." in commune
+    assert "Còn thiếu 19/19 chỉ tiêu:" in commune and "• 1.1." in commune
 
     # Next morning: the last-day reminder, and the summary of yesterday's round.
     queued = await reminders.run_due(services_at(store, at(12, 24, 8)), SETTINGS)
@@ -134,7 +135,7 @@ async def test_a_quarter_nobody_reported_catch_up_summaries_and_overdue(
         "Tình hình báo cáo kỳ Quý IV/2026 của Đồng Lạc (hạn: trước ngày 25/12/2026):",
         "• 1/6 thôn đã báo cáo đủ, 5 thôn chưa báo cáo; còn thiếu: Thôn 2 (4 chỉ tiêu), Thôn 3 (4 chỉ tiêu),"
         " Thôn 4 (4 chỉ tiêu), Thôn 5 (4 chỉ tiêu), Thôn 6 (4 chỉ tiêu).",
-        "• 1/1 xã chưa báo cáo; còn thiếu: Đồng Lạc (14 chỉ tiêu).",
+        "• 1/1 xã chưa báo cáo; còn thiếu: Đồng Lạc (19 chỉ tiêu).",
         "Chưa có ai nhận được nhắc nhở ở: Thôn 5.",
         f"Đã chặn bot nên không nhắc được: {thon_5_member}.",
     ]

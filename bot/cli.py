@@ -104,10 +104,15 @@ def _parser() -> argparse.ArgumentParser:
     plan_import.add_argument("--yes", action="store_true", help="apply it (else only review)")
     plan_import.set_defaults(func=_plans_import)
 
-    export = sub.add_parser("export", help="write the appendix table (.xlsx) of a unit and period")
+    export = sub.add_parser("export", help="write the appendix table (.xlsx or .docx)")
     export.add_argument("--unit", required=True, help='unit id or name, e.g. "huyện Vĩnh Lộc"')
     export.add_argument("--period", help='e.g. "6 tháng đầu năm 2023", "Quý III/2026", 2023-H1')
-    export.add_argument("--out", required=True, help="the .xlsx file to write")
+    export.add_argument("--out", required=True, help="the file to write")
+    export.add_argument("--format", choices=("xlsx", "docx"),
+                        help="default: from the --out file's extension, else xlsx")  # fmt: skip
+    export.add_argument("--judgement", action=argparse.BooleanOptionalAction,
+                        help="add (or leave out) the Đạt / Chưa đạt column; default: as the "
+                        "plan's document prints its columns")  # fmt: skip
     export.set_defaults(func=_export)
 
     remind = sub.add_parser("remind", help="queue the reminder rounds due now (the bot sends them)")
@@ -125,10 +130,8 @@ async def _init(args: argparse.Namespace, settings: Settings) -> int:
     async with await Store.open(settings.database_url, clock=args.clock) as store:
         loaded = await setup.load_bundled_plans(store)
         results = await setup.load_bundled_results(store)
-        print(
-            f"Database {store.db.name}: {len(loaded)} bundled plans loaded, "
-            f"with {results} results their reports print."
-        )
+        print(_("Database {name}: {plans} bundled plans loaded, with the {results} results their reports print.").format(
+            name=store.db.name, plans=len(loaded), results=results))  # fmt: skip
         if args.demo:
             summary = await setup.add_demo(store)
             print(summary)
@@ -136,27 +139,30 @@ async def _init(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _invite(args: argparse.Namespace, settings: Settings) -> int:
-    async with await Store.open(settings.database_url, clock=args.clock) as store:
+    async with await setup.open_initialised(settings, args.clock) as store:
         unit = await setup.find_unit(store, args.unit)
         expires = args.clock.now() + dt.timedelta(days=args.days)
         code = await store.invites.create(unit.id, args.role, uses=args.uses, expires_at=expires)
-    username = await setup.bot_username(settings)
-    print(
-        f"Mã mời / invite code: {code}  ({unit.level} {unit.name}, {args.role}, {args.uses} lượt)"
-    )
+    print(_("Invite code: {code}  ({unit}, {role}, {uses} uses)").format(
+        code=code, unit=f"{unit.level} {unit.name}", role=args.role, uses=args.uses))  # fmt: skip
+    # The code is made and kept whatever Telegram says: without the link it is typed as /start.
+    try:
+        username = await setup.bot_username(settings)
+    except setup.LinkUnavailable as exc:
+        print(_("The t.me link could not be made: {reason}. Send the code instead: /start {code}").format(
+            reason=exc, code=code))  # fmt: skip
+        return 0
     if username:
         print(f"https://t.me/{username}?start={code}")
     else:
-        print("Telegram: (set CHITIEU_TELEGRAM_TOKEN to get the t.me link) — /start " + code)
+        print(_("Telegram: set CHITIEU_TELEGRAM_TOKEN to get the t.me link — /start {code}").format(
+            code=code))  # fmt: skip
     return 0
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.telegram_token is None and settings.zalo_bot_token is None:
-        raise setup.OperatorError(
-            "neither CHITIEU_TELEGRAM_TOKEN nor CHITIEU_ZALO_BOT_TOKEN is set: nothing to run."
-            " Use `chitieu chat` in the terminal."
-        )
+        raise setup.OperatorError(_("neither CHITIEU_TELEGRAM_TOKEN nor CHITIEU_ZALO_BOT_TOKEN is set: nothing to run. Use `chitieu chat` in the terminal."))  # fmt: skip
     from bot.runner import run_channels
 
     await run_channels(settings, args.clock)
@@ -168,10 +174,11 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from handlers.app import build_router
     from handlers.services import Services
 
-    async with await Store.open(settings.database_url, clock=args.clock) as store:
+    async with await setup.open_initialised(settings, args.clock) as store:
         person = await setup.console_person(store, args.person)
         services = Services(store=store)
-        chat = ConsoleChat(build_router(services), f"person-{person.id}", person.name, sys.stdout)
+        chat = ConsoleChat(build_router(services), f"person-{person.id}", person.name, sys.stdout,
+                           Path(settings.files_dir))  # fmt: skip
         interactive = is_interactive()
         if interactive:
             print(_("chitieu — {name}. Press a button by typing /1, /2…; /exit leaves.").format(
@@ -181,21 +188,21 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _units(args: argparse.Namespace, settings: Settings) -> int:
-    async with await Store.open(settings.database_url, clock=args.clock) as store:
+    async with await setup.open_initialised(settings, args.clock) as store:
         for line in await setup.unit_lines(store):
             print(line)
     return 0
 
 
 async def _people(args: argparse.Namespace, settings: Settings) -> int:
-    async with await Store.open(settings.database_url, clock=args.clock) as store:
+    async with await setup.open_initialised(settings, args.clock) as store:
         for line in await setup.people_lines(store):
             print(line)
     return 0
 
 
 async def _plans(args: argparse.Namespace, settings: Settings) -> int:
-    async with await Store.open(settings.database_url, clock=args.clock) as store:
+    async with await setup.open_initialised(settings, args.clock) as store:
         for plan in await store.plans.all():
             origin = f" (from {plan.derived_from})" if plan.derived_from else ""
             print(
@@ -205,7 +212,7 @@ async def _plans(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _plans_copy(args: argparse.Namespace, settings: Settings) -> int:
-    async with await Store.open(settings.database_url, clock=args.clock) as store:
+    async with await setup.open_initialised(settings, args.clock) as store:
         plan = await setup.copy_plan(store, args.plan, args.year)
     print(f"{plan.id}: {plan.title}")
     return 0
@@ -252,16 +259,22 @@ async def _report(outcome: Awaitable[Outcome]) -> int:
 
 
 async def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from handlers.exports.appendix import appendix_file
+    from handlers.exports.appendix import FileFormat, appendix_file
     from handlers.services import Services
 
-    async with await Store.open(settings.database_url, clock=args.clock) as store:
+    suffix = Path(args.out).suffix.lower().lstrip(".")
+    file_format = FileFormat(args.format or (suffix if suffix in ("xlsx", "docx") else "xlsx"))
+
+    async with await setup.open_initialised(settings, args.clock) as store:
         services = Services(store=store)
         unit = await setup.report_unit(services, args.unit)
         period = setup.read_period(args.period, services.now().date()) if args.period else None
-        made = await appendix_file(services, unit, period)
+        made = await appendix_file(
+            services, unit, period, file_format, judgement_column=args.judgement
+        )
         if made is None:
-            raise setup.OperatorError(f"{unit.level} {unit.name} has no plan for that period")
+            raise setup.OperatorError(_("{unit} has no plan for that period").format(
+                unit=f"{unit.level} {unit.name}"))  # fmt: skip
     Path(args.out).write_bytes(made.content)
     print(f"{args.out}: {made.caption}")
     return 0
@@ -271,16 +284,16 @@ async def _remind(args: argparse.Namespace, settings: Settings) -> int:
     from bot.reminding import remind
 
     if args.date is not None and not args.dry_run:
-        raise setup.OperatorError("--date only goes with --dry-run: rounds are queued for now")
+        raise setup.OperatorError(_("--date only goes with --dry-run: rounds are queued for now"))
     for line in await remind(settings, args.clock, dry_run=args.dry_run, day=args.date):
         print(line)
     return 0
 
 
 async def _backup(args: argparse.Namespace, settings: Settings) -> int:
-    async with await Store.open(settings.database_url, clock=args.clock) as store:
+    async with await setup.open_initialised(settings, args.clock) as store:
         await store.backup(args.file)
-    print(f"Backup written to {args.file}")
+    print(_("Backup written to {file}").format(file=args.file))
     return 0
 
 

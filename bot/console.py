@@ -7,10 +7,12 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from itertools import count
+from pathlib import Path
 from typing import TextIO
 
-from handlers.messages import Button, Reply, Turn, TurnKind
+from handlers.messages import Button, OutFile, Reply, Turn, TurnKind
 from handlers.router import Router
+from locales import _
 
 CHANNEL = "console"
 
@@ -18,14 +20,18 @@ CHANNEL = "console"
 class ConsoleChat:
     """One person talking to the bot; "/1", "/2"… press the last reply's buttons.
 
-    Buttons are pressed with a slash so that a bare "1" stays a figure.
+    Buttons are pressed with a slash so that a bare "1" stays a figure. A terminal cannot
+    show a chart or a table, so files are saved to `files` and their path is printed.
     """
 
-    def __init__(self, router: Router, external_id: str, name: str, out: TextIO) -> None:
+    def __init__(
+        self, router: Router, external_id: str, name: str, out: TextIO, files: Path | None = None
+    ) -> None:
         self.router = router
         self.external_id = external_id
         self.name = name
         self.out = out
+        self.files = files
         self.buttons: dict[int, Button] = {}
         self._numbers: dict[str, int] = {}  # label → its number, kept across replies
 
@@ -57,12 +63,26 @@ class ConsoleChat:
                     print(f"  [/{numbers[button.label]}] {button.label}", file=self.out)
             for attached in (reply.file, reply.image):
                 if attached is not None:
-                    print(
-                        f"  📎 {attached.filename} ({len(attached.content)} bytes)", file=self.out
-                    )
+                    print(f"  📎 {self._save(attached)}", file=self.out)
             print(file=self.out)
         if shown or replies:
             self.buttons = {numbers[b.label]: b for b in shown}
+
+    def _save(self, attached: OutFile) -> str:
+        """Where the file was saved, or, without a folder, what it was."""
+        if self.files is None:
+            return _("{name} ({size} bytes)").format(
+                name=attached.filename, size=len(attached.content)
+            )
+        try:
+            self.files.mkdir(parents=True, exist_ok=True)
+            path = self.files / Path(attached.filename).name
+            path.write_bytes(attached.content)
+        except OSError as exc:
+            return _("{name}: could not be saved in {folder} ({reason})").format(
+                name=attached.filename, folder=self.files, reason=exc.strerror or type(exc).__name__
+            )
+        return _("File saved: {path}").format(path=path)
 
     def _number(self, shown: list[Button]) -> dict[str, int]:
         """A number per label, the same each time the label is shown ("Bỏ qua" stays /1):

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     locale: str = "vi"
     reminder_days: str = "7,3,1"  # days before the last reporting day
     reminder_hour: str = "08:00"  # Vietnam's time of every reminder round
+    # Where the terminal chat saves the files it cannot show (charts, appendix tables).
+    files_dir: str = "chitieu-files"
     # No time-zone setting: periods and deadlines are Vietnam's administrative calendar
     # (indicators.periods.VIETNAM_TZ) wherever the server runs.
 

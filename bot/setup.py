@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 from bot.settings import Settings
 from handlers.exports.appendix import DOCUMENT_CHANNEL
@@ -19,13 +23,46 @@ from indicators.rollover import roll_over
 from indicators.targets import Threshold
 from indicators.text import fold
 from indicators.units import Unit
-from indicators.values import AnyValue, PercentValue, RatioValue
-from storage import Store
+from indicators.values import (
+    AnyValue,
+    CountValue,
+    Measure,
+    PercentValue,
+    RatioValue,
+    Status,
+    StatusValue,
+    YesNoValue,
+)
+from locales import _
+from storage import Clock, Store
+from storage.backends import parse_url
+from storage.backends.sqlite import MEMORY
+from storage.plans import bundled_text
 from storage.values import NewValue
 
 
 class OperatorError(Exception):
     """Something the operator asked for that cannot be done; the message says why."""
+
+
+class LinkUnavailable(Exception):
+    """The t.me link cannot be made; the message says why (never the token)."""
+
+
+async def open_initialised(settings: Settings, clock: Clock) -> Store:
+    """The database of every command but `init`: one `chitieu init` made. A missing SQLite
+    file is not created (an empty one would only hide a wrong path or directory), and a
+    database without plans says what to run instead of "no unit named …"."""
+    url = parse_url(settings.database_url)
+    if url.scheme == "sqlite" and url.path != MEMORY and not Path(url.path).exists():
+        raise OperatorError(_("there is no database {path} here: run `chitieu init` (or `chitieu init --demo`) first, or set CHITIEU_DB").format(
+            path=url.path))  # fmt: skip
+    store = await Store.open(settings.database_url, clock=clock)
+    if not await store.plans.all():
+        await store.close()
+        raise OperatorError(_("the database {path} has no plans yet: run `chitieu init` (or `chitieu init --demo`) first").format(
+            path=url.path))  # fmt: skip
+    return store
 
 
 async def load_bundled_plans(store: Store) -> list[Plan]:
@@ -65,7 +102,7 @@ async def load_bundled_results(store: Store) -> int:
 async def copy_plan(store: Store, plan_id: str, year: int) -> Plan:
     text = await store.plans.text(plan_id)
     if text is None:
-        raise OperatorError(f"no plan {plan_id!r}; see `chitieu plans`")
+        raise OperatorError(_("no plan {plan!r}; see `chitieu plans`").format(plan=plan_id))
     try:
         new_text = roll_over(text, year)
     except ValueError as exc:
@@ -80,6 +117,52 @@ async def copy_plan(store: Store, plan_id: str, year: int) -> Plan:
 
 DEMO_VILLAGES = tuple(f"Thôn {n}" for n in range(1, 7))
 DEMO_PLAN = "dong-lac-2025"
+# Đồng Lạc's plan measures everything in percent. So that counts, yes/no and status
+# answers can be tried too, the demo's copy gains a group of commune-level criteria
+# from Vĩnh Lộc's report (Quyết định 1829/QĐ-UBND, Phụ lục 2): a yes/no, a status and
+# a count row of each kind the official reports for the commune.
+DEMO_EXTRA_SOURCE = "vinh-loc-2023-xa"
+DEMO_EXTRA_ROWS = ("1.7", "4.5", "1.8", "4.2", "1.11")
+DEMO_EXTRA_GROUP = "5"
+
+
+def demo_plan_text(year: int) -> str:
+    """The Đồng Lạc plan carried to `year`, with the demo's group of other measures."""
+    data: dict[str, Any] = yaml.safe_load(roll_over(bundled_text(DEMO_PLAN), year))
+    source: dict[str, Any] = yaml.safe_load(bundled_text(DEMO_EXTRA_SOURCE))
+    rows = {i["code"]: i for g in source["groups"] for i in g["indicators"]}
+    extra = []
+    for number, code in enumerate(DEMO_EXTRA_ROWS, start=1):
+        row = dict(rows[code])
+        row["code"] = f"{DEMO_EXTRA_GROUP}.{number}"
+        row["printed_code"] = None
+        row["history"] = []
+        row["notes"] = (
+            f"Added by the demo from {DEMO_EXTRA_SOURCE} row {code}, so that this measure "
+            "can be tried in a conversation."
+        )
+        extra.append(row)
+    data["groups"].append(
+        {"code": DEMO_EXTRA_GROUP, "name": "Tiêu chí chuyển đổi số cấp xã", "indicators": extra}
+    )
+    data["notes"].append(
+        f"Group {DEMO_EXTRA_GROUP} is not in Đồng Lạc's plan: the demo adds commune-level "
+        f"criteria of {DEMO_EXTRA_SOURCE} (rows {', '.join(DEMO_EXTRA_ROWS)})."
+    )
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+async def demo_plan(store: Store, year: int) -> Plan:
+    """The demo's plan for `year`: its own copy, made once, assigned where the source is."""
+    existing = await store.plans.get(f"dong-lac-{year}")
+    if existing is not None:
+        return existing
+    version = await store.plans.load_text(demo_plan_text(year), source=f"demo copy of {DEMO_PLAN}")
+    plan = await store.plans.get(version.plan_id)
+    assert plan is not None
+    for unit_id in await store.plans.units_of(DEMO_PLAN):
+        await store.plans.assign(unit_id, plan.id)
+    return plan
 
 
 async def add_demo(store: Store) -> str:
@@ -91,7 +174,7 @@ async def add_demo(store: Store) -> str:
     year = now.astimezone(VIETNAM_TZ).year
     plan = load_bundled(DEMO_PLAN)
     if year > plan.year:
-        plan = await store.plans.get(f"dong-lac-{year}") or await copy_plan(store, DEMO_PLAN, year)
+        plan = await demo_plan(store, year)
     commune = (await store.units.by_name("Đồng Lạc", level="xã"))[0]
     villages: list[Unit] = []
     for name in DEMO_VILLAGES:
@@ -110,6 +193,8 @@ async def add_demo(store: Store) -> str:
     current = plan.schedule.open_period(now)
     periods = [p for p in _back(current, 3) if p.year == plan.year]
     rng = random.Random(2025)
+    # The other measures draw from their own sequence, so the shares stay as they were.
+    others = random.Random(1829)
     records: list[NewValue] = []
     for unit in [commune, *villages]:
         size = rng.randint(90, 260) if unit is not commune else rng.randint(30, 80)
@@ -120,30 +205,39 @@ async def add_demo(store: Store) -> str:
             for indicator in plan.indicators:
                 if indicator.reported_by is not tier:
                     continue
-                value = _demo_value(indicator, size, step, rng)
+                value = _demo_value(indicator, size, step, rng, others)
                 records.append(NewValue(unit.id, plan.id, indicator.code, period.code, value))
     already = await store.values.latest([villages[0].id], plan.id, periods[0].code)
     if already:
         records = []  # running --demo again adds nothing
     await store.values.record_many(records, channel="demo")
-    return (
-        f"Demo: {plan.id} ({plan.title}), xã Đồng Lạc with {len(villages)} villages, "
-        f"{len(records)} new values for {', '.join(p.code for p in periods)}; "
-        f"open period {current.vietnamese_name()}."
-    )
+    return _("Demo: {plan} ({title}), xã Đồng Lạc with {villages} villages, {values} new values for {periods}; open period {open}.").format(
+        plan=plan.id, title=plan.title, villages=len(villages), values=len(records),
+        periods=", ".join(p.code for p in periods), open=current.vietnamese_name())  # fmt: skip
 
 
 def _back(period: Period, count: int) -> list[Period]:
     found = []
-    for _ in range(count):
+    for _step in range(count):
         period = period.previous()
         found.append(period)
     return list(reversed(found))
 
 
-def _demo_value(indicator: Indicator, size: int, step: int, rng: random.Random) -> AnyValue:
+def _demo_value(
+    indicator: Indicator, size: int, step: int, rng: random.Random, others: random.Random
+) -> AnyValue:
     """A share near the indicator's target that grows by quarter; some fall short, as in
-    real communes (a GRDP share of 11% is not reported as 80%)."""
+    real communes (a GRDP share of 11% is not reported as 80%). The other measures move
+    on too: work in progress gets done, a count grows, a yes comes after a no."""
+    match indicator.measure:
+        case Measure.YESNO:
+            return YesNoValue(step >= others.randint(1, 3))
+        case Measure.STATUS:
+            done = step >= others.randint(1, 3)
+            return StatusValue(Status.MET if done else Status.IN_PROGRESS)
+        case Measure.COUNT:
+            return CountValue(step + others.randint(0, 1))
     part = indicator.target.parts[0] if indicator.target.parts else None
     level = part.amount if isinstance(part, Threshold) and part.is_percent else Decimal(80)
     factor = Decimal(80 + 8 * step + rng.randint(-10, 15)) / 100
@@ -157,14 +251,15 @@ async def find_unit(store: Store, text: str) -> Unit:
     if text.isdigit():
         unit = await store.units.get(int(text))
         if unit is None:
-            raise OperatorError(f"no unit with id {text}; see `chitieu units`")
+            raise OperatorError(_("no unit with id {id}; see `chitieu units`").format(id=text))
         return unit
     found = await store.units.by_name(text)
     if not found:
-        raise OperatorError(f"no unit named {text!r}; see `chitieu units`")
+        raise OperatorError(_("no unit named {name!r}; see `chitieu units`").format(name=text))
     if len(found) > 1:
         listed = ", ".join(f"{u.id} ({u.level} {u.name})" for u in found)
-        raise OperatorError(f"several units are named {text!r}: {listed}; give the id")
+        raise OperatorError(_("several units are named {name!r}: {units}; give the id").format(
+            name=text, units=listed))  # fmt: skip
     return found[0]
 
 
@@ -173,7 +268,7 @@ async def report_unit(services: Services, text: str) -> Unit:
     assigned to ("Vĩnh Lộc" is the huyện, not the thị trấn), "huyện Vĩnh Lộc" is exact."""
     found = await find_named_unit(services, text)
     if not found:
-        raise OperatorError(f"no unit named {text!r}; see `chitieu units`")
+        raise OperatorError(_("no unit named {name!r}; see `chitieu units`").format(name=text))
     return found[0]
 
 
@@ -185,7 +280,8 @@ def read_period(text: str, today: dt.date) -> Period:
         pass
     period = parse_period(text, today=today)
     if period is None:
-        raise OperatorError(f'not a period: {text!r}; e.g. "Quý III/2026" or 2026-Q3')
+        raise OperatorError(_('not a period: {text!r}; e.g. "Quý III/2026" or 2026-Q3').format(
+            text=text))  # fmt: skip
     return period
 
 
@@ -200,21 +296,20 @@ async def all_people(store: Store) -> list[Person]:
 async def console_person(store: Store, wanted: str | None) -> Person:
     people = await all_people(store)
     if not people:
-        raise OperatorError("nobody is registered yet: run `chitieu init --demo` first")
+        raise OperatorError(_("nobody is registered yet: run `chitieu init --demo` first"))
     if wanted is None:
         members = [p for p in people if p.role == "member"]
         person = (members or people)[0]
     elif wanted.isdigit():
         matches = [p for p in people if p.id == int(wanted)]
         if not matches:
-            raise OperatorError(f"no person with id {wanted}; see `chitieu people`")
+            raise OperatorError(_("no person with id {id}; see `chitieu people`").format(id=wanted))
         person = matches[0]
     else:
         matches = [p for p in people if fold(wanted) in fold(p.name)]
         if len(matches) != 1:
-            raise OperatorError(
-                f"{len(matches)} people match {wanted!r}; give the id (`chitieu people`)"
-            )
+            raise OperatorError(_("{count} people match {name!r}; give the id (`chitieu people`)").format(
+                count=len(matches), name=wanted))  # fmt: skip
         person = matches[0]
     await store.people.link_identity(person.id, "console", f"person-{person.id}", chat_id=None)
     return person
@@ -243,11 +338,16 @@ async def people_lines(store: Store) -> list[str]:
 
 
 async def bot_username(settings: Settings) -> str | None:
-    """The bot's @username for t.me links, asked from Telegram when a token is set."""
+    """The bot's @username for t.me links, asked from Telegram when a token is set.
+    Raises LinkUnavailable when Telegram cannot tell."""
     if settings.telegram_token is None:
         return None
-    from telegram import Bot
+    from bot.telegram_channel import UsernameUnavailable
+    from bot.telegram_channel import bot_username as ask_telegram
 
-    bot = Bot(settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url)
-    async with bot:
-        return bot.username
+    try:
+        return await ask_telegram(
+            settings.telegram_token.get_secret_value(), settings.telegram_api_url
+        )
+    except UsernameUnavailable as exc:
+        raise LinkUnavailable(str(exc)) from None

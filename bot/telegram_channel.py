@@ -25,6 +25,7 @@ from telegram.error import (
     ChatMigrated,
     Forbidden,
     InvalidToken,
+    NetworkError,
     RetryAfter,
     TelegramError,
 )
@@ -36,6 +37,7 @@ from bot.log_hygiene import quiet_libraries
 from handlers.channels import SENT, Capabilities, Outcome, SendOutcome
 from handlers.messages import Reply, Turn, TurnKind
 from handlers.router import Router
+from locales import _
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -86,6 +88,25 @@ class TelegramChannel:
             # The type only: a network error's text can carry the request URL (the token).
             return SendOutcome(Outcome.TRANSIENT, detail=type(error).__name__)
         return SENT
+
+
+class UsernameUnavailable(Exception):
+    """The bot's @username could not be asked from Telegram; the message says why, in
+    the operator's words, and carries neither the token nor the URL."""
+
+
+async def bot_username(token: str, base_url: str) -> str:
+    """The bot's @username, for t.me links (asks Telegram's getMe)."""
+    request = HTTPXRequest(connect_timeout=10, read_timeout=10)
+    try:
+        async with Bot(token, base_url=base_url, request=request) as bot:
+            return bot.username
+    except InvalidToken:
+        raise UsernameUnavailable(_("Telegram refused the token")) from None
+    except NetworkError:  # TimedOut is one: nothing answered
+        raise UsernameUnavailable(_("Telegram could not be reached")) from None
+    except TelegramError:
+        raise UsernameUnavailable(_("Telegram answered with an error")) from None
 
 
 def retry_seconds(error: RetryAfter) -> float:

@@ -13,6 +13,7 @@ from indicators.values import (
     CountValue,
     PartsValue,
     PercentValue,
+    PrintedValue,
     RatioValue,
     Status,
     StatusValue,
@@ -37,6 +38,7 @@ class Unassessable(StrEnum):
     NO_MEASURABLE_TARGET = "no_measurable_target"
     UNIT_MISMATCH = "unit_mismatch"  # e.g. "Có" reported against "70%"
     PART_COUNT_MISMATCH = "part_count_mismatch"
+    NO_FIGURE_PRINTED = "no_figure_printed"  # a document printed "*" or "-" as the result
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +79,10 @@ class Evaluation:
 def evaluate(target: Target, value: AnyValue | None) -> Evaluation:
     if value is None:
         return Evaluation(Verdict.NOT_REPORTED)
+    if isinstance(value, PrintedValue):
+        return Evaluation(Verdict.NOT_ASSESSABLE, unassessable=Unassessable.NO_FIGURE_PRINTED)
     if isinstance(value, StatusValue):
-        # Status words are the reporter's own judgement; in the documents "Đang triển
-        # khai" means the target is not reached yet.
-        met = value.status in (Status.MET, Status.UNIVERSAL)
-        return Evaluation(Verdict.MET if met else Verdict.NOT_MET, status=value.status)
+        return _evaluate_status(target, value.status)
     if not target.assessable:
         return Evaluation(Verdict.NOT_ASSESSABLE, unassessable=Unassessable.NO_MEASURABLE_TARGET)
     singles: tuple[Value, ...] = value.parts if isinstance(value, PartsValue) else (value,)
@@ -95,6 +96,25 @@ def evaluate(target: Target, value: AnyValue | None) -> Evaluation:
         results.append(result)
     verdict = Verdict.MET if all(r.met for r in results) else Verdict.NOT_MET
     return Evaluation(verdict, parts=tuple(results))
+
+
+def _evaluate_status(target: Target, status: Status) -> Evaluation:
+    """ "Đạt" and "Chưa đạt" are the reporter's own verdict and stand whatever the target.
+    "Đang triển khai" and "Phổ cập" say how things are, not whether a target is reached:
+    against a measurable target, work in progress has not reached it yet and universal
+    coverage has; against none (a blank cell, a condition), nothing judges them, which
+    is what a report that prints them without a target says."""
+    if status in (Status.MET, Status.NOT_MET):
+        verdict = Verdict.MET if status is Status.MET else Verdict.NOT_MET
+        return Evaluation(verdict, status=status)
+    if not target.assessable:
+        return Evaluation(
+            Verdict.NOT_ASSESSABLE,
+            status=status,
+            unassessable=Unassessable.NO_MEASURABLE_TARGET,
+        )
+    met = status is Status.UNIVERSAL
+    return Evaluation(Verdict.MET if met else Verdict.NOT_MET, status=status)
 
 
 def _evaluate_part(part: TargetPart, value: Value) -> PartResult | None:

@@ -199,6 +199,25 @@ class Indicator(_Model):
         return None
 
 
+class AppendixField(StrEnum):
+    """What a column of the appendix table holds."""
+
+    CODE = "code"
+    NAME = "name"
+    UNIT = "unit"  # unit of measure
+    TARGET = "target"
+    RESULT = "result"
+    JUDGEMENT = "judgement"  # Đạt / Chưa đạt: ours, no document prints it
+    NOTE = "note"  # difficulties and proposals
+
+
+class AppendixColumn(_Model):
+    """One column of the appendix as the plan's document prints it."""
+
+    content: AppendixField
+    label: str = Field(min_length=1)
+
+
 class Group(_Model):
     code: str
     name: str
@@ -222,6 +241,9 @@ class Plan(_Model):
     title: str
     document: str
     appendix: str | None = None
+    # The appendix table's columns as the document prints them; None: the default
+    # STT / name / unit / target / result / judgement / difficulties.
+    appendix_columns: list[AppendixColumn] | None = None
     issued_on: dt.date | None = None
     source: str | None = None
     source_lines: str | None = None
@@ -241,6 +263,12 @@ class Plan(_Model):
                     raise ValueError(f"indicator code {indicator.code!r} appears twice")
                 seen.add(indicator.code)
         self.issuer_unit  # noqa: B018 - resolving it is the check
+        if self.appendix_columns is not None:
+            contents = [c.content for c in self.appendix_columns]
+            if len(set(contents)) != len(contents):
+                raise ValueError("an appendix column appears twice")
+            if not {AppendixField.NAME, AppendixField.RESULT} <= set(contents):
+                raise ValueError("the appendix needs a name column and a result column")
         return self
 
     @property

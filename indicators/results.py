@@ -1,9 +1,10 @@
 """Reading results as report documents print them ("80,37%", "Đạt", "Có", "*1", "13").
 
 Plans transcribed from reports keep each result's printed text in the indicator's
-history; this turns such a text into a report value, or None where the document gives
-no figure ("-", "*", "Chưa xác định được trong năm 2023"). It reads what is printed and
-judges nothing that the document does not say.
+history; this turns such a text into a report value. Where the document prints no
+figure ("-", "*", "Chưa xác định được trong năm 2023") the value is that text as
+printed (PrintedValue), so nothing the report says is lost; None only for an empty
+cell. It reads what is printed and judges nothing that the document does not say.
 """
 
 from __future__ import annotations
@@ -11,14 +12,24 @@ from __future__ import annotations
 from indicators.answers import Accepted, AnswerKind, NeedsConfirmation, parse_answer, status_of
 from indicators.plan import Indicator
 from indicators.text import folded_words
-from indicators.values import AnyValue, Measure, Status, StatusValue
+from indicators.values import AnyValue, Measure, PrintedValue, Status, StatusValue
 
 # Words that turn a status phrase into its negation: "Chưa cung cấp đầy đủ thông tin".
 _NEGATIONS = ("chua", "khong")
 
 
 def read_printed_result(indicator: Indicator, printed: str) -> AnyValue | None:
-    """The value a printed result stands for; None when it states no result."""
+    """The value a printed result stands for: a figure or a status where it states one,
+    else the printed text itself; None for an empty cell."""
+    text = printed.strip()
+    if not text:
+        return None
+    read = read_printed_figure(indicator, text)
+    return read if read is not None else PrintedValue(text)
+
+
+def read_printed_figure(indicator: Indicator, printed: str) -> AnyValue | None:
+    """The figure or status a printed result states; None when it states neither."""
     words = folded_words(printed)
     if not words:
         return None

@@ -76,7 +76,16 @@ class StatusValue:
     status: Status
 
 
-Value = PercentValue | RatioValue | CountValue | YesNoValue | StatusValue
+@dataclass(frozen=True, slots=True)
+class PrintedValue:
+    """A result a document prints that is neither a figure nor a status ("*", "-",
+    "Chưa xác định được trong năm 2023"): kept as printed, so a rebuilt appendix shows what
+    the report said, and judged by nobody. Only documents give these; nobody types one."""
+
+    text: str
+
+
+Value = PercentValue | RatioValue | CountValue | YesNoValue | StatusValue | PrintedValue
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +111,8 @@ def value_to_data(value: AnyValue) -> dict[str, object]:
             return {"kind": "yesno", "yes": yes}
         case StatusValue(status):
             return {"kind": "status", "status": status.value}
+        case PrintedValue(text):
+            return {"kind": "printed", "text": text}
         case PartsValue(parts):
             return {"kind": "parts", "parts": [value_to_data(p) for p in parts]}
 
@@ -128,6 +139,11 @@ def value_from_data(data: dict[str, object]) -> AnyValue:
             return YesNoValue(yes)
         if kind == "status":
             return StatusValue(Status(str(data["status"])))
+        if kind == "printed":
+            text = data["text"]
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"a printed result needs its text, got {text!r}")
+            return PrintedValue(text)
         if kind == "parts":
             raw_parts = data["parts"]
             if not isinstance(raw_parts, list):

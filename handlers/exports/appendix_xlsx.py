@@ -1,66 +1,54 @@
-"""The official appendix table as an .xlsx workbook: bytes in memory, no files, no I/O.
+"""The appendix as an .xlsx workbook: one sheet per appendix, bytes in memory, no I/O.
 
-One sheet per appendix, laid out as report appendices are printed: a heading, the unit
-and period, then STT / name / unit of measure / target / result / assessment /
-difficulties and proposals, with each plan group as a bold row above its indicators.
+Draws the model of appendix_table.py: the formal parts in merged rows above the table,
+the signature block under it, A4 paper, the table's header repeated on every page.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
+from handlers.exports.appendix_table import FONT, MARGINS_MM, AppendixTable
 from indicators.text import writable
 
-WIDTHS = (7, 58, 12, 16, 18, 13, 32)
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _CENTRE = Alignment(wrap_text=True, vertical="center", horizontal="center")
 _GROUP_FILL = PatternFill("solid", fgColor="EDEDED")
 _FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
-FONT = "Times New Roman"  # the typeface of Vietnamese administrative documents
+_INCH_MM = 25.4
 CELL_LIMIT = 32_767  # characters Excel keeps in one cell
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    code: str
-    name: str
-    unit: str = ""
-    target: str = ""
-    result: str | int = ""
-    judgement: str = ""
-    note: str = ""
-    is_group: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Sheet:
-    tab: str  # the sheet's tab: "Phụ lục 1"
-    heading: str
-    subheading: str
-    columns: tuple[str, str, str, str, str, str, str]
-    rows: Sequence[Row]
-    status: str = ""  # who has reported: "3/6 thôn đã báo cáo đủ, …", under the subheading
-
-
-def workbook(sheets: Sequence[Sheet]) -> bytes:
+def workbook(tables: Sequence[AppendixTable]) -> bytes:
     book = Workbook()
     book.remove(book.active)
     used: set[str] = set()
-    for sheet in sheets:
-        _write(book, sheet, _tab(sheet.tab, used))
+    for table in tables:
+        _write(book.create_sheet(_tab(table.tab, used)), table)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _put(ws: Worksheet, row: int, column: int, value: str | int | None) -> Cell:
+    """A cell holding `value` as it reads: stored text may hold characters XML cannot
+    (rows older than the cleaning of input), and a note starting with "=" is a note,
+    never a formula that Excel would run."""
+    if not isinstance(value, str):
+        return ws.cell(row=row, column=column, value=value)
+    cell = ws.cell(row=row, column=column, value=writable(value)[:CELL_LIMIT])
+    cell.data_type = "s"
+    return cell
 
 
 def _tab(name: str, used: set[str]) -> str:
@@ -72,61 +60,78 @@ def _tab(name: str, used: set[str]) -> str:
     return tab
 
 
-def _put(ws: Worksheet, row: int, column: int, value: str | int) -> Cell:
-    """A cell holding `value` as it reads: stored text may hold characters XML cannot
-    (rows older than the cleaning of input), and a note starting with "=" is a note,
-    never a formula that Excel would run."""
-    if not isinstance(value, str):
-        return ws.cell(row=row, column=column, value=value)
-    cell = ws.cell(row=row, column=column, value=writable(value)[:CELL_LIMIT])
-    cell.data_type = "s"
-    return cell
+def _line(
+    ws: Worksheet, row: int, first: int, last: int, text: str, font: Font, height: float = 18
+) -> None:
+    """One line of text across columns first..last."""
+    if last > first:
+        ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+    cell = _put(ws, row, first, text)
+    cell.font = font
+    cell.alignment = _CENTRE
+    ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, height)
 
 
-def _write(book: Workbook, sheet: Sheet, tab: str) -> None:
-    ws = book.create_sheet(tab)
-    last = get_column_letter(len(WIDTHS))
-    for index, width in enumerate(WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    for row, text, size in ((1, sheet.heading, 13), (2, sheet.subheading, 12)):
-        ws.merge_cells(f"A{row}:{last}{row}")
-        cell = _put(ws, row, 1, text)
-        cell.font = Font(name=FONT, bold=True, size=size)
-        cell.alignment = _CENTRE
-        ws.row_dimensions[row].height = 34 if row == 1 else 20
-    if sheet.status:
-        ws.merge_cells(f"A3:{last}3")
-        cell = _put(ws, 3, 1, sheet.status)
-        cell.font = Font(name=FONT, italic=True, size=11)
-        cell.alignment = _CENTRE
-    header = 4
-    for index, label in enumerate(sheet.columns, start=1):
-        cell = _put(ws, header, index, label)
+def _write(ws: Worksheet, table: AppendixTable) -> None:
+    width = len(table.columns)
+    for index, column in enumerate(table.columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = column.width
+    # The issuing body over the left half, the national name and motto over the right.
+    split = max(1, width // 2 - 1) if width > 2 else 1
+    bold, plain = Font(name=FONT, bold=True, size=12), Font(name=FONT, size=12)
+    row = 1
+    lines = max(len(table.issuer), len(table.nation))
+    for offset in range(lines):
+        if offset < len(table.issuer):
+            font = plain if offset == 0 and len(table.issuer) > 1 else bold
+            _line(ws, row, 1, split, table.issuer[offset], font)
+        if offset < len(table.nation) and width > split:
+            _line(ws, row, split + 1, width, table.nation[offset], bold)
+        row += 1
+    row += 1
+    if table.title:
+        _line(ws, row, 1, width, table.title, Font(name=FONT, bold=True, size=13))
+        row += 1
+    _line(ws, row, 1, width, table.heading, Font(name=FONT, bold=True, size=13), height=34)
+    row += 1
+    _line(ws, row, 1, width, table.attached_to, Font(name=FONT, italic=True, size=12))
+    row += 1
+    _line(ws, row, 1, width, table.subheading, Font(name=FONT, bold=True, size=12))
+    row += 1
+    if table.status:
+        _line(ws, row, 1, width, table.status, Font(name=FONT, italic=True, size=11))
+        row += 1
+    row += 1
+    header = row
+    for index, column in enumerate(table.columns, start=1):
+        cell = _put(ws, header, index, column.label)
         cell.font = Font(name=FONT, bold=True)
         cell.alignment = _CENTRE
         cell.border = _BORDER
     ws.row_dimensions[header].height = 32
-    for offset, item in enumerate(sheet.rows, start=1):
-        number = header + offset
-        cells = (
-            item.code,
-            item.name,
-            item.unit,
-            item.target,
-            item.result,
-            item.judgement,
-            item.note,
-        )
-        for index, value in enumerate(cells, start=1):
-            cell = _put(ws, number, index, value)
+    for offset, item in enumerate(table.rows, start=1):
+        for index, (column, value) in enumerate(zip(table.columns, item.cells, strict=True), 1):
+            cell = _put(ws, header + offset, index, value)
             cell.font = Font(name=FONT, bold=item.is_group)
-            cell.alignment = _WRAP if index in (2, 7) else _CENTRE
+            cell.alignment = _WRAP if column.wrap else _CENTRE
             cell.border = _BORDER
             if item.is_group:
                 cell.fill = _GROUP_FILL
+    row = header + len(table.rows) + 2
+    first = max(1, width - 2)
+    for index, text in enumerate(table.signature):
+        font = Font(name=FONT, italic=index in (0, len(table.signature) - 1), bold=index in (1, 2))
+        _line(ws, row + index, first, width, text, font)
+    _page_setup(ws, header)
+
+
+def _page_setup(ws: Worksheet, header: int) -> None:
     ws.freeze_panes = ws.cell(row=header + 1, column=1)
     ws.print_title_rows = f"{header}:{header}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    inches = {side: mm / _INCH_MM for side, mm in MARGINS_MM.items()}
+    ws.page_margins = PageMargins(**inches)

@@ -13,14 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from textwrap import shorten
 
-from handlers.exports.appendix import appendix_file
+from handlers.exports.appendix import FileFormat, appendix_file, format_named
 from handlers.messages import Button, Reply, Turn
+from handlers.questions.follow_ups import export_buttons
 from handlers.questions.not_met import shortfall_reply
 from handlers.questions.not_reported import completeness_replies
 from handlers.questions.one_indicator import choices_reply, indicator_replies
 from handlers.questions.paging import (
     COMPLETENESS,
     EXPORT,
+    EXPORT_DOCX,
     INDICATOR,
     PREFIX,
     PROGRESS,
@@ -56,7 +58,9 @@ KINDS = {
     COMPLETENESS: Intent.COMPLETENESS,
     INDICATOR: Intent.INDICATOR,
     EXPORT: Intent.EXPORT,
+    EXPORT_DOCX: Intent.EXPORT,
 }
+FORMATS = {EXPORT: FileFormat.XLSX, EXPORT_DOCX: FileFormat.DOCX}
 ROUTER_COMMANDS = {Intent.REPORT: "baocao", Intent.HELP: "trogiup", Intent.CANCEL: "huy"}
 ALTERNATIVES = 3
 QUOTED = 60  # characters of a question quoted back
@@ -86,9 +90,9 @@ def register(router: Router) -> None:
         questions.command(Intent.INDICATOR),
     ))  # fmt: skip
     router.add_command(Command(
-        "xuatbaocao", lambda: _("Export the appendix table (Excel)"),
+        "xuatbaocao", lambda: _("Export the appendix table (Excel or Word)"),
         questions.command(Intent.EXPORT), roles=OFFICIALS,
-        menu_label=lambda: _("Export the appendix (Excel)"),
+        menu_label=lambda: _("Export the appendix"),
     ))  # fmt: skip
 
 
@@ -119,7 +123,8 @@ class Questions:
             # In a group, talk not meant for the bot gets no answer.
             return []
         if question.intent is Intent.UNKNOWN:
-            return [self.examples(person)]
+            # In a group, talk not meant for the bot gets no "I did not understand".
+            return [] if turn.is_group else [self.examples(person)]
         if question.intent is Intent.THANKS:
             return [Reply(_("You are welcome! Message me whenever you need figures."))]
         if question.intent is Intent.GREETING:
@@ -159,7 +164,9 @@ class Questions:
             return [
                 Reply(_("Only commune officials can use /{command}.").format(command="xuatbaocao"))
             ]
-        return await self._answer_for(person, intent, unit, ask.period, ask.group, ask.page, ask)
+        return await self._answer_for(
+            person, intent, unit, ask.period, ask.group, ask.page, ask, FORMATS.get(ask.kind)
+        )
 
     # --- answers -----------------------------------------------------------------------
 
@@ -198,7 +205,9 @@ class Questions:
                 )
                 replies[0] = replace(replies[0], text=notice + "\n" + replies[0].text)
             return replies
-        return await self._answer_for(person, intent, unit, question.period, question.group, 0, ask)
+        return await self._answer_for(
+            person, intent, unit, question.period, question.group, 0, ask, format_named(turn.text)
+        )
 
     async def _answer_for(
         self,
@@ -209,11 +218,12 @@ class Questions:
         group: str | None,
         page: int,
         ask: Ask | None,
+        file_format: FileFormat | None = None,
     ) -> list[Reply]:
         if intent is Intent.INDICATOR and ask is not None:
             return await self._indicator(person, unit, period, ask, [], page)
         if intent is Intent.EXPORT:
-            return await self._export(unit, period)
+            return await self._export(unit, period, file_format)
         found = await standings(
             self.services, unit, period, fallback=intent is not Intent.COMPLETENESS
         )
@@ -254,8 +264,14 @@ class Questions:
                 code=indicator.code, unit=unit_label(unit)))]  # fmt: skip
         return await indicator_replies(self.services, person, standing, indicator, others, page)
 
-    async def _export(self, unit: Unit, period: Period | None) -> list[Reply]:
-        made = await appendix_file(self.services, unit, period)
+    async def _export(
+        self, unit: Unit, period: Period | None, file_format: FileFormat | None
+    ) -> list[Reply]:
+        if file_format is None:
+            buttons = export_buttons(unit.id, period)
+            return [Reply(_("Which file would you like the appendix table of {unit} in?").format(
+                unit=unit_label(unit)), (buttons,) if buttons else ())]  # fmt: skip
+        made = await appendix_file(self.services, unit, period, file_format)
         if made is None:
             return [self._no_plan(unit, period)]
         return [Reply(_("The appendix table is attached: {caption}.").format(caption=made.caption),
@@ -338,7 +354,9 @@ class Questions:
             _("• “fibre optic”: one indicator — or /chitieu"),
         ]
         if person.is_official:
-            lines.append(_("• “export report”: the appendix table in Excel — or /xuatbaocao"))
+            lines.append(
+                _("• “export report”: the appendix table in Excel or Word — or /xuatbaocao")
+            )
         lines.append(_("• “report”: enter figures — or /baocao"))
         lines.append(_("You may add a village, a group or a period: “thôn 2 chưa đạt quý 3”."))
         buttons: list[tuple[Button, ...]] = []

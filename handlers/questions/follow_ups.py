@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.messages import Button
-from handlers.questions.paging import COMPLETENESS, EXPORT, PROGRESS, SHORTFALL, Ask
+from handlers.questions.paging import COMPLETENESS, EXPORT, EXPORT_DOCX, PROGRESS, SHORTFALL, Ask
 from indicators.people import Person
 from indicators.periods import Period
 from locales import _
@@ -33,7 +33,14 @@ def follow_ups(person: Person, unit_id: int, period: Period | None, *, skip: str
     ]
     rows: list[tuple[Button, ...]] = [tuple(row)] if row else []
     if person.is_official and skip != EXPORT:
-        export = Ask(EXPORT, unit_id, period).button(_("Export the appendix (Excel)"))
-        if export:
-            rows.append((export,))
+        exports = export_buttons(unit_id, period)
+        if exports:
+            rows.append(exports)
     return tuple(rows)
+
+
+def export_buttons(unit_id: int, period: Period | None) -> tuple[Button, ...]:
+    """The appendix as an Excel workbook or as a Word document."""
+    labels = ((EXPORT, _("Export the appendix (Excel)")),
+              (EXPORT_DOCX, _("Export the appendix (Word)")))  # fmt: skip
+    return tuple(b for kind, label in labels if (b := Ask(kind, unit_id, period).button(label)))

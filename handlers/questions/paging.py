@@ -16,7 +16,8 @@ from indicators.text import folded_words
 
 PREFIX = "q:"
 SHORTFALL, PROGRESS, COMPLETENESS, INDICATOR, EXPORT = "s", "p", "c", "i", "x"
-KINDS = (SHORTFALL, PROGRESS, COMPLETENESS, INDICATOR, EXPORT)
+EXPORT_DOCX = "w"  # the appendix as a Word document; EXPORT is the Excel workbook
+KINDS = (SHORTFALL, PROGRESS, COMPLETENESS, INDICATOR, EXPORT, EXPORT_DOCX)
 GROUP_SLUG = 18
 MIN_SLUG = 4
 # A page stays well inside Telegram's 4096 characters and short enough to read on a phone.

@@ -14,6 +14,7 @@ from indicators.values import (
     CountValue,
     PartsValue,
     PercentValue,
+    PrintedValue,
     RatioValue,
     Status,
     StatusValue,
@@ -46,6 +47,8 @@ def format_value(value: AnyValue, indicator: Indicator | None = None) -> str:
             return _("Yes") if yes else _("No")
         case StatusValue(status):
             return status_label(status)
+        case PrintedValue(text):
+            return text
         case PartsValue(parts):
             return "; ".join(format_value(p, indicator) for p in parts)
 
@@ -92,6 +95,8 @@ def format_verdict(evaluation: Evaluation, indicator: Indicator) -> str:
         case Verdict.NOT_REPORTED:
             return _("no figure yet")
         case Verdict.NOT_ASSESSABLE | Verdict.PROVISIONAL:
+            if evaluation.status is Status.IN_PROGRESS:
+                return _("in progress, nothing to assess it against")
             return _("cannot be assessed against this target")
         case Verdict.NOT_MET:
             gaps = [_part_gap(r, indicator) for r in evaluation.parts if not r.met]

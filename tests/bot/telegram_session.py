@@ -15,7 +15,7 @@ from tests.bot.conftest import services_for
 from tests.bot.fake_telegram import TOKEN, FakeBotApi, button_update, message_update
 
 
-def application(store: Store, api: FakeBotApi) -> Application:  # type: ignore[type-arg]
+def application(store: Store, api: FakeBotApi) -> Application:
     return build_application(
         TOKEN, build_router(services_for(store)), request=api, rate_limit=False
     )
@@ -23,7 +23,7 @@ def application(store: Store, api: FakeBotApi) -> Application:  # type: ignore[t
 
 @dataclass
 class Session:
-    app: Application  # type: ignore[type-arg]
+    app: Application
     api: FakeBotApi
     user: int
 

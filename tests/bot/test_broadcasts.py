@@ -34,7 +34,7 @@ async def chats(store: Store) -> dict[str, int]:
 
 
 class Chat:
-    def __init__(self, app: Application, api: FakeBotApi, user: int) -> None:  # type: ignore[type-arg]
+    def __init__(self, app: Application, api: FakeBotApi, user: int) -> None:
         self.app, self.api, self.user = app, api, user
 
     async def send(self, update: dict[str, object]) -> list[str]:
@@ -57,7 +57,7 @@ class Chat:
 
 
 @pytest.fixture
-async def app(store: Store) -> AsyncIterator[tuple[Application, FakeBotApi]]:  # type: ignore[type-arg]
+async def app(store: Store) -> AsyncIterator[tuple[Application, FakeBotApi]]:
     api = FakeBotApi()
     application = build_application(TOKEN, build_router(services_for(store)), request=api,
                                     rate_limit=False)  # fmt: skip
@@ -68,7 +68,7 @@ async def app(store: Store) -> AsyncIterator[tuple[Application, FakeBotApi]]:  #
 async def test_announcement_preview_audience_confirm_progress_and_final_count(
     store: Store,
     chats: dict[str, int],
-    app: tuple[Application, FakeBotApi],  # type: ignore[type-arg]
+    app: tuple[Application, FakeBotApi],
 ) -> None:
     official = Chat(*app, chats[OFFICIAL])
     [ask] = await official.say("/thongbao")
@@ -132,7 +132,7 @@ async def test_announcement_preview_audience_confirm_progress_and_final_count(
 async def test_members_cannot_broadcast_and_the_dialog_can_be_edited_or_cancelled(
     store: Store,
     chats: dict[str, int],
-    app: tuple[Application, FakeBotApi],  # type: ignore[type-arg]
+    app: tuple[Application, FakeBotApi],
 ) -> None:
     member = Chat(*app, chats["Tổ CNSCĐ Thôn 1 (thành viên 1)"])
     assert (await member.say("/thongbao Họp"))[0].startswith("Chỉ cán bộ")
@@ -157,7 +157,7 @@ async def test_members_cannot_broadcast_and_the_dialog_can_be_edited_or_cancelle
 async def test_an_admin_reaches_everyone(
     store: Store,
     chats: dict[str, int],
-    app: tuple[Application, FakeBotApi],  # type: ignore[type-arg]
+    app: tuple[Application, FakeBotApi],
 ) -> None:
     elsewhere = (await store.units.by_name("Việt Yên"))[0]
     outsider = await store.people.add_person("Trần Văn Minh", "official", elsewhere.id)  # type: ignore[arg-type]

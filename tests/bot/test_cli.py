@@ -24,9 +24,9 @@ def test_init_invite_plans_copy_units_people_backup(tmp_path: Path) -> None:
     done = chitieu(tmp_path, "invite", "--unit", "Đồng Lạc", "--role", "official", "--uses", "3")
     assert done.returncode == 0 and "Mã mời" in done.stdout
     ambiguous = chitieu(tmp_path, "invite", "--unit", "Vĩnh Lộc", "--role", "member")
-    assert ambiguous.returncode == 1 and "give the id" in ambiguous.stderr
+    assert ambiguous.returncode == 1 and "hãy ghi mã đơn vị" in ambiguous.stderr
     missing = chitieu(tmp_path, "invite", "--unit", "Thôn 99", "--role", "member")
-    assert missing.returncode == 1 and "no unit" in missing.stderr
+    assert missing.returncode == 1 and "không có đơn vị" in missing.stderr
 
     copied = chitieu(tmp_path, "plans", "copy", "viet-yen-2024", "--year", "2026")
     assert copied.returncode == 0 and "viet-yen-2026" in copied.stdout

@@ -65,14 +65,14 @@ async def test_a_full_run_logs_nothing_personal(
         assert (await member.press("Lưu"))[0].startswith("Đã lưu 1 số liệu")
 
         assert (await official.say(QUESTION))[0].startswith("3.1.")
-        assert "bảng phụ lục" in (await official.say("/xuatbaocao thôn 2 quý 4"))[0]
+        assert "bảng phụ lục" in (await official.say("/xuatbaocao excel thôn 2 quý 4"))[0]
 
         def failing_save(self: Workbook, filename: object) -> None:
             # openpyxl's own message repeats the offending text, as it did with "\x01".
             raise IllegalCharacterError(f"{NOTE} cannot be used in worksheets.")
 
         monkeypatch.setattr(Workbook, "save", failing_save)
-        [apology] = await official.say("/xuatbaocao thôn 2 quý 4")
+        [apology] = await official.say("/xuatbaocao excel thôn 2 quý 4")
         assert "hệ thống gặp sự cố" in apology
 
     logged = "\n".join(

@@ -45,4 +45,4 @@ def test_a_date_without_dry_run_is_refused(tmp_path: Path) -> None:
         [sys.executable, "-m", "bot.cli", "remind", "--date", "2026-12-17"],
         env=env, cwd=tmp_path, capture_output=True, text=True, check=False, timeout=60,
     )  # fmt: skip
-    assert done.returncode == 1 and "--date only goes with --dry-run" in done.stderr
+    assert done.returncode == 1 and "--date chỉ dùng cùng --dry-run" in done.stderr

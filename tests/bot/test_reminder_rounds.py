@@ -121,9 +121,10 @@ async def test_a_quarter_nobody_reported_catch_up_summaries_and_overdue(
     assert sorted(r.label for r in by_unit["Đồng Lạc", "before-1"].recipients) == sorted(
         [ADMIN, OFFICIAL]
     )
+    # 19: the demo commune reports group 5 (yes/no, status, count) besides its 14 shares.
     assert by_unit["Thôn 5", "before-1"].recipients == ()
     commune = by_unit["Đồng Lạc", "before-1"].reply.text
-    assert "Còn thiếu 14/14 chỉ tiêu:" in commune and "• 1.1." in commune
+    assert "Còn thiếu 19/19 chỉ tiêu:" in commune and "• 1.1." in commune
 
     # Next morning: the last-day reminder, and the summary of yesterday's round.
     queued = await reminders.run_due(services_at(store, at(12, 24, 8)), SETTINGS)
@@ -134,7 +135,7 @@ async def test_a_quarter_nobody_reported_catch_up_summaries_and_overdue(
         "Tình hình báo cáo kỳ Quý IV/2026 của Đồng Lạc (hạn: trước ngày 25/12/2026):",
         "• 1/6 thôn đã báo cáo đủ, 5 thôn chưa báo cáo; còn thiếu: Thôn 2 (4 chỉ tiêu), Thôn 3 (4 chỉ tiêu),"
         " Thôn 4 (4 chỉ tiêu), Thôn 5 (4 chỉ tiêu), Thôn 6 (4 chỉ tiêu).",
-        "• 1/1 xã chưa báo cáo; còn thiếu: Đồng Lạc (14 chỉ tiêu).",
+        "• 1/1 xã chưa báo cáo; còn thiếu: Đồng Lạc (19 chỉ tiêu).",
         "Chưa có ai nhận được nhắc nhở ở: Thôn 5.",
         f"Đã chặn bot nên không nhắc được: {thon_5_member}.",
     ]
@@ -173,7 +174,7 @@ def group_update(user_id: int, chat_id: int, text: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def telegram(store: Store) -> AsyncIterator[tuple[Application, FakeBotApi]]:  # type: ignore[type-arg]
+async def telegram(store: Store) -> AsyncIterator[tuple[Application, FakeBotApi]]:
     api = FakeBotApi()
     router = build_router(services_at(store, at(12, 17, 9)))
     app = build_application(TOKEN, router, request=api, rate_limit=False)
@@ -181,7 +182,7 @@ async def telegram(store: Store) -> AsyncIterator[tuple[Application, FakeBotApi]
         yield app, api
 
 
-async def say(app: Application, api: FakeBotApi, update: dict[str, Any]) -> list[str]:  # type: ignore[type-arg]
+async def say(app: Application, api: FakeBotApi, update: dict[str, Any]) -> list[str]:
     before = len(api.sent_texts())
     await app.process_update(Update.de_json(update, app.bot))
     return api.sent_texts()[before:]
@@ -190,7 +191,7 @@ async def say(app: Application, api: FakeBotApi, update: dict[str, Any]) -> list
 async def test_a_linked_group_gets_reminders_and_summaries_without_buttons(
     store: Store,
     reachable: dict[str, int],
-    telegram: tuple[Application, FakeBotApi],  # type: ignore[type-arg]
+    telegram: tuple[Application, FakeBotApi],
 ) -> None:
     app, api = telegram
     official = reachable[OFFICIAL]
@@ -274,7 +275,7 @@ async def test_report_now_asks_the_first_missing_indicator_at_once(
 async def test_nhacnho_reminds_the_missing_units_once_a_day(
     store: Store,
     reachable: dict[str, int],
-    telegram: tuple[Application, FakeBotApi],  # type: ignore[type-arg]
+    telegram: tuple[Application, FakeBotApi],
 ) -> None:
     app, api = telegram
     official, member = reachable[OFFICIAL], reachable[THON_6]

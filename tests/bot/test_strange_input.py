@@ -15,11 +15,14 @@ import zipfile
 from collections.abc import AsyncIterator
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 from telegram import Bot
 from telegram.error import BadRequest
 
-from handlers.exports.appendix_xlsx import Row, Sheet, workbook
+from handlers.exports.appendix_docx import document as word_document
+from handlers.exports.appendix_table import AppendixTable, Column, TableRow
+from handlers.exports.appendix_xlsx import workbook
 from handlers.reporting.dialog import Step
 from indicators.text import clean_typed
 from storage import Store
@@ -148,22 +151,40 @@ async def test_a_strange_note_is_stored_cleaned_and_exported(
     official = next(p for p in await store.people.all() if p.role == "official")
     await store.people.link_identity(official.id, "telegram", "4242", chat_id="4242")
     lan = Session(session.app, api, 4242)
-    [attached] = await lan.say("/xuatbaocao Thôn 1 quý 4")
+    [attached] = await lan.say("/xuatbaocao excel Thôn 1 quý 4")
     assert attached.startswith("Gửi anh/chị bảng phụ lục: Bảng phụ lục — Thôn 1, Quý IV/2026")
     assert [c.method for c in api.calls].count("sendDocument") == 1
     assert api.rejected == []
 
 
+def hostile_table() -> AppendixTable:
+    hostile = "a\x00b\x01c\x0bd\x1fe\ud800f\ufffe =SUM(A1:A9)"
+    columns = tuple(Column(label, 10) for label in ("TT", "Tên", "Kết quả", "Ghi chú"))
+    return AppendixTable(
+        tab="Phụ lục\x01 1", issuer=("ỦY BAN NHÂN DÂN", "XÃ\x03"), nation=("A", "B"),
+        title="Phụ lục 1", heading="Tiêu đề\x02", attached_to="(Kèm theo…)",
+        subheading="xã\x03", status="", columns=columns,
+        rows=[TableRow(("3.1", "Tên\x04", "=1+1", hostile)),
+              TableRow(("3.2", "Ghi chú", "", '=HYPERLINK("http://x")'))],
+        signature=("Ngày …", "TM.", "CHỦ TỊCH", "(Ký)"),
+    )  # fmt: skip
+
+
 def test_the_workbook_survives_any_stored_text() -> None:
     """Rows written before input was cleaned may hold anything XML cannot."""
-    hostile = "a\x00b\x01c\x0bd\x1fe\ud800f\ufffe =SUM(A1:A9)"
-    book = workbook([Sheet("Phụ lục\x01 1", "Tiêu đề\x02", "xã\x03", ("STT",) * 7, [
-        Row("3.1", "Tên\x04", note=hostile, result="=1+1"),
-        Row("3.2", "Ghi chú", note="=HYPERLINK(\"http://x\")"),
-    ])])  # fmt: skip
+    book = workbook([hostile_table()])
     sheet = load_workbook(io.BytesIO(book)).active
     assert sheet is not None
-    assert sheet["G5"].value == "abcdef =SUM(A1:A9)" and sheet["G5"].data_type == "s"
-    assert sheet["E5"].value == "=1+1" and sheet["E5"].data_type == "s"
+    cells = {c.value: c for row in sheet.iter_rows() for c in row if c.value is not None}
+    assert "abcdef =SUM(A1:A9)" in cells and cells["abcdef =SUM(A1:A9)"].data_type == "s"
+    assert cells["=1+1"].data_type == "s"
     with zipfile.ZipFile(io.BytesIO(book)) as parts:
         assert not any("<f>" in parts.read(n).decode() for n in parts.namelist())
+
+
+def test_the_word_appendix_survives_any_stored_text() -> None:
+    document = Document(io.BytesIO(word_document([hostile_table()])))
+    text = "\n".join(
+        cell.text for table in document.tables for row in table.rows for cell in row.cells
+    )
+    assert "abcdef =SUM(A1:A9)" in text

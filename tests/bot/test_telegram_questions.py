@@ -8,12 +8,13 @@ import unicodedata
 from fractions import Fraction
 from typing import Any
 
-from openpyxl import load_workbook
+from docx import Document
 
 from bot.telegram_channel import register_commands
 from indicators.people import Role
 from indicators.values import RatioValue
 from storage import Store
+from tests.bot.appendix_rows import appendix_parts
 from tests.bot.conftest import invite_code
 from tests.bot.fake_telegram import FakeBotApi, button_update
 from tests.bot.telegram_session import Session, application
@@ -162,20 +163,37 @@ async def test_export_sends_the_appendix_as_a_document(store: Store) -> None:
     async with application(store, api) as app:
         official = await joined(store, app, api, OFFICIAL, "Đồng Lạc", "official")
         replies = await official.say("/xuatbaocao")
+        assert "Anh/chị muốn nhận bảng phụ lục của xã Đồng Lạc dạng tệp nào?" in replies[0]
+        assert official.labels() == ["Xuất báo cáo (Excel)", "Xuất báo cáo (Word)"]
+        replies = await official.press("Xuất báo cáo (Excel)")
         assert "Bảng phụ lục — xã Đồng Lạc, Quý III/2026" in replies[0]
         documents = [(n, c) for method, n, c in api.files if method == "sendDocument"]
         assert len(documents) == 1 and documents[0][0] == "phu-luc-xa-dong-lac-2026-Q3.xlsx"
-        book = load_workbook(io.BytesIO(documents[0][1]))
-        rows = list(book["Phụ lục 01"].iter_rows(values_only=True))
-        assert rows[3][5] == "Đánh giá"
-        judged = {r[0]: r[5] for r in rows[4:] if r[5]}
+        table = appendix_parts(documents[0][1], "Phụ lục 01")
+        assert table.header[5] == "Đánh giá"
+        judged = table.column("Đánh giá")
         assert set(judged) == {i.code for g in (await store.plans.get("dong-lac-2026")).groups
                                for i in g.indicators}  # fmt: skip
         assert set(judged.values()) <= {"Đạt", "Chưa đạt", "Không đánh giá được", "Chưa có số liệu",
-                                        "Tạm tính (5/6 thôn)"}  # fmt: skip
+                                        "Tạm tính (5/6 thôn)", "Đang triển khai, chưa đánh giá được"}  # fmt: skip
         # Thôn 6 has no Q3 figures: the villages' indicators are not judged, and say so.
         assert {judged[c] for c in ("3.1", "3.2", "3.3", "3.4")} == {"Tạm tính (5/6 thôn)"}
-        assert rows[2][0] == "5/6 thôn đã báo cáo đủ, 1 thôn chưa báo cáo."
+        assert "5/6 thôn đã báo cáo đủ, 1 thôn chưa báo cáo." in table.above
+        assert table.above[:4] == ["ỦY BAN NHÂN DÂN", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                                   "XÃ ĐỒNG LẠC", "Độc lập - Tự do - Hạnh phúc"]  # fmt: skip
+        # The demo's yes/no, status and count rows are in it, judged.
+        assert {judged[c] for c in ("5.1", "5.2", "5.3", "5.4", "5.5")} <= {
+            "Đạt", "Chưa đạt", "Đang triển khai, chưa đánh giá được", "Không đánh giá được"}  # fmt: skip
+
+        # Word, typed with the command: the same table as a .docx document.
+        replies = await official.say("/xuatbaocao word")
+        documents = [(n, c) for method, n, c in api.files if method == "sendDocument"]
+        assert len(documents) == 2 and documents[1][0] == "phu-luc-xa-dong-lac-2026-Q3.docx"
+        document = Document(io.BytesIO(documents[1][1]))
+        grid = document.tables[1]
+        words = [tuple(c.text for c in row.cells) for row in grid.rows]
+        assert words[0] == tuple(table.header)
+        assert words[1:] == [tuple("" if c is None else str(c) for c in r) for r in table.body]
 
 
 async def test_unreadable_questions_get_examples_and_commands_are_listed(store: Store) -> None:

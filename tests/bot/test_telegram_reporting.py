@@ -18,7 +18,7 @@ from tests.bot.fake_telegram import TOKEN, FakeBotApi, button_update, message_up
 USER = 424242
 
 
-async def send(app: Application, api: FakeBotApi, update: dict[str, Any]) -> list[str]:  # type: ignore[type-arg]
+async def send(app: Application, api: FakeBotApi, update: dict[str, Any]) -> list[str]:
     before = len(api.sent_texts())
     await app.process_update(Update.de_json(update, app.bot))
     return api.sent_texts()[before:]
@@ -32,7 +32,7 @@ def button(api: FakeBotApi, label: str) -> str:
     raise AssertionError(f"no button {label!r} in {api.last_keyboard()}")
 
 
-def started(store: Store, api: FakeBotApi) -> Application:  # type: ignore[type-arg]
+def started(store: Store, api: FakeBotApi) -> Application:
     return build_application(
         TOKEN, build_router(services_for(store)), request=api, rate_limit=False
     )

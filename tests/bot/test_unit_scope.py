@@ -232,5 +232,5 @@ async def test_the_sentinels_are_seen_where_they_may_be(store: Store) -> None:
     router = build_router(services_for(store))
     shown = await run_script(router, "919191", [("command", "chitieu", "cáp quang quý 4")])
     assert "31.337" in shown or "99,99" in shown
-    shown = await run_script(router, "919191", [("command", "xuatbaocao", "quý 4")])
+    shown = await run_script(router, "919191", [("command", "xuatbaocao", "excel quý 4")])
     assert SENTINEL_NOTE in shown

@@ -5,12 +5,16 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 
+import pytest
+from docx import Document
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-from handlers.exports.appendix_xlsx import Row, Sheet, workbook
+from handlers.exports.appendix_docx import document as docx_document
+from handlers.exports.appendix_table import AppendixTable, Column, TableRow
+from handlers.exports.appendix_xlsx import workbook
 from handlers.exports.charts import MET, NOT_MET, OPEN, TARGET, Bar, Legend, font, progress_chart
 from handlers.messages import BUTTON_DATA_BYTES
 from handlers.questions.paging import KINDS, PAGE_CHARS, Ask, group_slug, page_of, parse
@@ -101,19 +105,48 @@ def test_chart_draws_vietnamese_without_missing_glyphs() -> None:
     assert again is png  # the same figures are not drawn twice
 
 
+def appendix(tab: str, heading: str, rows: list[TableRow]) -> AppendixTable:
+    labels = ("STT", "Tên chỉ tiêu", "Đơn vị tính", "Chỉ tiêu", "Kết quả", "Đánh giá", "Khó khăn")
+    columns = tuple(
+        Column(label, 10, wrap=label in ("Tên chỉ tiêu", "Khó khăn")) for label in labels
+    )
+    return AppendixTable(
+        tab=tab, issuer=("ỦY BAN NHÂN DÂN", "XÃ ĐỒNG LẠC"),
+        nation=("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"),
+        title="Phụ lục 1", heading=heading, attached_to="(Kèm theo Báo cáo số …)",
+        subheading="Đơn vị: xã Đồng Lạc", status="", columns=columns, rows=rows,
+        signature=("Đồng Lạc, ngày … tháng … năm …", "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "(Ký)"),
+    )  # fmt: skip
+
+
+ROWS = [TableRow(("1", "Chính quyền số", "", "", "", "", ""), is_group=True),
+        TableRow(("1.1", "Tỷ lệ …", "%", "≥80%", "64,62%", "Chưa đạt", "Thôn 2: thiếu cáp"))]  # fmt: skip
+
+
 def test_workbook_layout() -> None:
-    columns = ("STT", "Tên chỉ tiêu", "Đơn vị tính", "Chỉ tiêu", "Kết quả", "Đánh giá", "Khó khăn")
-    rows = [Row("1", "Chính quyền số", is_group=True), Row("1.1", "Tỷ lệ …", "%", "≥80%", "64,62%",
-                                                          "Chưa đạt", "Thôn 2: thiếu cáp")]  # fmt: skip
-    data = workbook([Sheet("Phụ lục 1", "Phụ lục 1: …", "Đơn vị: xã Đồng Lạc", columns, rows),
-                     Sheet("Phụ lục 1", "again", "", columns, [])])  # fmt: skip
+    data = workbook([appendix("Phụ lục 1", "Tỷ lệ …", ROWS), appendix("Phụ lục 1", "again", [])])
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["Phụ lục 1", "Phụ lục 1 2"]  # tab names stay unique
     sheet = book["Phụ lục 1"]
-    assert sheet["A1"].value == "Phụ lục 1: …" and "A1:G1" in sheet.merged_cells
-    assert [c.value for c in sheet[4]] == list(columns)
-    assert sheet["B5"].font.b and not sheet["B6"].font.b
-    assert sheet["F6"].value == "Chưa đạt" and sheet.freeze_panes == "A5"
+    assert sheet["A1"].value == "ỦY BAN NHÂN DÂN" and sheet["C1"].value.startswith("CỘNG HÒA")
+    assert sheet["A4"].value == "Phụ lục 1" and "A4:G4" in sheet.merged_cells
+    assert [c.value for c in sheet[9]] == [c.label for c in appendix("", "", []).columns]
+    assert sheet["B10"].font.b and not sheet["B11"].font.b
+    assert sheet["F11"].value == "Chưa đạt" and sheet.freeze_panes == "A10"
+    assert sheet["E13"].value == "Đồng Lạc, ngày … tháng … năm …" and sheet["E14"].font.b
+
+
+def test_word_layout() -> None:
+    document = Document(io.BytesIO(docx_document([appendix("Phụ lục 1", "Tỷ lệ …", ROWS)])))
+    head, grid, signature = document.tables
+    assert head.cell(0, 0).text == "ỦY BAN NHÂN DÂN\nXÃ ĐỒNG LẠC"
+    assert [c.text for c in grid.rows[0].cells][:2] == ["STT", "Tên chỉ tiêu"]
+    group, row = grid.rows[1].cells, grid.rows[2].cells
+    assert group[1].paragraphs[0].runs[0].bold and not row[1].paragraphs[0].runs[0].bold
+    assert row[6].text == "Thôn 2: thiếu cáp"
+    assert signature.cell(0, 1).text.startswith("Đồng Lạc, ngày")
+    with pytest.raises(ValueError, match="one cell per column"):
+        appendix("x", "x", [TableRow(("1", "too few"))])
 
 
 def test_a_year_of_a_quarterly_plan_is_read_from_its_quarters_latest_first() -> None:

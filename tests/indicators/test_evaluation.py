@@ -15,6 +15,7 @@ from indicators.values import (
     CountValue,
     PartsValue,
     PercentValue,
+    PrintedValue,
     RatioValue,
     Status,
     StatusValue,
@@ -155,11 +156,35 @@ def test_lower_is_better_percent_without_denominator():
         (Status.IN_PROGRESS, Verdict.NOT_MET),
     ],
 )
-@pytest.mark.parametrize("target", [">=80%", "Có", "-", "90%; 80%; 75%"])
-def test_status_values_are_the_reporters_judgement(status, verdict, target):
+@pytest.mark.parametrize("target", [">=80%", "Có", "90%; 80%; 75%"])
+def test_status_values_against_a_measurable_target(status, verdict, target):
     evaluation = evaluate(parse_target(target), StatusValue(status))
     assert evaluation.verdict is verdict
     assert evaluation.status is status
+
+
+@pytest.mark.parametrize(
+    ("status", "verdict"),
+    [
+        (Status.MET, Verdict.MET),  # the reporter's own verdict stands
+        (Status.NOT_MET, Verdict.NOT_MET),
+        # A state, not a verdict: with no target to hold it against, nothing judges it
+        # (Vĩnh Lộc's "Đang triển khai", "Đang thực hiện", "Phổ cập" on blank targets).
+        (Status.UNIVERSAL, Verdict.NOT_ASSESSABLE),
+        (Status.IN_PROGRESS, Verdict.NOT_ASSESSABLE),
+    ],
+)
+@pytest.mark.parametrize("target", ["-", "", "Triển khai sử dụng"])
+def test_status_values_against_no_measurable_target(status, verdict, target):
+    evaluation = evaluate(parse_target(target), StatusValue(status))
+    assert evaluation.verdict is verdict
+    assert evaluation.status is status
+
+
+def test_a_printed_mark_is_judged_by_nobody():
+    evaluation = evaluate(parse_target("100%"), PrintedValue("*"))
+    assert evaluation.verdict is Verdict.NOT_ASSESSABLE
+    assert evaluation.unassessable is Unassessable.NO_FIGURE_PRINTED
 
 
 @pytest.mark.parametrize(

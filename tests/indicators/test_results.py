@@ -14,6 +14,7 @@ from indicators.values import (
     CountValue,
     PartsValue,
     PercentValue,
+    PrintedValue,
     Status,
     StatusValue,
     YesNoValue,
@@ -39,11 +40,18 @@ SONG_MA = load_bundled("song-ma-2024")
         (XA, "1.8", "Triển khai", StatusValue(Status.MET)),  # target "Triển khai sử dụng"
         (XA, "1.9", "Chưa cung cấp đầy đủ thông tin", StatusValue(Status.NOT_MET)),
         (XA, "1.11", "*1", CountValue(1)),
-        (XA, "3.3", "*", None),
+        (XA, "3.3", "*", PrintedValue("*")),  # no figure: kept as printed
         (XA, "4.2", "Đáp ứng", StatusValue(Status.MET)),
         (SONG_MA, "I.7", "80,37%", PercentValue(Decimal("80.37"))),
-        (SONG_MA, "I.1", "-", None),
-        (SONG_MA, "II.1", "Chưa xác định được trong năm 2023", None),  # prose, not 2023%
+        (SONG_MA, "I.1", "-", PrintedValue("-")),
+        # Prose, not 2023%:
+        (
+            SONG_MA,
+            "II.1",
+            "Chưa xác định được trong năm 2023",
+            PrintedValue("Chưa xác định được trong năm 2023"),
+        ),
+        (SONG_MA, "I.1", "  ", None),  # an empty cell states nothing
     ],
 )
 def test_printed_results(plan, code: str, printed: str, value) -> None:
@@ -59,17 +67,19 @@ def test_a_three_part_result() -> None:
 def test_status_phrases_only_against_their_own_target() -> None:
     target_phrase = XA.indicator("4.2")  # "Đáp ứng"
     assert read_printed_result(target_phrase, "Không đáp ứng") == StatusValue(Status.NOT_MET)
-    assert read_printed_result(target_phrase, "Tốt") is None
+    assert read_printed_result(target_phrase, "Tốt") == PrintedValue("Tốt")
 
 
 def test_every_bundled_result_reads_or_is_explained() -> None:
-    unread = {
-        (p.id, i.code, h.printed)
+    read = [
+        (p.id, i.code, h.printed, read_printed_result(i, h.printed))
         for p in load_all_bundled()
         for i in p.indicators
         for h in i.history
-        if h.kind == "actual" and read_printed_result(i, h.printed) is None
-    }
+        if h.kind == "actual"
+    ]
+    assert all(value is not None for *_, value in read)  # nothing printed is lost
+    unread = {(p, c, printed) for p, c, printed, value in read if isinstance(value, PrintedValue)}
     # Only cells that state no result: "-", "*" and "not determined in 2022/2023".
     assert {printed for _plan, _code, printed in unread} == {
         "-",

@@ -23,6 +23,7 @@ from storage.backends import (
     ConflictError,
     IntegrityError,
     StorageError,
+    StorageUnavailable,
     Tx,
     open_backend,
 )
@@ -30,6 +31,7 @@ from storage.broadcasts import Broadcast, Broadcasts
 from storage.clock import Clock, FixedClock, SystemClock
 from storage.contacts import Contact, Contacts, UnitChat, Unreachable
 from storage.conversations import Conversations, ConversationState
+from storage.inbox import Arrival, Inbox, InboxUpdate, Unreplied
 from storage.invites import Invite, Invites, InviteUse, RedeemError, normalize_code
 from storage.migrations import migrate
 from storage.outbox import NewMessage, Outbox, OutboxMessage, OutboxState
@@ -58,6 +60,7 @@ class Store:
         self.values = Values(db)
         self.conversations = Conversations(db)
         self.updates = Updates(db)
+        self.inbox = Inbox(db)
         self.outbox = Outbox(db)
         self.audit = Audit(db)
         self.contacts = Contacts(db)
@@ -126,6 +129,7 @@ class Store:
 
 
 __all__ = [
+    "Arrival",
     "Audit",
     "AuditEntry",
     "Backend",
@@ -141,6 +145,8 @@ __all__ = [
     "FixedClock",
     "FormerName",
     "Identity",
+    "Inbox",
+    "InboxUpdate",
     "InstalledPlan",
     "IntegrityError",
     "Invite",
@@ -160,6 +166,7 @@ __all__ = [
     "Role",
     "SentRound",
     "StorageError",
+    "StorageUnavailable",
     "Store",
     "StoredValue",
     "SystemClock",
@@ -168,6 +175,7 @@ __all__ = [
     "UnitChat",
     "Units",
     "Unreachable",
+    "Unreplied",
     "Updates",
     "Values",
     "normalize_code",

@@ -14,7 +14,7 @@ from bot.telegram_channel import CHANNEL
 from storage import Arrival, Store
 from tests.bot.bot_process import listening, running, settings_for, until
 from tests.bot.conftest import invite_code
-from tests.bot.fake_bot_server import BOT_ID, TOKEN, Faults, FakeBotServer, message
+from tests.bot.fake_bot_server import BOT_ID, TOKEN, FakeBotServer, Faults, message
 from tests.clock import TestClock
 
 USER = 515151

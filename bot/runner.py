@@ -104,6 +104,10 @@ async def _send_and_remind(
     try:
         await asyncio.gather(*tasks)
     finally:
+        # A cancelled gather is done as soon as its first task is, while a sender may
+        # still be letting its sends on the wire finish: a second cancel would cut that
+        # short, so only the tasks not stopping yet are cancelled, and all are awaited.
         for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+            if not task.done() and not task.cancelling():
+                task.cancel()
+        await asyncio.wait(tasks)

@@ -175,9 +175,7 @@ async def one_run(run: str, args: argparse.Namespace) -> Result:
     log = workdir / "bot.log"
     started = time.monotonic()
     bot = await start_bot(db, url, log)
-    members = [
-        Member(server, FIRST_MEMBER + n, code, 200 + n) for n, code in enumerate(codes)
-    ]
+    members = [Member(server, FIRST_MEMBER + n, code, 200 + n) for n, code in enumerate(codes)]
     deadline = started + args.timeout
     driving = asyncio.gather(*(m.run(deadline) for m in members))
     kills = 0

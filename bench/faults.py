@@ -41,7 +41,7 @@ from aiohttp import web
 from handlers.delivery import to_payload
 from handlers.turns import Reply
 from storage import NewMessage, Store, SystemClock
-from tests.bot.fake_bot_server import TOKEN, Faults, FakeBotServer, message, press
+from tests.bot.fake_bot_server import TOKEN, FakeBotServer, Faults, message, press
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_MEMBER = 3_000_000

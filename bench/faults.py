@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import platform
 import shutil
@@ -157,7 +158,7 @@ def start_bot(db: str, url: str, log: Path) -> asyncio.subprocess.Process:
 
 
 def duplicates(texts: list[str]) -> int:
-    return sum(1 for a, b in zip(texts, texts[1:], strict=False) if a == b)
+    return sum(1 for a, b in itertools.pairwise(texts) if a == b)
 
 
 async def one_run(run: str, args: argparse.Namespace) -> Result:

@@ -136,10 +136,14 @@ class Member:
             elif "Bỏ qua" in labels:
                 update = press(self.chat, self.server.button(self.chat, "Bỏ qua"))
             else:
-                update = message(self.chat, "/baocao")
+                # No step to take: wait for the answer still coming, then look again.
+                await self.answered(len(texts), 30)
+                continue
             before = len(texts)
             self.server.push(update)
-            await self.answered(before, 30)
+            # A person waits for the answer; with every update answered in the end,
+            # acting again early would only add work behind the same faults.
+            await self.answered(before, 120)
 
 
 def start_bot(db: str, url: str, log: Path) -> asyncio.subprocess.Process:

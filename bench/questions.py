@@ -23,9 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from handlers.app import build_router
 from handlers.exports.charts import progress_chart
 from handlers.messages import Turn, TurnKind
-from handlers.router import Router
 from handlers.services import Services
 from indicators.people import Role
 from indicators.periods import Period, PeriodKind
@@ -117,7 +117,7 @@ async def build(path: Path, communes: int, villages: int) -> tuple[int, int, int
 
 async def measure(path: Path, people: dict[str, int], runs: int) -> None:
     async with await Store.open(path, clock=FixedClock(NOW)) as store:
-        router = Router(Services(store=store))
+        router = build_router(Services(store=store))
         print(f"{'who':<9} {'question':<13} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}")
         for who, person_id in people.items():
             for kind, text in QUESTIONS.items():

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
@@ -164,8 +166,30 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.telegram_token is None and settings.zalo_bot_token is None:
         raise setup.OperatorError(_("neither CHITIEU_TELEGRAM_TOKEN nor CHITIEU_ZALO_BOT_TOKEN is set: nothing to run. Use `chitieu chat` in the terminal."))  # fmt: skip
     from bot.runner import run_channels
+    from bot.telegram_channel import TokenRejected
 
-    await run_channels(settings, args.clock)
+    # SIGTERM (a service manager's stop) and SIGINT (Ctrl-C) stop alike: every loop is
+    # cancelled, sends on the wire finish and are recorded, the rest go back to the queue.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    running = asyncio.create_task(run_channels(settings, args.clock))
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not running.done():
+            logging.getLogger(__name__).info("stopping: a stop signal arrived")
+            running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    except TokenRejected as exc:
+        raise setup.OperatorError(str(exc)) from None
+    finally:
+        stopping.cancel()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+    logging.getLogger(__name__).info("stopped")
     return 0
 
 

@@ -31,45 +31,50 @@ async def run_channels(settings: Settings, clock: Clock) -> None:
     """Until cancelled; then every sender stops cleanly (the sends on the wire finish and
     are recorded, the rest go back to the queue)."""
     async with await Store.open(settings.database_url, clock=clock) as store:
-        services = Services(store=store)
-        router = build_router(services)
-        outgoing: list[Channel] = []
-        receiving: list[asyncio.Task[None]] = []
-        async with contextlib.AsyncExitStack() as stack:
-            if settings.telegram_token is not None:
+        await serve(settings, store)
 
-                def started(username: str) -> None:
-                    services.bot_username = username
 
-                outgoing.append(
-                    await stack.enter_async_context(
-                        running_telegram(
-                            settings.telegram_token.get_secret_value(),
-                            router,
-                            base_url=settings.telegram_api_url,
-                            webhook_url=settings.telegram_webhook_url,
-                            webhook_port=settings.telegram_webhook_port,
-                            on_started=started,
-                        )
+async def serve(settings: Settings, store: Store) -> None:
+    """`run_channels` over a store already open."""
+    services = Services(store=store)
+    router = build_router(services)
+    outgoing: list[Channel] = []
+    receiving: list[asyncio.Task[None]] = []
+    async with contextlib.AsyncExitStack() as stack:
+        if settings.telegram_token is not None:
+
+            def started(username: str) -> None:
+                services.bot_username = username
+
+            outgoing.append(
+                await stack.enter_async_context(
+                    running_telegram(
+                        settings.telegram_token.get_secret_value(),
+                        router,
+                        base_url=settings.telegram_api_url,
+                        webhook_url=settings.telegram_webhook_url,
+                        webhook_port=settings.telegram_webhook_port,
+                        on_started=started,
                     )
                 )
-            if settings.zalo_bot_token is not None:
-                http = await stack.enter_async_context(httpx.AsyncClient(timeout=70.0))
-                client = ZaloBotClient(
-                    http,
-                    settings.zalo_bot_token.get_secret_value(),
-                    base_url=settings.zalo_bot_api_url,
-                )
-                zalo_bot = ZaloBotChannel(
-                    client,
-                    file_notice=file_notice(),
-                    choices=StoredChoices(services.store.choices, ZALO_BOT_CHANNEL),
-                )
-                receiver = ZaloBotReceiver(zalo_bot, on_turn=router.handle)
-                receiving.append(asyncio.create_task(receiver.run_polling()))
-                outgoing.append(zalo_bot)
-                log.info("chitieu is running on the Zalo Bot Platform")
-            await _send_and_remind(settings, services, outgoing, receiving)
+            )
+        if settings.zalo_bot_token is not None:
+            http = await stack.enter_async_context(httpx.AsyncClient(timeout=70.0))
+            client = ZaloBotClient(
+                http,
+                settings.zalo_bot_token.get_secret_value(),
+                base_url=settings.zalo_bot_api_url,
+            )
+            zalo_bot = ZaloBotChannel(
+                client,
+                file_notice=file_notice(),
+                choices=StoredChoices(services.store.choices, ZALO_BOT_CHANNEL),
+            )
+            receiver = ZaloBotReceiver(zalo_bot, on_turn=router.handle)
+            receiving.append(asyncio.create_task(receiver.run_polling()))
+            outgoing.append(zalo_bot)
+            log.info("chitieu is running on the Zalo Bot Platform")
+        await _send_and_remind(settings, services, outgoing, receiving)
 
 
 def file_notice() -> str:
@@ -105,6 +110,10 @@ async def _send_and_remind(
     try:
         await asyncio.gather(*tasks)
     finally:
+        # A cancelled gather is done as soon as its first task is, while a sender may
+        # still be letting its sends on the wire finish: a second cancel would cut that
+        # short, so only the tasks not stopping yet are cancelled, and all are awaited.
         for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+            if not task.done() and not task.cancelling():
+                task.cancel()
+        await asyncio.wait(tasks)

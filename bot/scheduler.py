@@ -17,6 +17,7 @@ from handlers.broadcasts import announcements as broadcasts
 from handlers.reminders import rounds as reminders
 from handlers.services import Services
 from indicators.reminders import ReminderSettings
+from storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,9 @@ class ReminderScheduler:
         now = self.services.clock.now()
         async with store.transaction():
             updates = await store.updates.prune(now - KEEP_PROCESSED_UPDATES)
+            # Handled and answered updates are kept as long as their marks, for the same
+            # reason; unhandled ones stay until handled.
+            updates += await store.inbox.prune(now - KEEP_PROCESSED_UPDATES)
             conversations = await store.conversations.clear_older_than(
                 now - KEEP_ABANDONED_CONVERSATIONS
             )
@@ -74,6 +78,8 @@ class ReminderScheduler:
         while True:
             try:
                 await self.tick()
+            except StorageUnavailable as error:
+                log.warning("reminders: storage unavailable (%s); trying again next minute", error)
             except Exception:
                 log.exception("reminders: a scheduler tick failed; trying again next minute")
             # Just after the next full minute, so that an 08:00 round leaves at 08:00.

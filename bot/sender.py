@@ -19,15 +19,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.backoff import Backoff
 from handlers.channels import Capabilities, Channel, Outcome, SendOutcome
 from handlers.queued_replies import BLOCKED, NOT_ALLOWED, from_payload
-from storage import OutboxMessage, Store
+from storage import OutboxMessage, StorageUnavailable, Store
 
 log = logging.getLogger(__name__)
 
@@ -176,15 +178,26 @@ class OutboxSender:
         self._progress.set()
 
     async def run(self) -> None:
-        """Send until cancelled; cancelling stops cleanly (see the module's docstring)."""
-        reset = await self.store.outbox.reset_stale_sending()
-        if reset:
-            log.info("outbox: %d messages interrupted by the last stop are pending again", reset)
+        """Send until cancelled; cancelling stops cleanly (see the module's docstring).
+        A database that cannot work now is waited out: the loop backs off and retries."""
         try:
+            reset = await self._stored(self.store.outbox.reset_stale_sending, "the start's reset")
+            if reset:
+                log.info("outbox: %s messages interrupted by the last stop are pending again",
+                         reset)  # fmt: skip
+            backoff = Backoff()
             while True:
                 # Cleared before looking, so that progress made meanwhile is not missed.
                 self._progress.clear()
-                claimed = await self._claim()
+                try:
+                    claimed = await self._claim()
+                except StorageUnavailable as error:
+                    delay = backoff.next_delay()
+                    log.warning("outbox: cannot claim messages (%s); retry in %.0f s",
+                                error, delay)  # fmt: skip
+                    await asyncio.sleep(delay)
+                    continue
+                backoff.reset()
                 if claimed:
                     continue
                 if not self._lanes and self._settled_since_drained:
@@ -220,6 +233,8 @@ class OutboxSender:
             return
         try:
             await self.on_drained()
+        except StorageUnavailable as error:
+            log.warning("outbox: the drained hook could not look (%s)", error)
         except Exception:
             log.exception("outbox: the drained hook failed")
 
@@ -249,6 +264,9 @@ class OutboxSender:
         for message in lane:
             try:
                 await self.store.outbox.mark_failed(message.id, "interrupted", retry_at=retry_at)
+            except StorageUnavailable as error:
+                log.warning("outbox: message %d stays claimed until the next start (%s)",
+                            message.id, error)  # fmt: skip
             except Exception:
                 log.exception("outbox: message %d stays claimed until the next start", message.id)
 
@@ -263,8 +281,25 @@ class OutboxSender:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
-        reset = await asyncio.shield(self.store.outbox.reset_stale_sending())
+        try:
+            reset = await asyncio.shield(self.store.outbox.reset_stale_sending())
+        except StorageUnavailable as error:
+            log.warning("outbox: stopped; claimed messages are reset at the next start (%s)",
+                        error)  # fmt: skip
+            return
         log.info("outbox: stopped; %d claimed messages are pending again", reset)
+
+    async def _stored(self, write: Callable[[], Awaitable[object]], what: str) -> object:
+        """A write whose outcome is already decided (a send happened), retried until the
+        database takes it: given up, the message would go out again."""
+        backoff = Backoff(first=0.5)
+        while True:
+            try:
+                return await write()
+            except StorageUnavailable as error:
+                delay = backoff.next_delay()
+                log.warning("outbox: %s not stored (%s); retry in %.1f s", what, error, delay)
+                await asyncio.sleep(delay)
 
     async def _deliver(self, message: OutboxMessage) -> bool:
         """Send one message and record the outcome; False if a stop came first (the
@@ -283,10 +318,15 @@ class OutboxSender:
                 log.warning("outbox: the channel asks to wait, all sends wait %.1f s",
                             outcome.retry_after)  # fmt: skip
                 continue
-            await self._settle(message, outcome)
+            await self._stored(functools.partial(self._settle, message, outcome), "an outcome")
             return True
         retry_at = self.clock.now() + dt.timedelta(seconds=self.limits.backoff)
-        await self.store.outbox.mark_failed(message.id, "429 Too Many Requests", retry_at=retry_at)
+        await self._stored(
+            lambda: self.store.outbox.mark_failed(
+                message.id, "429 Too Many Requests", retry_at=retry_at
+            ),
+            "a retry",
+        )
         self.counters.retried += 1
         return True
 

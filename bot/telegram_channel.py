@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import html
 import logging
@@ -9,6 +11,7 @@ import warnings
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from telegram import (
     Bot,
@@ -33,15 +36,31 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.backoff import Backoff, retrying
+from bot.intake import Intake
 from bot.log_hygiene import quiet_libraries
 from handlers.channels import SENT, Capabilities, Outcome, SendOutcome
 from handlers.messages import Reply, Turn, TurnKind
-from handlers.router import Router
+from handlers.router import Router, busy
 from locales import _
+from storage import Arrival, InboxUpdate
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 OUTBOX_CONNECTIONS = 36  # the sender's messages in flight (32), and a few to spare
+# Seconds to wait for the Bot API's answer to a send. Telegram answers in well under a
+# second; a slow answer still within this is waited out rather than given up on, since
+# giving up and sending again is what sends a message twice (Telegram has no idempotency
+# key). Below the sender's stop_timeout, so that a stop waits out every send on the wire.
+SEND_TIMEOUT = 8.0
+LONG_POLL = 10  # seconds a getUpdates call waits for updates to arrive
+# Errors a start-up call is retried on: the network, the server (5xx), a 429.
+PASSING = (NetworkError, RetryAfter)
+
+
+class TokenRejected(Exception):
+    """The Bot API refused the token: a setting to fix, not something to retry."""
+
 
 CAPABILITIES = Capabilities(
     max_text=MessageLimit.MAX_TEXT_LENGTH,  # split into several messages beyond that
@@ -125,18 +144,77 @@ def build_application(
     request: BaseRequest | None = None,
     rate_limit: bool = True,
 ) -> Application:  # type: ignore[type-arg]
-    """The Application; `request` replaces the HTTP layer (tests, proxies)."""
+    """The Application, with its inbox (`intake(application)`); `request` replaces the
+    HTTP layer (tests, proxies). Updates reach it through the inbox: `running_telegram`
+    fetches and records them, and the intake hands each to `process_update`."""
     quiet_libraries()
-    builder = ApplicationBuilder().token(token).base_url(base_url).concurrent_updates(False)
+    queue = _RecordingQueue()
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .concurrent_updates(False)
+        .update_queue(queue)
+    )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.read_timeout(SEND_TIMEOUT).write_timeout(SEND_TIMEOUT)
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     application = builder.build()
+
+    async def process(row: InboxUpdate) -> None:
+        await application.process_update(Update.de_json(row.payload, application.bot))
+
+    async def tell_busy(arrivals: Sequence[Arrival]) -> None:
+        await _tell_busy(application.bot, arrivals)
+
+    inbox = Intake(router.store, CHANNEL, process=process, tell_busy=tell_busy)
+    queue.intake = inbox
     application.bot_data["router"] = router
+    application.bot_data["intake"] = inbox
+    application.bot_data["server"] = urlsplit(base_url).netloc
     application.add_handler(TypeHandler(Update, _on_update))
     application.add_error_handler(_on_error)
     return application
+
+
+def intake(application: Application) -> Intake:  # type: ignore[type-arg]
+    found: Intake = application.bot_data["intake"]
+    if not found.bot:
+        # An update id is one bot's on one server: a new token for another bot, or a
+        # self-hosted Bot API server numbering from 1 again, starts afresh.
+        found.bot = f"{application.bot.id}@{application.bot_data['server']}"
+    return found
+
+
+class _RecordingQueue(asyncio.Queue[object]):
+    """The Application's update queue, as the webhook server fills it: an update is
+    recorded in the inbox before the server answers Telegram, then handled from there."""
+
+    intake: Intake | None = None
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update) and self.intake is not None:
+            await self.intake.take([to_arrival(item)])
+            return
+        await super().put(item)
+
+
+def to_arrival(update: Update) -> Arrival:
+    chat = update.effective_chat
+    return Arrival(str(update.update_id), "" if chat is None else str(chat.id), update.to_dict())
+
+
+async def _tell_busy(bot: object, arrivals: Sequence[Arrival]) -> None:
+    """Once to each chat behind updates that could not be recorded."""
+    chats = {a.chat_key for a in arrivals if a.chat_key.lstrip("-").isdigit()}
+    for chat in chats:
+        try:
+            await send_replies(bot, int(chat), [busy()])
+        except TelegramError as error:
+            log.warning("could not tell a chat the system is busy (%s)", type(error).__name__)
 
 
 async def register_commands(application: Application) -> None:  # type: ignore[type-arg]
@@ -146,7 +224,7 @@ async def register_commands(application: Application) -> None:  # type: ignore[t
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in menu])
 
 
-def to_turn(update: Update) -> Turn | None:
+def to_turn(update: Update, *, bot: str = "") -> Turn | None:
     """The transport-neutral turn of an update; None for updates that are not for us."""
     user = update.effective_user
     chat = update.effective_chat
@@ -159,6 +237,7 @@ def to_turn(update: Update) -> Turn | None:
         kind=TurnKind.TEXT,
         name=user.full_name,
         update_id=str(update.update_id),
+        bot=bot,
         is_group=chat.type in (ChatType.GROUP, ChatType.SUPERGROUP),
     )
     if update.callback_query is not None:
@@ -177,7 +256,8 @@ def to_turn(update: Update) -> Turn | None:
 
 
 async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    turn = to_turn(update)
+    inbox = intake(context.application)
+    turn = to_turn(update, bot=inbox.bot)
     if turn is None:
         return
     if update.callback_query is not None:
@@ -187,8 +267,21 @@ async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         except TelegramError:
             log.warning("could not answer a callback query")
     router: Router = context.bot_data["router"]
-    replies = await router.handle(turn)
-    await send_replies(context.bot, int(turn.chat_id), replies)
+    replies = await router.handle(turn, record=inbox.recorder(turn))
+    sent = await _send_each(context.bot, int(turn.chat_id), replies)
+    await inbox.delivered(turn, replies, sent)
+
+
+async def _send_each(bot: object, chat_id: int, replies: Sequence[Reply]) -> int:
+    """Send replies in order until one fails; how many went out."""
+    for index, reply in enumerate(replies):
+        try:
+            await send_replies(bot, chat_id, [reply])
+        except TelegramError as error:
+            # The type only: a network error's text can carry the request URL (the token).
+            log.warning("a direct reply failed (%s)", type(error).__name__)
+            return index
+    return len(replies)
 
 
 async def send_replies(bot: object, chat_id: int, replies: Sequence[Reply]) -> list[Message]:
@@ -278,24 +371,69 @@ async def running_telegram(
 ) -> AsyncIterator[TelegramChannel]:
     """Telegram receiving (long polling, or a webhook) while the block runs; what it
     yields sends the outbox through a Bot and connection pool of its own, so a broadcast
-    never queues interactive replies behind it."""
+    never queues interactive replies behind it.
+
+    Start-up retries the Bot API (getMe, setMyCommands, deleteWebhook) with backoff,
+    one log line per retry, for as long as it takes; only a rejected token stops it."""
     application = build_application(token, router, base_url=base_url)
-    request = HTTPXRequest(connection_pool_size=OUTBOX_CONNECTIONS)
+    request = HTTPXRequest(
+        connection_pool_size=OUTBOX_CONNECTIONS,
+        read_timeout=SEND_TIMEOUT,
+        write_timeout=SEND_TIMEOUT,
+    )
+    try:
+        await retrying("telegram: getMe", application.initialize, retry_on=PASSING, log=log)
+    except InvalidToken:
+        await application.shutdown()
+        raise TokenRejected("the Bot API rejected CHITIEU_TELEGRAM_TOKEN") from None
     async with application, Bot(token, base_url=base_url, request=request) as sender_bot:
         on_started(application.bot.username)
-        await register_commands(application)
-        await application.start()
+        await retrying("telegram: setMyCommands", lambda: register_commands(application),
+                       retry_on=PASSING, log=log)  # fmt: skip
+        inbox = intake(application)
+        tasks = [asyncio.create_task(inbox.run())]
         updater = application.updater
         assert updater is not None
         if webhook_url:
             await updater.start_webhook(
-                listen="0.0.0.0", port=webhook_port, webhook_url=webhook_url
+                listen="0.0.0.0", port=webhook_port, webhook_url=webhook_url, bootstrap_retries=-1
             )
         else:
-            await updater.start_polling()
+            await retrying("telegram: deleteWebhook", application.bot.delete_webhook,
+                           retry_on=PASSING, log=log)  # fmt: skip
+            tasks.append(asyncio.create_task(poll(application.bot, inbox)))
         log.info("chitieu is running on Telegram as @%s", application.bot.username)
         try:
             yield TelegramChannel(sender_bot)
         finally:
-            await updater.stop()
-            await application.stop()
+            if updater.running:
+                await updater.stop()
+            # Receiving stops first; the update being handled finishes (see Intake.run).
+            for task in reversed(tasks):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+async def poll(bot: Bot, inbox: Intake) -> None:
+    """Long polling, done here rather than by python-telegram-bot's Updater: Telegram
+    takes the next getUpdates offset as the acknowledgement of everything before it, and
+    the Updater sends that offset as soon as updates are queued in memory. Here the next
+    fetch starts only once the last ones are in the inbox, so a crash loses none."""
+    offset: int | None = None
+    backoff = Backoff()
+    while True:
+        try:
+            updates = await bot.get_updates(
+                offset=offset, timeout=LONG_POLL, allowed_updates=Update.ALL_TYPES
+            )
+        except TelegramError as error:
+            delay = backoff.next_delay()
+            log.warning("telegram: getUpdates failed (%s); retry in %.0f s",
+                        type(error).__name__, delay)  # fmt: skip
+            await asyncio.sleep(delay)
+            continue
+        backoff.reset()
+        if updates:
+            await inbox.take([to_arrival(update) for update in updates])
+            offset = updates[-1].update_id + 1

@@ -25,6 +25,7 @@ class Turn:
     command: str = ""  # without the slash, lowercase
     name: str = ""  # display name the channel gives, for new people
     update_id: str | None = None  # for handling a redelivered update once
+    bot: str = ""  # the account update_id belongs to (a Telegram bot and its server)
     is_group: bool = False
 
     def __post_init__(self) -> None:

@@ -19,6 +19,7 @@ from indicators.people import OFFICIAL_ROLES, Person, Role
 from indicators.questions import COMMAND_PHRASES, Intent
 from indicators.text import folded_words
 from locales import _
+from storage.backends import StorageUnavailable
 from storage.conversations import ConversationState
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ OFFICIALS = OFFICIAL_ROLES
 CommandRun = Callable[[Turn, Person, ConversationState | None], Awaitable[list[Reply]]]
 ButtonRun = Callable[[Turn, Person], Awaitable[list[Reply]]]
 Reader = Callable[[Turn, Person], Awaitable[list[Reply] | None]]
+# Called with a turn's replies inside the turn's transaction (see Router.handle).
+Record = Callable[[list[Reply]], Awaitable[None]]
 
 
 class Dialog(Protocol):
@@ -116,15 +119,24 @@ class Router:
 
     # --- turns -------------------------------------------------------------------------
 
-    async def handle(self, turn: Turn) -> list[Reply]:
+    async def handle(self, turn: Turn, *, record: Record | None = None) -> list[Reply]:
         """Answer one turn; never raises, never stays silent.
 
-        The whole turn is one transaction: marking the update as handled, saving answers
-        and moving the conversation on happen together or not at all.
+        The whole turn is one transaction: marking the update as handled, saving answers,
+        moving the conversation on and `record`ing the replies (the channel's inbox) happen
+        together or not at all. A database that cannot work now gets the person a "busy,
+        try again" answer instead of an apology for a fault.
         """
         try:
             async with self.store.transaction():
-                return await self._handle(turn)
+                replies = await self._handle(turn)
+                if record is not None:
+                    await record(replies)
+                return replies
+        except StorageUnavailable as error:
+            log.warning("storage unavailable, a %s turn (update %s) answered busy: %s",
+                        turn.channel, turn.update_id, failure_summary(error))  # fmt: skip
+            return [busy()]
         except Exception as error:
             # Only identifiers that carry no personal data go to the log: the exception's
             # own text may repeat what the person typed.
@@ -134,7 +146,7 @@ class Router:
 
     async def _handle(self, turn: Turn) -> list[Reply]:
         if turn.update_id is not None and not await self.store.updates.mark_processed(
-            turn.channel, turn.update_id
+            turn.channel, turn.update_id, bot=turn.bot
         ):
             return []
         if (
@@ -237,3 +249,8 @@ class Router:
                 'Sorry, I did not understand. Try: "báo cáo" to report figures, or /trogiup for help.'
             )
         )
+
+
+def busy() -> Reply:
+    """The answer while the database cannot work: nothing was done, try again later."""
+    return Reply(_("The system is busy. Please try again in a few minutes."))

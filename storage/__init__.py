@@ -23,6 +23,7 @@ from storage.backends import (
     ConflictError,
     IntegrityError,
     StorageError,
+    StorageUnavailable,
     Tx,
     open_backend,
 )
@@ -31,6 +32,7 @@ from storage.choices import ShownChoices
 from storage.clock import Clock, FixedClock, SystemClock
 from storage.contacts import Contact, Contacts, UnitChat, Unreachable
 from storage.conversations import Conversations, ConversationState
+from storage.inbox import Arrival, Inbox, InboxUpdate, Unreplied
 from storage.invites import Invite, Invites, InviteUse, RedeemError, normalize_code
 from storage.migrations import migrate
 from storage.outbox import NewMessage, Outbox, OutboxMessage, OutboxState
@@ -60,6 +62,7 @@ class Store:
         self.conversations = Conversations(db)
         self.updates = Updates(db)
         self.choices = ShownChoices(db)
+        self.inbox = Inbox(db)
         self.outbox = Outbox(db)
         self.audit = Audit(db)
         self.contacts = Contacts(db)
@@ -128,6 +131,7 @@ class Store:
 
 
 __all__ = [
+    "Arrival",
     "Audit",
     "AuditEntry",
     "Backend",
@@ -140,6 +144,8 @@ __all__ = [
     "ConversationState",
     "Conversations",
     "FixedClock",
+    "Inbox",
+    "InboxUpdate",
     "InstalledPlan",
     "IntegrityError",
     "Invite",
@@ -158,6 +164,7 @@ __all__ = [
     "SentRound",
     "ShownChoices",
     "StorageError",
+    "StorageUnavailable",
     "Store",
     "StoredValue",
     "SystemClock",
@@ -165,6 +172,7 @@ __all__ = [
     "UnitChat",
     "Units",
     "Unreachable",
+    "Unreplied",
     "Updates",
     "Values",
     "normalize_code",

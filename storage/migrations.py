@@ -335,12 +335,59 @@ _INVITES_HASHED: list[Step] = [
     "CREATE INDEX invite_attempts_at_idx ON invite_attempts (at)",
 ]
 
+# Updates as they arrive, and processed updates keyed by the bot too.
+#
+# inbox: every update taken from a messenger is written here before the messenger is
+# told it arrived (the next getUpdates offset, a webhook's 200), so a crash loses none;
+# rows are handled in id order, and `handled_at` is set in the transaction of the turn's
+# own effects. `replies_json` is what the turn answered (text and buttons), kept until
+# `replied_at` says it was delivered: a reply cut off by a crash goes out again through
+# the outbox on the next start. `chat_key` lets several workers later take rows per chat
+# in order (the oldest unhandled row of a chat first).
+#
+# processed_updates: an update id means something only for one bot on one server (a new
+# token, a self-hosted Bot API server, ids restarting), so the key carries `bot`. Marks
+# keyed without it cannot be told apart and are old enough to drop: they protect only
+# against a redelivery within the last day.
+_INBOX_AND_BOT_UPDATES: list[str] = [
+    """
+    CREATE TABLE inbox (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        bot TEXT NOT NULL,
+        update_id TEXT NOT NULL,
+        chat_key TEXT NOT NULL,
+        payload_json TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        handled_at TEXT,
+        replies_json TEXT,
+        replied_at TEXT,
+        UNIQUE (channel, bot, update_id)
+    )
+    """,
+    "CREATE INDEX inbox_unhandled_idx ON inbox (channel, bot, handled_at, id)",
+    "CREATE INDEX inbox_chat_idx ON inbox (chat_key, handled_at, id)",
+    "CREATE INDEX inbox_received_idx ON inbox (received_at)",
+    "DROP TABLE processed_updates",
+    """
+    CREATE TABLE processed_updates (
+        channel TEXT NOT NULL,
+        bot TEXT NOT NULL,
+        update_id TEXT NOT NULL,
+        processed_at TEXT NOT NULL,
+        PRIMARY KEY (channel, bot, update_id)
+    )
+    """,
+    "CREATE INDEX processed_updates_at_idx ON processed_updates (processed_at)",
+]
+
 MIGRATIONS: list[tuple[int, Sequence[Step]]] = [
     (1, _INITIAL_SCHEMA),
     (2, _UNIT_ALIASES),
     (3, _REMINDERS_AND_BROADCASTS),
     (4, _SHOWN_CHOICES),
     (5, _INVITES_HASHED),
+    (6, _INBOX_AND_BOT_UPDATES),
 ]
 
 LATEST = MIGRATIONS[-1][0]

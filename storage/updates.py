@@ -2,7 +2,9 @@
 
 Call `mark_processed` inside the same transaction as the update's effects: then either
 both the effects and the mark are stored, or neither is and the redelivery is handled
-as the first delivery.
+as the first delivery. An update id is unique for one bot on one server only, so the
+mark carries the bot (`bot`: the channel's account, e.g. a Telegram bot's id and its
+API server); a channel with one account may leave it empty.
 """
 
 from __future__ import annotations
@@ -17,20 +19,20 @@ class Updates:
     def __init__(self, db: Backend) -> None:
         self._db = db
 
-    async def mark_processed(self, channel: str, update_id: str | int) -> bool:
+    async def mark_processed(self, channel: str, update_id: str | int, *, bot: str = "") -> bool:
         """True the first time an update is seen, False on every redelivery."""
         async with self._db.transaction() as tx:
             inserted = await tx.execute(
-                "INSERT INTO processed_updates (channel, update_id, processed_at)"
-                " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                (channel, str(update_id), tx.stamp),
+                "INSERT INTO processed_updates (channel, bot, update_id, processed_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (channel, bot, str(update_id), tx.stamp),
             )
         return inserted == 1
 
-    async def is_processed(self, channel: str, update_id: str | int) -> bool:
+    async def is_processed(self, channel: str, update_id: str | int, *, bot: str = "") -> bool:
         row = await self._db.fetch_one(
-            "SELECT 1 FROM processed_updates WHERE channel = ? AND update_id = ?",
-            (channel, str(update_id)),
+            "SELECT 1 FROM processed_updates WHERE channel = ? AND bot = ? AND update_id = ?",
+            (channel, bot, str(update_id)),
         )
         return row is not None
 

@@ -52,6 +52,13 @@ class ConflictError(IntegrityError):
     """A row with the same unique key (or primary key) exists already."""
 
 
+class StorageUnavailable(StorageError):
+    """The database cannot do its work right now — full, read-only, locked by another
+    process, failing I/O — though nothing is wrong with the request: the same call may
+    succeed later. Backends raise it instead of their driver's errors, so that the bot's
+    loops back off and retry and a person is told to try again, whatever the database."""
+
+
 @dataclass(frozen=True, slots=True)
 class Dialect:
     """What differs in the SQL a backend's database accepts."""
@@ -108,7 +115,8 @@ def numbered_placeholders(sql: str) -> str:
 
 class Connection(Protocol):
     """One connection of a backend. SQL reaching it is already in the backend's dialect,
-    and it raises `IntegrityError`/`ConflictError`, never its driver's own."""
+    and it raises `IntegrityError`/`ConflictError`/`StorageUnavailable`, never its
+    driver's own."""
 
     async def execute(self, sql: str, params: Params) -> int:
         """Run one statement; the number of rows it changed."""
@@ -352,6 +360,7 @@ __all__ = [
     "Params",
     "Row",
     "StorageError",
+    "StorageUnavailable",
     "Tx",
     "numbered_placeholders",
     "open_backend",

@@ -37,6 +37,7 @@ from storage.backends import (
     Params,
     Row,
     StorageError,
+    StorageUnavailable,
     unchanged,
 )
 from storage.clock import Clock
@@ -48,6 +49,10 @@ BUSY_TIMEOUT_MS = 5000
 SQLITE = Dialect("sqlite", translate=unchanged, skip_locked="")
 
 _CONFLICTS = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
+# Primary result codes of a database that cannot work now but may later: busy or locked
+# beyond busy_timeout (5), (6); read-only (8); I/O failing (10); disk or max_page_count
+# full (13); the file cannot be opened (14); the WAL lock protocol failing (15).
+_UNAVAILABLE = frozenset({5, 6, 8, 10, 13, 14, 15})
 
 
 def _mapping_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
@@ -56,13 +61,17 @@ def _mapping_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, A
 
 @contextlib.contextmanager
 def _storage_errors() -> Iterator[None]:
-    """sqlite3's constraint errors as the storage layer's, so nothing above storage
-    needs to know which database said no."""
+    """sqlite3's constraint and availability errors as the storage layer's, so nothing
+    above storage needs to know which database said no."""
     try:
         yield
     except sqlite3.IntegrityError as exc:
         kind = ConflictError if exc.sqlite_errorname in _CONFLICTS else IntegrityError
         raise kind(str(exc)) from exc
+    except sqlite3.DatabaseError as exc:
+        if exc.sqlite_errorcode & 0xFF in _UNAVAILABLE:
+            raise StorageUnavailable(f"{exc.sqlite_errorname}: {exc}") from exc
+        raise
 
 
 class _Connection(Connection):
@@ -157,12 +166,14 @@ class SQLiteBackend(Backend):
             # IMMEDIATE takes the write lock at once: a transaction that read first and
             # wrote later could otherwise fail with "database is locked" midway when
             # another process (an admin CLI) writes to the same file.
-            await raw.execute("BEGIN IMMEDIATE")
+            with _storage_errors():
+                await raw.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
             except BaseException:
                 if raw.in_transaction:
-                    await asyncio.shield(raw.rollback())
+                    with _storage_errors():
+                        await asyncio.shield(raw.rollback())
                 raise
             else:
                 try:
@@ -172,7 +183,8 @@ class SQLiteBackend(Backend):
                     # A failed COMMIT can leave the transaction open, and the next BEGIN
                     # would then fail for every conversation.
                     if raw.in_transaction:
-                        await asyncio.shield(raw.rollback())
+                        with _storage_errors():
+                            await asyncio.shield(raw.rollback())
                     raise
 
     @asynccontextmanager

@@ -96,7 +96,7 @@ async def test_limits_are_kept_so_the_server_never_answers_429(store: Store) -> 
     for n in range(3):  # several messages for one person and for one group
         for chat in (private, group):
             reply = Reply(f"Nhắc {n}", ((Button("Báo cáo ngay", "rm:x:2026-Q4"),),))
-            # A group's messages carry its unit (as handlers.delivery.to_group makes them).
+            # A group's messages carry its unit (as handlers.queued_replies.to_group makes them).
             payload = to_payload(reply, unit_id=1) if chat == group else to_payload(reply)
             await store.outbox.enqueue("telegram", str(chat), payload)
     api = LimitedBotApi(per_second=20, private_interval=0.25, group_interval=0.5)

@@ -1,0 +1,222 @@
+"""What a channel receives, made durable: updates are recorded in the inbox before the
+messenger is told they arrived, handled one at a time in the order they came, and every
+reply a turn gives reaches the person — directly, or through the outbox when sending it
+directly failed or a crash cut it off.
+
+The channel supplies two things: how to handle one recorded update (Telegram runs it
+through python-telegram-bot's Application, whose handler calls `Router.handle` with
+`recorder(turn)` and then `delivered`), and how to tell the people behind updates that
+could not be recorded that the system is busy. Nothing here knows a messenger.
+
+One worker takes the rows today; the inbox keeps each row's chat so that several
+workers could later take rows per chat, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from bot.backoff import Backoff
+from handlers.messages import Reply, Turn
+from handlers.queued_replies import MAX_QUEUED_TEXT, to_payload
+from handlers.router import Record
+from storage import Arrival, InboxUpdate, NewMessage, StorageUnavailable, Store
+
+log = logging.getLogger(__name__)
+
+Process = Callable[[InboxUpdate], Awaitable[None]]
+TellBusy = Callable[[Sequence[Arrival]], Awaitable[None]]
+STOP_TIMEOUT = 15.0  # how long a stop waits for the update being handled (its sends too)
+
+
+def queued_payloads(reply: Reply, turn: Turn) -> list[dict[str, Any]]:
+    """A reply as outbox messages: its text in pieces that fit one message each, the
+    buttons on the last. A file or picture is not kept (the person can ask again)."""
+    external_id = None if turn.is_group else turn.external_id
+    text = reply.text
+    pieces: list[str] = []
+    while len(text) > MAX_QUEUED_TEXT:
+        cut = text.rfind("\n", 0, MAX_QUEUED_TEXT)
+        cut = cut if cut > 0 else MAX_QUEUED_TEXT
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    if text or not pieces:
+        pieces.append(text)
+    last = len(pieces) - 1
+    return [
+        to_payload(Reply(piece, reply.buttons if i == last else ()), external_id=external_id)
+        for i, piece in enumerate(pieces)
+        if piece or (i == last and reply.buttons)
+    ]
+
+
+class Intake:
+    """One channel account's inbox and the worker that handles it."""
+
+    def __init__(
+        self, store: Store, channel: str, *, process: Process, tell_busy: TellBusy
+    ) -> None:
+        self.store = store
+        self.channel = channel
+        self.bot = ""  # the account (Telegram: the bot's id and server), once known
+        self.process = process
+        self.tell_busy = tell_busy
+        self._arrived = asyncio.Event()
+        self._recorded: set[str] = set()  # update ids whose turn marked its row handled
+        self._unreplied: set[str] = set()  # ...and whose replies are still to confirm
+
+    # --- receiving ---------------------------------------------------------------------
+
+    async def take(self, arrivals: Sequence[Arrival]) -> None:
+        """Record updates before they are acknowledged. When the database cannot take
+        them, the people who sent them are told to try again in a few minutes, and the
+        updates are acknowledged anyway: handling them later would answer messages their
+        senders were told had not been taken."""
+        if not arrivals:
+            return
+        try:
+            await self.store.inbox.record(self.channel, self.bot, arrivals)
+        except StorageUnavailable as error:
+            log.warning("%s: %d updates not recorded, answered busy: %s",
+                        self.channel, len(arrivals), error)  # fmt: skip
+            await self.tell_busy(arrivals)
+            return
+        self._arrived.set()
+
+    # --- handling ----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Until cancelled: first hand the replies a crash cut off to the outbox, then
+        handle unhandled updates in order as they arrive. A stop lets the update being
+        handled finish, its replies included."""
+        backoff = Backoff()
+        while True:
+            try:
+                await self._queue_cut_off_replies()
+                break
+            except StorageUnavailable as error:
+                log.warning("%s: inbox not readable yet (%s)", self.channel, error)
+                await backoff.wait()
+        backoff.reset()
+        while True:
+            self._arrived.clear()
+            try:
+                rows = await self.store.inbox.unhandled(self.channel, self.bot)
+            except StorageUnavailable as error:
+                log.warning("%s: inbox not readable (%s)", self.channel, error)
+                await backoff.wait()
+                continue
+            backoff.reset()
+            for row in rows:
+                task = asyncio.ensure_future(self._handle(row))
+                try:
+                    await asyncio.shield(task)
+                except asyncio.CancelledError:
+                    with contextlib.suppress(Exception, asyncio.CancelledError):
+                        await asyncio.wait_for(task, STOP_TIMEOUT)
+                    raise
+            if not rows:
+                await self._arrived.wait()
+
+    async def _handle(self, row: InboxUpdate) -> None:
+        try:
+            await self.process(row)
+        except Exception:
+            log.exception("%s: update %s could not be handled", self.channel, row.update_id)
+        if row.update_id in self._recorded:
+            self._recorded.discard(row.update_id)
+            return
+        # The turn did not mark its row (not a turn for us, a handler fault, a busy
+        # database): it was answered all the same, so it must not be handled again.
+        await self._until_stored(
+            lambda: self.store.inbox.handled(self.channel, self.bot, row.update_id),
+            f"update {row.update_id} handled",
+        )
+
+    async def _until_stored(self, write: Callable[[], Awaitable[object]], what: str) -> None:
+        """A write the next steps depend on, retried until the database takes it."""
+        backoff = Backoff()
+        while True:
+            try:
+                await write()
+                return
+            except StorageUnavailable as error:
+                delay = backoff.next_delay()
+                log.warning("%s: %s not stored (%s); retry in %.0f s",
+                            self.channel, what, error, delay)  # fmt: skip
+                await asyncio.sleep(delay)
+
+    async def _queue_cut_off_replies(self) -> None:
+        """Replies of turns handled before the last stop, possibly never delivered: to
+        the outbox (one may arrive twice: the one on the wire at a crash)."""
+        cut_off = await self.store.inbox.unreplied(self.channel, self.bot)
+        for row in cut_off:
+            async with self.store.transaction():
+                messages = [
+                    NewMessage(self.channel, row.chat_key, payload, self._key(row.update_id, i))
+                    for i, payload in enumerate(row.replies)
+                ]
+                await self.store.outbox.enqueue_many(messages)
+                await self.store.inbox.replied(self.channel, self.bot, row.update_id)
+        if cut_off:
+            log.info("%s: replies of %d updates cut off by the last stop are queued",
+                     self.channel, len(cut_off))  # fmt: skip
+
+    def _key(self, update_id: str, index: int) -> str:
+        return f"reply:{self.channel}:{self.bot}:{update_id}:{index}"
+
+    # --- a turn's replies ---------------------------------------------------------------
+
+    def recorder(self, turn: Turn) -> Record:
+        """For `Router.handle`: marks the turn's inbox row handled, with its replies, in
+        the turn's own transaction."""
+
+        async def record(replies: list[Reply]) -> None:
+            if turn.update_id is None:
+                return
+            payloads = [p for reply in replies for p in queued_payloads(reply, turn)]
+            if await self.store.inbox.handled(self.channel, turn.bot, turn.update_id, payloads):
+                self._recorded.add(turn.update_id)
+                if payloads:
+                    self._unreplied.add(turn.update_id)
+
+        return record
+
+    async def delivered(self, turn: Turn, replies: Sequence[Reply], sent: int) -> None:
+        """The first `sent` replies went out; the rest go through the outbox, which
+        retries them, so no one is left without their "Đã lưu"."""
+        if sent < len(replies):
+            # Numbered as `recorder` numbered them, so that a replay after a crash
+            # (Intake.run) finds these queued already instead of queueing them again.
+            done = sum(len(queued_payloads(reply, turn)) for reply in replies[:sent])
+            payloads = [p for reply in replies[sent:] for p in queued_payloads(reply, turn)]
+            keys = [
+                None if turn.update_id is None else self._key(turn.update_id, done + i)
+                for i in range(len(payloads))
+            ]
+            messages = [
+                NewMessage(self.channel, turn.chat_id, payload, key)
+                for payload, key in zip(payloads, keys, strict=True)
+            ]
+            log.info("%s: %d replies of update %s go through the outbox",
+                     self.channel, len(replies) - sent, turn.update_id)  # fmt: skip
+
+            async def queue() -> None:
+                async with self.store.transaction():
+                    await self.store.outbox.enqueue_many(messages)
+                    if turn.update_id is not None:
+                        await self.store.inbox.replied(self.channel, turn.bot, turn.update_id)
+
+            await self._until_stored(queue, f"replies of update {turn.update_id}")
+        elif turn.update_id is not None and turn.update_id in self._unreplied:
+            update_id = turn.update_id
+            await self._until_stored(
+                lambda: self.store.inbox.replied(self.channel, turn.bot, update_id),
+                f"update {update_id} replied",
+            )
+        if turn.update_id is not None:
+            self._unreplied.discard(turn.update_id)

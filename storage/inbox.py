@@ -1,0 +1,159 @@
+"""Inbox: updates taken from a messenger, recorded before the messenger is told they
+arrived, so that a crash loses none.
+
+Life of a row: received (written before acknowledging) → handled (`handled_at`, in the
+same transaction as the turn's effects, with the replies the turn gave) → replied
+(`replied_at`, once those replies were delivered or handed to the outbox). On start,
+replies cut off by the last stop are handed to the outbox, and unhandled rows are
+handled first, in order. Rows are keyed by (channel, bot, update_id): a redelivered
+update is recorded once.
+
+Handling takes the oldest unhandled row; `chat_key` exists so that several workers can
+later each take a chat's oldest row (rows of one chat in order, chats in parallel).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from storage.audit import dumps
+from storage.backends import Backend, Row
+from storage.clock import from_db, to_db
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """An update as it came in, before it is recorded."""
+
+    update_id: str
+    chat_key: str  # the chat it belongs to ("" when it belongs to none)
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class InboxUpdate:
+    id: int
+    update_id: str
+    chat_key: str
+    payload: dict[str, Any]
+    received_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Unreplied:
+    """A handled update whose replies may not have reached the person."""
+
+    id: int
+    update_id: str
+    chat_key: str
+    replies: list[dict[str, Any]]  # outbox payloads (handlers.queued_replies.to_payload)
+
+
+def _update(row: Row) -> InboxUpdate:
+    return InboxUpdate(
+        id=row["id"],
+        update_id=row["update_id"],
+        chat_key=row["chat_key"],
+        payload=json.loads(row["payload_json"]),
+        received_at=from_db(row["received_at"]),
+    )
+
+
+class Inbox:
+    def __init__(self, db: Backend) -> None:
+        self._db = db
+
+    async def record(self, channel: str, bot: str, arrivals: Sequence[Arrival]) -> int:
+        """Write the updates in one transaction; how many were new (a redelivered one
+        is already there)."""
+        added = 0
+        async with self._db.transaction() as tx:
+            for arrival in arrivals:
+                added += await tx.execute(
+                    "INSERT INTO inbox (channel, bot, update_id, chat_key, payload_json,"
+                    " received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (
+                        channel,
+                        bot,
+                        arrival.update_id,
+                        arrival.chat_key,
+                        dumps(arrival.payload),
+                        tx.stamp,
+                    ),
+                )
+        return added
+
+    async def unhandled(self, channel: str, bot: str, limit: int = 100) -> list[InboxUpdate]:
+        """The oldest updates not handled yet, in the order they arrived."""
+        rows = await self._db.fetch_all(
+            "SELECT id, update_id, chat_key, payload_json, received_at FROM inbox"
+            " WHERE channel = ? AND bot = ? AND handled_at IS NULL ORDER BY id LIMIT ?",
+            (channel, bot, limit),
+        )
+        return [_update(row) for row in rows]
+
+    async def handled(
+        self,
+        channel: str,
+        bot: str,
+        update_id: str,
+        replies: Sequence[dict[str, Any]] = (),
+    ) -> bool:
+        """Mark an update handled, with the replies still to deliver (none: nothing to
+        deliver); False if it was not in the inbox or handled already. Call it in the
+        transaction of the turn's effects."""
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE inbox SET handled_at = ?, replies_json = ?, replied_at = ?"
+                " WHERE channel = ? AND bot = ? AND update_id = ? AND handled_at IS NULL",
+                (
+                    tx.stamp,
+                    json.dumps(list(replies), ensure_ascii=False) if replies else None,
+                    None if replies else tx.stamp,
+                    channel,
+                    bot,
+                    update_id,
+                ),
+            )
+        return changed == 1
+
+    async def replied(self, channel: str, bot: str, update_id: str) -> bool:
+        """The replies of a handled update were delivered (or queued in the outbox)."""
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE inbox SET replied_at = ? WHERE channel = ? AND bot = ?"
+                " AND update_id = ? AND handled_at IS NOT NULL AND replied_at IS NULL",
+                (tx.stamp, channel, bot, update_id),
+            )
+        return changed == 1
+
+    async def unreplied(self, channel: str, bot: str, limit: int = 1000) -> list[Unreplied]:
+        rows = await self._db.fetch_all(
+            "SELECT id, update_id, chat_key, replies_json FROM inbox"
+            " WHERE channel = ? AND bot = ? AND handled_at IS NOT NULL AND replied_at IS NULL"
+            " ORDER BY id LIMIT ?",
+            (channel, bot, limit),
+        )
+        return [
+            Unreplied(
+                id=row["id"],
+                update_id=row["update_id"],
+                chat_key=row["chat_key"],
+                replies=json.loads(row["replies_json"] or "[]"),
+            )
+            for row in rows
+        ]
+
+    async def prune(self, before: dt.datetime) -> int:
+        """Forget updates handled and replied to that arrived before `before`; how many.
+        Unhandled or unreplied rows stay, however old: they are work still to do."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                "DELETE FROM inbox WHERE received_at < ? AND handled_at IS NOT NULL"
+                " AND replied_at IS NOT NULL",
+                (to_db(before),),
+            )

@@ -1,0 +1,76 @@
+"""The inbox, update marks keyed by bot, and a database that cannot work now raising the
+storage layer's StorageUnavailable (never sqlite3's own error)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pytest
+
+from storage import Arrival, StorageUnavailable, Store
+from storage.backends.sqlite import SQLiteBackend
+from tests.clock import TestClock
+
+
+def _raw(store: Store):  # the writer connection, to make SQLite itself refuse writes
+    backend = store.db
+    assert isinstance(backend, SQLiteBackend)
+    return backend._writer.raw
+
+
+async def test_a_read_only_database_raises_storage_unavailable(file_store: Store) -> None:
+    await _raw(file_store).execute("PRAGMA query_only = ON")
+    with pytest.raises(StorageUnavailable, match="SQLITE_READONLY") as caught:
+        await file_store.updates.mark_processed("telegram", 1)
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+    await _raw(file_store).execute("PRAGMA query_only = OFF")
+    assert await file_store.updates.mark_processed("telegram", 1)
+
+
+async def test_a_full_database_raises_storage_unavailable_and_keeps_what_it_had(
+    file_store: Store,
+) -> None:
+    raw = _raw(file_store)
+    pages = await file_store.db.fetch_value("PRAGMA page_count")
+    await raw.execute(f"PRAGMA max_page_count = {pages}")  # "disk full" from here on
+    with pytest.raises(StorageUnavailable, match="SQLITE_FULL"):
+        for n in range(10_000):
+            await file_store.outbox.enqueue("telegram", str(n), {"text": "x" * 500})
+    await raw.execute("PRAGMA max_page_count = 1073741823")
+    assert await file_store.db.fetch_value("PRAGMA integrity_check") == "ok"
+    await file_store.outbox.enqueue("telegram", "after", {"text": "again"})
+
+
+async def test_a_syntax_error_is_not_taken_for_unavailability(file_store: Store) -> None:
+    with pytest.raises(sqlite3.OperationalError):
+        async with file_store.transaction() as tx:
+            await tx.execute("SELEC 1")
+
+
+async def test_update_marks_are_per_bot(store: Store) -> None:
+    assert await store.updates.mark_processed("telegram", 5, bot="1@api.telegram.org")
+    assert not await store.updates.mark_processed("telegram", 5, bot="1@api.telegram.org")
+    assert await store.updates.mark_processed("telegram", 5, bot="2@api.telegram.org")
+    assert await store.updates.mark_processed("telegram", 5, bot="1@bot.example.vn")
+
+
+async def test_the_inbox_records_once_hands_out_in_order_and_keeps_unfinished_work(
+    store: Store, clock: TestClock
+) -> None:
+    bot = "1@api.telegram.org"
+    arrivals = [Arrival(str(n), "42", {"update_id": n}) for n in (7, 8, 9)]
+    assert await store.inbox.record("telegram", bot, arrivals) == 3
+    assert await store.inbox.record("telegram", bot, arrivals[1:]) == 0  # redelivered
+    assert [u.update_id for u in await store.inbox.unhandled("telegram", bot)] == ["7", "8", "9"]
+    assert await store.inbox.unhandled("telegram", "2@api.telegram.org") == []
+    assert await store.inbox.handled("telegram", bot, "7", [{"text": "Đã lưu"}])
+    assert not await store.inbox.handled("telegram", bot, "7")  # once
+    assert await store.inbox.handled("telegram", bot, "8")  # nothing to deliver
+    [cut_off] = await store.inbox.unreplied("telegram", bot)
+    assert (cut_off.update_id, cut_off.replies) == ("7", [{"text": "Đã lưu"}])
+    clock.advance(dt.timedelta(days=8))
+    assert await store.inbox.prune(clock.now() - dt.timedelta(days=7)) == 1  # 8 only
+    assert await store.inbox.replied("telegram", bot, "7")
+    assert await store.inbox.prune(clock.now() - dt.timedelta(days=7)) == 1
+    assert [u.update_id for u in await store.inbox.unhandled("telegram", bot)] == ["9"]

@@ -102,7 +102,7 @@ def test_an_unreadable_file_and_an_unknown_unit(run: Run, tmp_path: Path) -> Non
     code, _, err = run("plans", "import", "plan.docx", "--unit", "Đồng Lạc")
     assert code == 1 and "tệp bị hỏng" in err and "Traceback" not in err
     code, _, err = run("plans", "import", "plan.docx", "--unit", "Thôn 99")
-    assert code == 1 and "no unit" in err
+    assert code == 1 and "không có đơn vị" in err
 
 
 def villages_sheet(path: Path, names: list[str]) -> Path:

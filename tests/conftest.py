@@ -52,6 +52,21 @@ def postgres_server() -> Iterator[PostgresServer]:
         server.stop()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked `postgresql` itself is about PostgreSQL only: its run with the
+    `backend` fixture on SQLite is dropped."""
+    postgres_only_on_sqlite = [
+        item
+        for item in items
+        if getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("backend") == "sqlite"  # type: ignore[attr-defined]
+        and item.get_closest_marker("postgresql") is not None
+    ]
+    if postgres_only_on_sqlite:
+        config.hook.pytest_deselected(items=postgres_only_on_sqlite)
+        items[:] = [item for item in items if item not in postgres_only_on_sqlite]
+
+
 def pytest_report_header() -> str:
     moment = os.environ.get(WALL_CLOCK)
     return f"wall clock moved to {moment}" if moment else "wall clock: the machine's"

@@ -155,11 +155,11 @@ async def test_a_memory_database_reads_wait_for_the_writer(memory_store: Store) 
     assert len(await reader) == 1
 
 
-async def test_two_stores_on_one_file_never_take_the_same_version(db_path: Path, clock) -> None:
-    async with await Store.open(db_path, clock=clock) as first:
+async def test_two_stores_on_one_database_never_take_the_same_version(database: str, clock) -> None:
+    async with await Store.open(database, clock=clock) as first:
         tree = await build_tree(first)
         village = tree.villages["Bản Cuôn"]
-        async with await Store.open(db_path, clock=clock) as second:
+        async with await Store.open(database, clock=clock) as second:
             recorded = await asyncio.gather(
                 first.values.record(village, PLAN_ID, "3.1", "2025-Q3", CountValue(10)),
                 second.values.record(village, PLAN_ID, "3.1", "2025-Q3", CountValue(20)),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from indicators.values import RatioValue, value_to_data
@@ -15,8 +13,8 @@ from storage.migrations import LATEST, current_version, migrate
 from tests.storage.storage_fixtures import NOW, PLAN_ID
 
 
-async def test_database_at_migration_1_upgrades_with_its_data(db_path: Path, clock) -> None:
-    db = await open_backend(db_path, clock)
+async def test_database_at_migration_1_upgrades_with_its_data(empty_database: str, clock) -> None:
+    db = await open_backend(empty_database, clock)
     assert await migrate(db, target=1) == 1
     assert "unit_aliases" not in await db.tables()
     at = to_db(NOW)
@@ -52,7 +50,7 @@ async def test_database_at_migration_1_upgrades_with_its_data(db_path: Path, clo
         )
     await db.close()
 
-    async with await Store.open(db_path, clock=clock) as store:
+    async with await Store.open(empty_database, clock=clock) as store:
         assert await current_version(store.db) == LATEST
         applied = await store.db.fetch_all("SELECT version FROM schema_migrations ORDER BY 1")
         assert [row["version"] for row in applied] == list(range(1, LATEST + 1))
@@ -69,16 +67,16 @@ async def test_database_at_migration_1_upgrades_with_its_data(db_path: Path, clo
         assert found.name == "Nà Pậu"
 
 
-async def test_opening_again_applies_nothing(db_path: Path, clock) -> None:
-    async with await Store.open(db_path, clock=clock) as store:
+async def test_opening_again_applies_nothing(empty_database: str, clock) -> None:
+    async with await Store.open(empty_database, clock=clock) as store:
         first = await store.db.fetch_all("SELECT version, applied_at FROM schema_migrations")
-    async with await Store.open(db_path, clock=clock) as store:
+    async with await Store.open(empty_database, clock=clock) as store:
         again = await store.db.fetch_all("SELECT version, applied_at FROM schema_migrations")
     assert first == again
 
 
 async def test_failing_migration_leaves_nothing_behind(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch, clock
+    empty_database: str, monkeypatch: pytest.MonkeyPatch, clock
 ) -> None:
     broken = [
         *migrations_module.MIGRATIONS,
@@ -86,7 +84,7 @@ async def test_failing_migration_leaves_nothing_behind(
     ]
     monkeypatch.setattr(migrations_module, "MIGRATIONS", broken)
     monkeypatch.setattr(migrations_module, "LATEST", LATEST + 1)
-    db: Backend = await open_backend(db_path, clock)
+    db: Backend = await open_backend(empty_database, clock)
     try:
         with pytest.raises(Exception, match="syntax error"):
             await migrate(db)
@@ -96,11 +94,11 @@ async def test_failing_migration_leaves_nothing_behind(
         await db.close()
 
 
-async def test_database_from_a_newer_program_is_refused(db_path: Path, clock) -> None:
-    async with await Store.open(db_path, clock=clock) as store, store.transaction() as tx:
+async def test_database_from_a_newer_program_is_refused(empty_database: str, clock) -> None:
+    async with await Store.open(empty_database, clock=clock) as store, store.transaction() as tx:
         await tx.execute(
             "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
             (LATEST + 1, to_db(NOW)),
         )
     with pytest.raises(StorageError, match="newer"):
-        await Store.open(db_path, clock=clock)
+        await Store.open(empty_database, clock=clock)

@@ -19,6 +19,7 @@ CHITIEU_REQUIRE_POSTGRES=1 (scripts/test.sh sets it in CI), which makes that a f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import glob
 import itertools
 import os
@@ -75,12 +76,12 @@ def unavailable(reason: str) -> NoReturn:
 
 
 class PostgresServer:
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, *, base: Path | None = None) -> None:
         self.bindir = bindir
         self.as_root = os.geteuid() == 0
         # Under root, a folder the unprivileged server can reach: not pytest's, which
         # lives in a folder only root may enter.
-        self.base = Path(
+        self.base = base or Path(
             tempfile.mkdtemp(prefix="chitieu-pg-", dir="/tmp" if self.as_root else None)
         )
         self.data = self.base / "data"
@@ -95,6 +96,8 @@ class PostgresServer:
             raise RuntimeError(f"{command[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
 
     def start(self) -> None:
+        _stop_abandoned(self)
+        (self.base / "owner.pid").write_text(str(os.getpid()))
         if self.as_root:
             user = pwd.getpwnam(UNPRIVILEGED)
             os.chown(self.base, user.pw_uid, user.pw_gid)
@@ -137,6 +140,22 @@ class PostgresServer:
     async def drop_database(self, url: str) -> None:
         name = urlsplit(url).path.lstrip("/")
         await self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _stop_abandoned(current: PostgresServer) -> None:
+    """Stop the servers of earlier runs that died without their teardown (a killed test
+    run), found by the test process that started them no longer being alive."""
+    for owner in Path(current.base.parent).glob("chitieu-pg-*/owner.pid"):
+        try:
+            os.kill(int(owner.read_text()), 0)
+            continue  # that run is still going
+        except ProcessLookupError:
+            pass
+        except (PermissionError, ValueError):
+            continue  # someone else's, or not ours to judge
+        abandoned = PostgresServer(current.bindir, base=owner.parent)
+        with contextlib.suppress(RuntimeError):
+            abandoned.stop()
 
 
 _SAVED = "saved_for_tests"

@@ -19,6 +19,7 @@ async def test_backup_while_writing(
     tree = await build_tree(file_store)
     village = tree.villages["Nà Pậu"]
     stop = asyncio.Event()
+    some_written = asyncio.Event()
 
     async def keep_writing() -> int:
         n = 0
@@ -31,11 +32,13 @@ async def test_backup_while_writing(
                 ]
             )
             n += 1
+            if n == 3:
+                some_written.set()
             await asyncio.sleep(0)
         return n
 
     writer = asyncio.create_task(keep_writing())
-    await asyncio.sleep(0.05)
+    await some_written.wait()  # the copy starts while the writer is at it
     target = tmp_path / "backups" / "copy.sqlite3"
     target.parent.mkdir()
     assert await file_store.backup(target) == target

@@ -17,6 +17,8 @@ import pytest
 
 from indicators.values import CountValue
 from storage import NewMessage, Person, RedeemError, Role, Store
+from storage import values as values_module
+from storage.backends import ConflictError, Params, Row, Tx
 from storage.backends.postgres import PostgresBackend
 from tests.storage.storage_fixtures import NOW, PLAN_ID, Tree, build_tree
 
@@ -55,21 +57,43 @@ async def test_without_the_cell_lock_a_taken_version_is_retried(
     two: tuple[Store, Store, Tree], backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The safety net under the lock: the unique constraint refuses the second "version
-    # N" and the INSERT is tried again. Two writers at a time lose at most once each.
+    # 1", and the INSERT is tried again, seeing the version committed meanwhile.
     first, second, tree = two
     unlocked = dataclasses.replace(PostgresBackend.dialect, key_lock="")
     monkeypatch.setattr(PostgresBackend, "dialect", unlocked)
+    lost = []
+    real = Tx.fetch_one
+
+    async def counting(self: Tx, sql: str, params: Params = ()) -> Row | None:
+        try:
+            return await real(self, sql, params)
+        except ConflictError:
+            lost.append(sql)
+            raise
+
+    monkeypatch.setattr(Tx, "fetch_one", counting)
     village = tree.villages["Bản Cuôn"]
+    async with first.transaction():
+        mine = await first.values.record(village, PLAN_ID, "3.2", "2025", CountValue(1))
+        # Does not see the uncommitted version 1, takes 1 too, and waits on the index.
+        theirs = asyncio.create_task(
+            second.values.record(village, PLAN_ID, "3.2", "2025", CountValue(2))
+        )
+        await _until_a_writer_waits_for_a_lock(first)
+    assert (mine.version, (await theirs).version) == (1, 2)
+    assert lost == [values_module._INSERT_VERSION]
 
-    async def corrections(store: Store, start: int) -> list[int]:
-        versions = []
-        for n in range(start, start + 5):
-            stored = await store.values.record(village, PLAN_ID, "3.2", "2025", CountValue(n))
-            versions.append(stored.version)
-        return versions
 
-    mine, theirs = await asyncio.gather(corrections(first, 0), corrections(second, 100))
-    assert sorted(mine + theirs) == list(range(1, 11))
+async def _until_a_writer_waits_for_a_lock(store: Store) -> None:
+    for _ in range(500):
+        waiting = await store.db.fetch_value(
+            "SELECT COUNT(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        if waiting:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the second writer never waited for the first")
 
 
 async def test_two_senders_claim_every_message_exactly_once(

@@ -55,7 +55,8 @@ def find_bindir() -> Path | None:
     """The folder of initdb/pg_ctl: $CHITIEU_POSTGRES_BINDIR, Debian's newest
     /usr/lib/postgresql/N/bin, or the PATH."""
     if os.environ.get(BINDIR):
-        return Path(os.environ[BINDIR])
+        chosen = Path(os.environ[BINDIR])
+        return chosen if (chosen / "initdb").is_file() else None
 
     def version(path: str) -> int:
         number = Path(path).parent.parent.name

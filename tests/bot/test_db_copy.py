@@ -17,8 +17,6 @@ from tests.bot.conftest import NOW
 from tests.clock import TestClock
 from tests.postgres_server import PostgresServer, run_async
 
-pytestmark = pytest.mark.postgresql
-
 
 def test_tables_come_after_the_tables_they_reference() -> None:
     keys = [
@@ -65,6 +63,7 @@ def _counts(url: str) -> dict[str, int]:
     return run_async(count())
 
 
+@pytest.mark.postgresql
 def test_copy_moves_every_row_and_the_target_goes_on_numbering(
     deployment: str, empty_postgres: str, capsys: pytest.CaptureFixture[str], clock
 ) -> None:
@@ -97,6 +96,7 @@ def test_copy_moves_every_row_and_the_target_goes_on_numbering(
     run_async(check())
 
 
+@pytest.mark.postgresql
 def test_copy_refuses_a_target_that_has_data(
     deployment: str, empty_postgres: str, capsys: pytest.CaptureFixture[str], clock
 ) -> None:
@@ -109,6 +109,7 @@ def test_copy_refuses_a_target_that_has_data(
     assert _counts(empty_postgres) == before
 
 
+@pytest.mark.postgresql
 def test_a_row_lost_on_the_way_fails_the_count_check(
     deployment: str,
     empty_postgres: str,

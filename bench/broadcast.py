@@ -36,9 +36,10 @@ from telegram.request import HTTPXRequest
 from bench.fake_bot_api import FakeBotApi
 from bot.sender import Limits, OutboxSender
 from bot.telegram_channel import TelegramChannel
-from handlers.delivery import to_payload
-from handlers.turns import Reply
-from storage import NewMessage, OutboxState, Role, Store, SystemClock
+from handlers.messages import Reply
+from handlers.queued_replies import to_payload
+from indicators.people import Role
+from storage import NewMessage, OutboxState, Store, SystemClock
 
 TOKEN = "7000001:AAFakeTokenForBenchmarksOnly_abcdefg"
 BATCH = "bench"

@@ -23,15 +23,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from handlers.charts import progress_chart
-from handlers.context import Services
+from handlers.exports.charts import progress_chart
+from handlers.messages import Turn, TurnKind
 from handlers.router import Router
-from handlers.turns import Turn, TurnKind
+from handlers.services import Services
+from indicators.people import Role
 from indicators.periods import Period, PeriodKind
 from indicators.plan import Tier, UnitSpec
 from indicators.rollover import roll_over
 from indicators.values import AnyValue, PercentValue, RatioValue
-from storage import FixedClock, NewValue, Role, Store
+from storage import FixedClock, NewValue, Store
 from storage.plans import bundled_text
 
 # Ten days before the fourth quarter's deadline (before 25/12/2026): Q4 2026 is open.

@@ -150,13 +150,13 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.console import ConsoleChat, is_interactive, run_console
-    from handlers.context import Services
-    from handlers.router import Router
+    from handlers.app import build_router
+    from handlers.services import Services
 
     async with await Store.open(settings.database_url, clock=args.clock) as store:
         person = await setup.console_person(store, args.person)
         services = Services(store=store)
-        chat = ConsoleChat(Router(services), f"person-{person.id}", person.name, sys.stdout)
+        chat = ConsoleChat(build_router(services), f"person-{person.id}", person.name, sys.stdout)
         interactive = is_interactive()
         if interactive:
             print(_("chitieu — {name}. Press a button by typing /1, /2…; /exit leaves.").format(
@@ -197,8 +197,8 @@ async def _plans_copy(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from handlers.appendix import appendix_file
-    from handlers.context import Services
+    from handlers.exports.appendix import appendix_file
+    from handlers.services import Services
 
     async with await Store.open(settings.database_url, clock=args.clock) as store:
         services = Services(store=store)

@@ -9,8 +9,8 @@ from dataclasses import replace
 from itertools import count
 from typing import TextIO
 
+from handlers.messages import Button, Reply, Turn, TurnKind
 from handlers.router import Router
-from handlers.turns import Button, Reply, Turn, TurnKind
 
 CHANNEL = "console"
 

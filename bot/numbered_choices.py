@@ -6,9 +6,9 @@ that chat back into a press of the second choice. The slash keeps a bare "2" a f
 A reply without numbered choices leaves them as they were: one turn's answer is often a
 list of choices followed by a hint, and the hint must not make the list unusable.
 
-Where that memory lives is the app's choice (`ChoiceMemory`): `RecentChoices` keeps it
-in this process, so a restart forgets the choices on screen and a "/2" typed after it
-reaches the router as the unknown command "/2", which answers with help.
+Where that memory lives is the app's choice (`ChoiceMemory`): `StoredChoices` keeps it
+in the database, so the choices on screen survive a restart of the bot; `RecentChoices`
+keeps it in this process (the terminal, tests), where a restart forgets them.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from handlers.turns import Button, Reply, Turn, TurnKind
+from handlers.messages import Button, Reply, Turn, TurnKind
+from storage.choices import ShownChoices
 
 
 class ChoiceMemory(Protocol):
@@ -45,6 +46,20 @@ class RecentChoices:
 
     async def recall(self, chat_id: str) -> Sequence[str]:
         return self._chats.get(chat_id, ())
+
+
+class StoredChoices:
+    """`ChoiceMemory` in the database, for one channel."""
+
+    def __init__(self, choices: ShownChoices, channel: str) -> None:
+        self._choices = choices
+        self._channel = channel
+
+    async def remember(self, chat_id: str, data: Sequence[str]) -> None:
+        await self._choices.remember(self._channel, chat_id, data)
+
+    async def recall(self, chat_id: str) -> Sequence[str]:
+        return await self._choices.recall(self._channel, chat_id)
 
 
 def flat_buttons(reply: Reply) -> list[Button]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.settings import Settings
-from handlers import reminders
-from handlers.context import Services
+from handlers.reminders import rounds as reminders
+from handlers.services import Services
 from indicators.periods import VIETNAM_TZ
 from storage import Clock, FixedClock, Store
 

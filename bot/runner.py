@@ -9,16 +9,18 @@ import logging
 
 import httpx
 
+from bot.numbered_choices import StoredChoices
 from bot.scheduler import ReminderScheduler
 from bot.sender import OutboxSender
 from bot.settings import Settings
 from bot.telegram_channel import running_telegram
 from bot.zalo.bot_api import ZaloBotClient
+from bot.zalo.bot_platform import CHANNEL as ZALO_BOT_CHANNEL
 from bot.zalo.bot_platform import ZaloBotChannel, ZaloBotReceiver
-from handlers import broadcasts
+from handlers.app import build_router
+from handlers.broadcasts import announcements as broadcasts
 from handlers.channels import Channel
-from handlers.context import Services
-from handlers.router import Router
+from handlers.services import Services
 from locales import _
 from storage import Clock, Store
 
@@ -30,7 +32,7 @@ async def run_channels(settings: Settings, clock: Clock) -> None:
     are recorded, the rest go back to the queue)."""
     async with await Store.open(settings.database_url, clock=clock) as store:
         services = Services(store=store)
-        router = Router(services)
+        router = build_router(services)
         outgoing: list[Channel] = []
         receiving: list[asyncio.Task[None]] = []
         async with contextlib.AsyncExitStack() as stack:
@@ -58,7 +60,11 @@ async def run_channels(settings: Settings, clock: Clock) -> None:
                     settings.zalo_bot_token.get_secret_value(),
                     base_url=settings.zalo_bot_api_url,
                 )
-                zalo_bot = ZaloBotChannel(client, file_notice=file_notice())
+                zalo_bot = ZaloBotChannel(
+                    client,
+                    file_notice=file_notice(),
+                    choices=StoredChoices(services.store.choices, ZALO_BOT_CHANNEL),
+                )
                 receiver = ZaloBotReceiver(zalo_bot, on_turn=router.handle)
                 receiving.append(asyncio.create_task(receiver.run_polling()))
                 outgoing.append(zalo_bot)

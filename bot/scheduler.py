@@ -13,8 +13,9 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from handlers import broadcasts, reminders
-from handlers.context import Services
+from handlers.broadcasts import announcements as broadcasts
+from handlers.reminders import rounds as reminders
+from handlers.services import Services
 from indicators.reminders import ReminderSettings
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class ReminderScheduler:
             conversations = await store.conversations.clear_older_than(
                 now - KEEP_ABANDONED_CONVERSATIONS
             )
+            await store.choices.prune(now - KEEP_ABANDONED_CONVERSATIONS)
         if updates or conversations:
             log.info("pruned %d processed updates, %d conversations", updates, conversations)
         return updates, conversations

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from handlers.channels import Capabilities, Channel, Outcome, SendOutcome
-from handlers.delivery import BLOCKED, NOT_ALLOWED, from_payload
+from handlers.queued_replies import BLOCKED, NOT_ALLOWED, from_payload
 from storage import OutboxMessage, Store
 
 log = logging.getLogger(__name__)

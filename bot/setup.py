@@ -7,9 +7,10 @@ import random
 from decimal import Decimal
 
 from bot.settings import Settings
-from handlers.appendix import DOCUMENT_CHANNEL
-from handlers.context import Services
-from handlers.unit_lookup import find_named_unit
+from handlers.exports.appendix import DOCUMENT_CHANNEL
+from handlers.questions.unit_lookup import find_named_unit
+from handlers.services import Services
+from indicators.people import Person, Role
 from indicators.periods import VIETNAM_TZ, Period, parse_period
 from indicators.plan import Indicator, Plan, Tier
 from indicators.plans import bundled_plan_ids, load_bundled
@@ -17,10 +18,9 @@ from indicators.results import read_printed_result
 from indicators.rollover import roll_over
 from indicators.targets import Threshold
 from indicators.text import fold
+from indicators.units import Unit
 from indicators.values import AnyValue, PercentValue, RatioValue
 from storage import Store
-from storage.people import Person, Role
-from storage.units import Unit
 from storage.values import NewValue
 
 

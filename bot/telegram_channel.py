@@ -33,8 +33,8 @@ from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from handlers.channels import SENT, Capabilities, Outcome, SendOutcome
+from handlers.messages import Reply, Turn, TurnKind
 from handlers.router import Router
-from handlers.turns import Reply, Turn, TurnKind
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from handlers.turns import Reply
+from handlers.messages import Reply
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
-"""The entry point for every turn: joining, commands, menu words, dialogs, questions.
+"""The entry point for every turn: commands, menu words, dialogs, buttons and free text.
 
-Features plug in through `Command`s, `Dialog`s, button prefixes and free-text readers,
-so the router itself knows none of them beyond reporting, help and cancelling.
+Features plug in through `Command`s, `Dialog`s, button prefixes, free-text readers and
+one `Doorkeeper` for people not registered yet; `handlers.app` registers them. The
+router itself knows none of them: it only has the start menu, help and cancelling.
 """
 
 from __future__ import annotations
@@ -11,24 +12,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from handlers import broadcasts, questions, reminders
-from handlers.context import Services
-from handlers.reporting import DIALOG as REPORT_DIALOG
-from handlers.reporting import ReportingDialog
-from handlers.scope import require_unit
-from handlers.turns import Button, Reply, Turn, TurnKind
+from handlers.messages import Button, Reply, Turn, TurnKind
+from handlers.services import Services
+from indicators.people import OFFICIAL_ROLES, Person, Role
 from indicators.questions import COMMAND_PHRASES, Intent
 from indicators.text import folded_words
 from locales import _
 from storage.conversations import ConversationState
-from storage.invites import RedeemError
-from storage.people import Person, Role
 
 log = logging.getLogger(__name__)
 
 COMMAND_BUTTON = "c:"  # a button that runs a command: "c:baocao"
 EVERYONE = frozenset(Role)
-OFFICIALS = frozenset({Role.OFFICIAL, Role.ADMIN})
+OFFICIALS = OFFICIAL_ROLES
 
 CommandRun = Callable[[Turn, Person, ConversationState | None], Awaitable[list[Reply]]]
 ButtonRun = Callable[[Turn, Person], Awaitable[list[Reply]]]
@@ -43,6 +39,19 @@ class Dialog(Protocol):
     async def resume(self, turn: Turn, person: Person, data: dict[str, Any]) -> list[Reply]: ...
 
     async def cancel(self, turn: Turn) -> list[Reply]: ...
+
+    async def takes(self, turn: Turn, data: dict[str, Any]) -> bool:
+        """True when typed text is the label of one of the current step's buttons
+        ("Bắt đầu"), which the router must then not read as one of its own words."""
+        ...
+
+
+class Doorkeeper(Protocol):
+    """Turns from people the bot does not know yet: joining with a code, or how to."""
+
+    async def join(self, turn: Turn, code: str) -> list[Reply]: ...
+
+    async def stranger(self, turn: Turn) -> list[Reply]: ...
 
 
 @dataclass(frozen=True)
@@ -64,24 +73,21 @@ class Router:
         self.buttons: dict[str, ButtonRun] = {}
         self.readers: list[Reader] = []
         self._words: dict[str, str] = {}
-        self.reporting = ReportingDialog(services)
-        self.add_dialog(REPORT_DIALOG, self.reporting)
+        self.doorkeeper: Doorkeeper | None = None
+
+    def add_builtin_commands(self) -> None:
+        """The start menu, cancelling and help; called by the composition root so that it
+        decides where they stand among the features' commands in the menu."""
         self.add_command(Command("start", lambda: _("Start: see what you can do"),
                                  self._start, words=("menu", "bat dau")))  # fmt: skip
-        self.add_command(Command(
-            "baocao", lambda: _("Report indicator figures"), self._report,
-            words=COMMAND_PHRASES[Intent.REPORT],
-            menu_label=lambda: _("Report figures"),
-        ))  # fmt: skip
+
+    def add_help_and_cancel(self) -> None:
         self.add_command(Command("huy", lambda: _("Cancel what you are doing"), self._cancel,
                                  words=COMMAND_PHRASES[Intent.CANCEL]))  # fmt: skip
         self.add_command(Command(
             "trogiup", lambda: _("How to use the bot"), self._help_command,
             words=COMMAND_PHRASES[Intent.HELP], menu_label=lambda: _("Help"),
         ))  # fmt: skip
-        reminders.register(self)
-        broadcasts.register(self)
-        questions.register(self)
 
     # --- extension points --------------------------------------------------------------
 
@@ -128,21 +134,29 @@ class Router:
             turn.channel, turn.update_id
         ):
             return []
-        if turn.kind is TurnKind.COMMAND and turn.command == "start" and turn.text.strip():
-            return await self._join(turn, turn.text.strip())
+        if (
+            self.doorkeeper is not None
+            and turn.kind is TurnKind.COMMAND
+            and turn.command == "start"
+            and turn.text.strip()
+        ):
+            return await self.doorkeeper.join(turn, turn.text.strip())
         person = await self.store.people.by_identity(turn.channel, turn.external_id)
         if person is None:
-            return [self._how_to_join()]
+            if self.doorkeeper is None:
+                return []
+            return await self.doorkeeper.stranger(turn)
         # Someone who writes again can be written to again, even after blocking the bot once.
         await self.store.people.set_unreachable(turn.channel, turn.external_id, False)
         state = await self.store.conversations.get(turn.channel, turn.external_id)
+        dialog = self.dialogs.get(state.dialog) if state is not None else None
         command = self._command(turn)
         if (
             command is not None
             and turn.kind is TurnKind.TEXT
             and state is not None
-            and state.dialog == REPORT_DIALOG
-            and await self.reporting.takes(turn, state.data)
+            and dialog is not None
+            and await dialog.takes(turn, state.data)
         ):
             command = None  # "Bắt đầu" typed at the intro is its Start button, not /start
         if command is not None:
@@ -150,14 +164,13 @@ class Router:
                 return [Reply(_("Only commune officials can use /{command}.").format(
                     command=command.name))]  # fmt: skip
             return await command.run(turn, person, state)
-        dialog = self.dialogs.get(state.dialog) if state is not None else None
         if state is not None and dialog is not None:
             return await dialog.handle(turn, person, state.data)
         if turn.kind is TurnKind.BUTTON:
             for prefix, run in self.buttons.items():
                 if turn.text.startswith(prefix):
                     return await run(turn, person)
-            return [Reply(_("This button is no longer active.")), await self._menu(person)]
+            return [Reply(_("This button is no longer active.")), await self.menu(person)]
         if turn.kind is TurnKind.COMMAND:
             return [Reply(_("I do not know the command /{command}.").format(command=turn.command)),
                     self._help(person)]  # fmt: skip
@@ -184,14 +197,7 @@ class Router:
     async def _start(
         self, turn: Turn, person: Person, state: ConversationState | None
     ) -> list[Reply]:
-        return [await self._menu(person)]
-
-    async def _report(
-        self, turn: Turn, person: Person, state: ConversationState | None
-    ) -> list[Reply]:
-        if state is not None and state.dialog == REPORT_DIALOG:
-            return await self.reporting.resume(turn, person, state.data)
-        return await self.reporting.start(turn, person)
+        return [await self.menu(person)]
 
     async def _cancel(
         self, turn: Turn, person: Person, state: ConversationState | None
@@ -206,38 +212,8 @@ class Router:
     ) -> list[Reply]:
         return [self._help(person)]
 
-    async def _join(self, turn: Turn, code: str) -> list[Reply]:
-        existing = await self.store.people.by_identity(turn.channel, turn.external_id)
-        if existing is not None:
-            return [Reply(_("You are already registered.")), await self._menu(existing)]
-        result = await self.store.invites.redeem(
-            code,
-            channel=turn.channel,
-            external_id=turn.external_id,
-            chat_id=turn.chat_id,
-            name=turn.name or _("Member"),
-        )
-        if isinstance(result, RedeemError):
-            message = {
-                RedeemError.ALREADY_JOINED: _("You are already registered."),
-                RedeemError.UNKNOWN: _("This invite code is not valid. Please check it with your commune official."),
-                RedeemError.EXPIRED: _("This invite code has expired. Please ask your commune official for a new one."),
-                RedeemError.USED_UP: _("This invite code has already been used. Please ask your commune official for a new one."),
-            }[result]  # fmt: skip
-            return [Reply(message)]
-        unit = await require_unit(self.services, result.unit_id)
-        welcome = _("Welcome! You are registered as {role} of {unit}.").format(
-            role=role_label(result.role), unit=unit.name)  # fmt: skip
-        return [Reply(welcome), await self._menu(result)]
-
-    def _how_to_join(self) -> Reply:
-        return Reply(_(
-            "You are not registered yet. Open the invite link your commune official sent you, "
-            "or type /start followed by your invite code, e.g. /start ABCD2345."
-        ))  # fmt: skip
-
-    async def _menu(self, person: Person) -> Reply:
-        unit = await require_unit(self.services, person.unit_id)
+    async def menu(self, person: Person) -> Reply:
+        unit = await self.services.unit(person.unit_id)
         text = _("{unit} — what would you like to do?").format(unit=unit.name)
         buttons = tuple(
             (Button(c.menu_label(), COMMAND_BUTTON + c.name),)
@@ -258,11 +234,3 @@ class Router:
                 'Sorry, I did not understand. Try: "báo cáo" to report figures, or /trogiup for help.'
             )
         )
-
-
-def role_label(role: str) -> str:
-    return {
-        "member": _("team member"),
-        "official": _("official"),
-        "admin": _("administrator"),
-    }.get(role, role)

@@ -6,6 +6,7 @@ The file format is documented in docs/plan-format.md.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from indicators.periods import Period, PeriodKind, deadline, last_reporting_day, open_period
 from indicators.targets import Expectation, Target, TargetError, parse_target
+from indicators.text import folded_words
 from indicators.values import Measure
 
 
@@ -89,6 +91,12 @@ class Schedule(_Model):
         return last_reporting_day(period, due_day=self.due_day, due_month=self.due_month)
 
 
+def level_tier(level: str) -> Tier | None:
+    """The tier of a unit's level word ("Thôn" → village), None for a level plans do not
+    assign indicators to."""
+    return LEVEL_TIERS.get(level.lower())
+
+
 class UnitSpec(_Model):
     name: str
     level: str
@@ -96,7 +104,7 @@ class UnitSpec(_Model):
 
     @property
     def tier(self) -> Tier | None:
-        return LEVEL_TIERS.get(self.level.lower())
+        return level_tier(self.level)
 
     def walk(self) -> list[UnitSpec]:
         found = [self]
@@ -183,6 +191,16 @@ class Group(_Model):
     name: str
     indicators: list[Indicator]
 
+    def is_named(self, wanted: str) -> bool:
+        """Named `wanted` in full, in part ("an toàn thông tin"), or by the start of its
+        name (the slug a button carries)."""
+        folded, target = folded_words(self.name), folded_words(wanted)
+        return bool(target) and (
+            f" {target} " in f" {folded} "
+            or f" {folded} " in f" {target} "
+            or folded.startswith(target)
+        )
+
 
 class Plan(_Model):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
@@ -251,8 +269,43 @@ class Plan(_Model):
                 return indicator
         raise KeyError(f"plan {self.id} has no indicator {code!r}")
 
+    def reported_by(self, tier: Tier | None) -> tuple[Indicator, ...]:
+        """The indicators units of this tier report themselves."""
+        return tuple(i for i in self.indicators if i.reported_by is tier)
+
+    @property
+    def last_period(self) -> Period:
+        period = Period(self.year, self.schedule.period_kind, 1)
+        while period.next().year == self.year:
+            period = period.next()
+        return period
+
     def group_of(self, code: str) -> Group:
         for group in self.groups:
             if any(i.code == code for i in group.indicators):
                 return group
         raise KeyError(f"plan {self.id} has no indicator {code!r}")
+
+
+def plans_for_period(
+    plans: Sequence[Plan], asked: Period | None, now: dt.datetime
+) -> list[tuple[Plan, Period]]:
+    """Which of a unit's plans answer for `asked`, each with the period to read.
+
+    Without `asked`: each plan's open period at `now`, or, when no plan covers this year
+    yet, the latest year's plans at their last period.
+    """
+    if asked is not None:
+        # A report plan keeps earlier years' results in its history: a year with no plan
+        # of its own is read in the next plan that has one.
+        later = sorted({p.year for p in plans if p.year >= asked.year})
+        return [(p, asked) for p in plans if later and p.year == later[0]]
+    current = [(p, p.schedule.open_period(now)) for p in plans]
+    current = [(p, period) for p, period in current if period.year == p.year]
+    if current:
+        return current
+    past = [p for p in plans if p.year <= now.year]
+    if not past:
+        return []
+    year = max(p.year for p in past)
+    return [(p, p.last_period) for p in past if p.year == year]

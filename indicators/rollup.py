@@ -92,6 +92,12 @@ class Figure:
         """How far from the target, for putting the largest gaps first."""
         return max(self.evaluation.largest_gap_points, self.gap_hint)
 
+    @property
+    def worst_first(self) -> tuple[int, Fraction]:
+        """Sort key putting what needs attention first: not met (largest gap first), then
+        provisional, not assessable, not reported, and met last."""
+        return _ATTENTION[self.verdict], -self.gap
+
 
 @dataclass(frozen=True, slots=True)
 class _Partial:
@@ -235,3 +241,12 @@ def _figure(indicator: Indicator, partial: _Partial) -> Figure:
         parts_not_met=partial.parts_not_met,
         gap_hint=partial.gap_hint,
     )
+
+
+_ATTENTION = {
+    Verdict.NOT_MET: 0,
+    Verdict.PROVISIONAL: 1,
+    Verdict.NOT_ASSESSABLE: 2,
+    Verdict.NOT_REPORTED: 3,
+    Verdict.MET: 4,
+}

@@ -27,16 +27,17 @@ from storage.backends import (
     open_backend,
 )
 from storage.broadcasts import Broadcast, Broadcasts
+from storage.choices import ShownChoices
 from storage.clock import Clock, FixedClock, SystemClock
 from storage.contacts import Contact, Contacts, UnitChat, Unreachable
 from storage.conversations import Conversations, ConversationState
 from storage.invites import Invite, Invites, InviteUse, RedeemError, normalize_code
 from storage.migrations import migrate
 from storage.outbox import NewMessage, Outbox, OutboxMessage, OutboxState
-from storage.people import Channel, Identity, People, Person, Role
+from storage.people import People
 from storage.plans import Plans, PlanVersion, bundled_text
 from storage.reminders import ReminderRounds, SentRound
-from storage.units import FormerName, Unit, Units
+from storage.units import Units
 from storage.updates import Updates
 from storage.values import NewValue, StoredValue, Values
 
@@ -58,6 +59,7 @@ class Store:
         self.values = Values(db)
         self.conversations = Conversations(db)
         self.updates = Updates(db)
+        self.choices = ShownChoices(db)
         self.outbox = Outbox(db)
         self.audit = Audit(db)
         self.contacts = Contacts(db)
@@ -131,7 +133,6 @@ __all__ = [
     "Backend",
     "Broadcast",
     "Broadcasts",
-    "Channel",
     "Clock",
     "ConflictError",
     "Contact",
@@ -139,8 +140,6 @@ __all__ = [
     "ConversationState",
     "Conversations",
     "FixedClock",
-    "FormerName",
-    "Identity",
     "InstalledPlan",
     "IntegrityError",
     "Invite",
@@ -152,19 +151,17 @@ __all__ = [
     "OutboxMessage",
     "OutboxState",
     "People",
-    "Person",
     "PlanVersion",
     "Plans",
     "RedeemError",
     "ReminderRounds",
-    "Role",
     "SentRound",
+    "ShownChoices",
     "StorageError",
     "Store",
     "StoredValue",
     "SystemClock",
     "Tx",
-    "Unit",
     "UnitChat",
     "Units",
     "Unreachable",

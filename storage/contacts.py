@@ -10,10 +10,10 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from indicators.people import Role
 from storage.audit import write_audit
 from storage.backends import Backend, Params, Row
 from storage.clock import from_db, optional_from_db
-from storage.people import Role
 from storage.units import SUBTREE_CTE
 
 

@@ -8,10 +8,11 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
+from indicators.people import Person, Role
 from storage.audit import write_audit
 from storage.backends import Backend, Row, StorageError
 from storage.clock import from_db, to_db
-from storage.people import People, Person, Role, insert_person
+from storage.people import People, insert_person
 
 # No 0/O, 1/I/L: codes are read off paper and typed on phones; with 31 symbols, 8 of
 # them give about 8.5e11 codes, far beyond guessing within an invite's lifetime.

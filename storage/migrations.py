@@ -269,10 +269,26 @@ _REMINDERS_AND_BROADCASTS: list[str] = [
     "CREATE INDEX broadcasts_open_idx ON broadcasts (finished_at)",
 ]
 
+# The numbered choices a chat without buttons last saw (bot/numbered_choices.py), so that
+# they survive a restart.
+_SHOWN_CHOICES: list[str] = [
+    """
+    CREATE TABLE shown_choices (
+        channel TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        shown_at TEXT NOT NULL,
+        PRIMARY KEY (channel, chat_id)
+    )
+    """,
+    "CREATE INDEX shown_choices_shown_at_idx ON shown_choices (shown_at)",
+]
+
 MIGRATIONS: list[tuple[int, list[str]]] = [
     (1, _INITIAL_SCHEMA),
     (2, _UNIT_ALIASES),
     (3, _REMINDERS_AND_BROADCASTS),
+    (4, _SHOWN_CHOICES),
 ]
 
 LATEST = MIGRATIONS[-1][0]

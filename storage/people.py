@@ -2,49 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from enum import StrEnum
-
+from indicators.people import Identity, Person, Role
 from indicators.text import normalize
 from storage.audit import write_audit
 from storage.backends import Backend, Row, StorageError, Tx
 from storage.clock import from_db, optional_from_db
 from storage.units import SUBTREE_CTE
-
-
-class Role(StrEnum):
-    MEMBER = "member"  # reports for one unit
-    OFFICIAL = "official"  # reports for and sees a subtree, invites, broadcasts
-    ADMIN = "admin"  # everything; may have no unit, meaning the whole tree
-
-
-class Channel(StrEnum):
-    """Known channels; the database takes any name, so a new channel needs no migration."""
-
-    TELEGRAM = "telegram"
-    ZALO = "zalo"
-    CONSOLE = "console"
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    id: int
-    name: str
-    role: Role
-    unit_id: int | None
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    channel: str
-    external_id: str
-    person_id: int
-    chat_id: str | None
-    linked_at: dt.datetime
-    unreachable_at: dt.datetime | None
-
 
 _PERSON_COLUMNS = "p.id, p.name, p.role, p.unit_id, p.created_at"
 _IDENTITY_COLUMNS = "channel, external_id, person_id, chat_id, linked_at, unreachable_at"

@@ -204,6 +204,16 @@ class Plans:
         )
         return [row["plan_id"] for row in rows]
 
+    async def of_unit(self, unit_id: int) -> list[Plan]:
+        """The plans that apply to the unit (its own and those of the units above), parsed,
+        nearest first: the one answer to "which plans does this unit work on"."""
+        found = []
+        for plan_id in await self.plans_of(unit_id):
+            plan = await self.get(plan_id)
+            if plan is not None:
+                found.append(plan)
+        return found
+
     async def units_of(self, plan_id: str) -> list[int]:
         """Units the plan is assigned to directly (their subtrees report on it too)."""
         rows = await self._db.fetch_all(

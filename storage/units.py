@@ -8,11 +8,9 @@ old parent's subtree includes it too, so reports on an old plan still see it.
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-
-from indicators.plan import LEVEL_TIERS, Tier, UnitSpec
+from indicators.plan import UnitSpec
 from indicators.text import fold, normalize
+from indicators.units import FormerName, Unit
 from storage.audit import write_audit
 from storage.backends import Backend, Row, StorageError, Tx
 from storage.clock import from_db, optional_from_db
@@ -47,31 +45,6 @@ ANCESTRY_CTE = """
 """
 
 
-@dataclass(frozen=True, slots=True)
-class Unit:
-    id: int
-    name: str
-    level: str
-    parent_id: int | None
-    merged_into_id: int | None
-    merged_at: dt.datetime | None
-    created_at: dt.datetime
-
-    @property
-    def tier(self) -> Tier | None:
-        return LEVEL_TIERS.get(self.level)
-
-    @property
-    def merged(self) -> bool:
-        return self.merged_into_id is not None
-
-
-@dataclass(frozen=True, slots=True)
-class FormerName:
-    name: str
-    replaced_at: dt.datetime
-
-
 def unit_from_row(row: Row) -> Unit:
     return Unit(
         id=row["id"],
@@ -87,10 +60,6 @@ def unit_from_row(row: Row) -> Unit:
 def normalize_level(level: str) -> str:
     """Levels are compared and stored lowercase, the form LEVEL_TIERS is keyed by."""
     return normalize(level).lower()
-
-
-def levels_of(tier: Tier) -> list[str]:
-    return [level for level, level_tier in LEVEL_TIERS.items() if level_tier is tier]
 
 
 class Units:

@@ -34,7 +34,7 @@ from bot.zalo.bot_api import POLL_TIMEOUT, BotApiError, ZaloBotClient, unwrap
 from bot.zalo.inbox import Dedupe, OnTurn, SerialWorker, deliver, serve, text_turn
 from bot.zalo.split import split_text
 from handlers.channels import SENT, Capabilities, Outcome, SendOutcome
-from handlers.turns import OutFile, Reply, Turn, TurnKind
+from handlers.messages import OutFile, Reply, Turn, TurnKind
 
 __all__ = [
     "CAPABILITIES",

@@ -16,7 +16,7 @@ from dataclasses import replace
 from aiohttp import web
 
 from handlers.channels import Channel
-from handlers.turns import Reply, Turn, TurnKind
+from handlers.messages import Reply, Turn, TurnKind
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ from bot.zalo.oa_events import (
 from bot.zalo.oa_tokens import Clock, TokenError, TokenManager, TokenPair, TokenStore
 from bot.zalo.split import split_text
 from handlers.channels import SENT, Capabilities, Outcome, SendOutcome
-from handlers.turns import OutFile, Reply
+from handlers.messages import OutFile, Reply
 
 __all__ = [
     "BUTTON_PREFIX",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.zalo.inbox import text_turn
-from handlers.turns import Turn, TurnKind
+from handlers.messages import Turn, TurnKind
 
 CHANNEL = "zalo_oa"
 

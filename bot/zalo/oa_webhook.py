@@ -27,7 +27,7 @@ from bot.zalo.oa_events import (
     parse_event,
     verify_signature,
 )
-from handlers.turns import Reply
+from handlers.messages import Reply
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot import setup
-from handlers.context import Services
+from handlers.services import Services
+from indicators.people import Role
 from storage import Store
 from tests.bot.zalo.fake_bot import FakeBotPlatform
 from tests.clock import TestClock
@@ -116,6 +117,6 @@ async def zalo_platform() -> AsyncIterator[tuple[FakeBotPlatform, str]]:
     await server.close()
 
 
-async def invite_code(store: Store, unit_name: str, role: str = "member") -> str:
+async def invite_code(store: Store, unit_name: str, role: Role = Role.MEMBER) -> str:
     unit = (await store.units.by_name(unit_name))[0]
     return await store.invites.create(unit.id, role, uses=1, expires_at=NOW + dt.timedelta(days=7))

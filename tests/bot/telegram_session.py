@@ -9,14 +9,16 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.telegram_channel import build_application
-from handlers.router import Router
+from handlers.app import build_router
 from storage import Store
 from tests.bot.conftest import services_for
 from tests.bot.fake_telegram import TOKEN, FakeBotApi, button_update, message_update
 
 
 def application(store: Store, api: FakeBotApi) -> Application:  # type: ignore[type-arg]
-    return build_application(TOKEN, Router(services_for(store)), request=api, rate_limit=False)
+    return build_application(
+        TOKEN, build_router(services_for(store)), request=api, rate_limit=False
+    )
 
 
 @dataclass

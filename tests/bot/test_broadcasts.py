@@ -10,8 +10,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.telegram_channel import build_application
-from handlers import broadcasts
-from handlers.router import Router
+from handlers.app import build_router
+from handlers.broadcasts import announcements as broadcasts
 from storage import Store
 from tests.bot.conftest import services_for
 from tests.bot.fake_limits import LimitedBotApi
@@ -59,7 +59,7 @@ class Chat:
 @pytest.fixture
 async def app(store: Store) -> AsyncIterator[tuple[Application, FakeBotApi]]:  # type: ignore[type-arg]
     api = FakeBotApi()
-    application = build_application(TOKEN, Router(services_for(store)), request=api,
+    application = build_application(TOKEN, build_router(services_for(store)), request=api,
                                     rate_limit=False)  # fmt: skip
     async with application:
         yield application, api

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.console import ConsoleChat, run_console
 from bot.setup import all_people
-from handlers.router import Router
+from handlers.app import build_router
 from storage import Store
 from tests.bot.conftest import services_for
 
@@ -19,7 +19,9 @@ async def test_scripted_console_report(demo_db: str, clock) -> None:
         person = [p for p in await all_people(store) if p.role == "member"][0]
         await store.people.link_identity(person.id, "console", f"person-{person.id}")
         out = io.StringIO()
-        chat = ConsoleChat(Router(services_for(store)), f"person-{person.id}", person.name, out)
+        chat = ConsoleChat(
+            build_router(services_for(store)), f"person-{person.id}", person.name, out
+        )
         script = "\n".join(["/baocao", "/1", "180", "300", "/1", "khong biet", "90/120", "/1", "/1",
                             "/1", "/1"]) + "\n"  # fmt: skip
         await run_console(chat, io.StringIO(script), interactive=False)

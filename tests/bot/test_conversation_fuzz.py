@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.console import ConsoleChat
 from bot.setup import all_people
-from handlers.router import Router
+from handlers.app import build_router
 from storage import Store
 from tests.bot.conftest import services_for
 
@@ -31,7 +31,7 @@ async def test_random_turns_always_get_an_answer(demo_db: str, script: list[str]
         person = next(p for p in await all_people(store) if p.role == "member")
         await store.people.link_identity(person.id, "console", f"fuzz-{person.id}")
         chat = ConsoleChat(
-            Router(services_for(store)), f"fuzz-{person.id}", person.name, io.StringIO()
+            build_router(services_for(store)), f"fuzz-{person.id}", person.name, io.StringIO()
         )
         for line in ["/baocao", *script]:
             replies = await chat.say(line)

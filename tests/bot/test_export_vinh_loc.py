@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from openpyxl import load_workbook
 
@@ -95,12 +96,14 @@ def chitieu(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
 
 
-def rows(path: Path) -> dict[str, list[tuple]]:
+def rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     book = load_workbook(path)
     return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book}
 
 
-def check_sheet(sheet: list[tuple], expected: dict, groups: list[tuple[str, str]]) -> None:
+def check_sheet(
+    sheet: list[tuple[Any, ...]], expected: dict[str, Any], groups: list[tuple[str, str]]
+) -> None:
     assert sheet[1][0] == "Đơn vị: huyện Vĩnh Lộc — kỳ báo cáo: 6 tháng đầu năm 2023"
     assert sheet[3] == HEADER
     body = sheet[4:]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from indicators.people import Role
 from storage import Store
 from tests.bot.conftest import NOW, invite_code
 from tests.bot.fake_telegram import FakeBotApi
@@ -14,7 +15,9 @@ async def test_codes_wrong_expired_used_up_and_good(store: Store, clock) -> None
     api = FakeBotApi()
     unit = (await store.units.by_name("Thôn 3"))[0]
     clock.set(NOW - dt.timedelta(days=8))
-    expired = await store.invites.create(unit.id, "member", expires_at=NOW - dt.timedelta(days=1))
+    expired = await store.invites.create(
+        unit.id, Role.MEMBER, expires_at=NOW - dt.timedelta(days=1)
+    )
     clock.set(NOW)
     code = await invite_code(store, "Thôn 3")
     async with application(store, api) as app:

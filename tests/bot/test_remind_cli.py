@@ -18,7 +18,7 @@ async def test_dry_run_prints_who_would_get_what_and_queues_nothing(demo_db: str
     async with await Store.open(demo_db, clock=clock) as store:
         member = next(p for p in await store.people.all() if p.name.startswith("Tổ CNSCĐ Thôn 6"))
         await store.people.link_identity(member.id, "telegram", "9106", chat_id="9106")
-    settings = Settings(db=demo_db, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(db=demo_db, _env_file=None)
 
     lines = await remind(settings, clock, dry_run=True, day=dt.date(2026, 9, 21))
 

@@ -13,9 +13,9 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.telegram_channel import build_application
-from handlers import reminders
-from handlers.context import Services
-from handlers.router import Router
+from handlers.app import build_router
+from handlers.reminders import rounds as reminders
+from handlers.services import Services
 from indicators.reminders import ReminderSettings
 from indicators.values import RatioValue
 from storage import Store
@@ -175,7 +175,7 @@ def group_update(user_id: int, chat_id: int, text: str) -> dict[str, Any]:
 @pytest.fixture
 async def telegram(store: Store) -> AsyncIterator[tuple[Application, FakeBotApi]]:  # type: ignore[type-arg]
     api = FakeBotApi()
-    router = Router(services_at(store, at(12, 17, 9)))
+    router = build_router(services_at(store, at(12, 17, 9)))
     app = build_application(TOKEN, router, request=api, rate_limit=False)
     async with app:
         yield app, api
@@ -230,7 +230,7 @@ async def test_a_reminder_during_a_reporting_conversation_leaves_it_intact(
 ) -> None:
     member = reachable[THON_6]
     api = FakeBotApi()
-    app = build_application(TOKEN, Router(services_at(store, at(9, 17, 7, 55))), request=api,
+    app = build_application(TOKEN, build_router(services_at(store, at(9, 17, 7, 55))), request=api,
                             rate_limit=False)  # fmt: skip
     async with app:
         await say(app, api, message_update(member, "/baocao"))
@@ -259,7 +259,7 @@ async def test_report_now_asks_the_first_missing_indicator_at_once(
     await store.values.record(thon_6.id, PLAN, "3.1", "2026-Q3", RatioValue(90, 120))
     api = FakeBotApi()
     # In January the open period is Q1/2027; the button still reports Q3/2026.
-    app = build_application(TOKEN, Router(services_at(store, at(12, 30))), request=api,
+    app = build_application(TOKEN, build_router(services_at(store, at(12, 30))), request=api,
                             rate_limit=False)  # fmt: skip
     async with app:
         replies = await say(app, api, button_update(member, "rm:dong-lac-2026:2026-Q3"))

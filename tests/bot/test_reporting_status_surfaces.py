@@ -9,11 +9,11 @@ import io
 
 from openpyxl import load_workbook
 
-from handlers.appendix import appendix_file
-from handlers.completeness import plan_scope, unit_statuses
-from handlers.figure_text import header
-from handlers.reminders import summary_reply
-from handlers.standing import standings
+from handlers.exports.appendix import appendix_file
+from handlers.reminders.owed import plan_scope, unit_statuses
+from handlers.reminders.rounds import summary_reply
+from handlers.unit_figures import standings
+from handlers.wording.figures import header
 from indicators.periods import Period, PeriodKind
 from indicators.reporting_status import Coverage
 from indicators.values import RatioValue

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import AsyncIterator
+from decimal import Decimal
 
 import pytest
 
 from bot.setup import all_people
+from indicators.people import Role
 from indicators.values import PercentValue, RatioValue
 from storage import Store
 from tests.bot.fake_telegram import FakeBotApi
@@ -149,7 +151,7 @@ async def test_summary_accepts_typed_save_and_rejects_other_text(
     replies = await session.say("luu")
     assert "Đã lưu 1 số liệu" in replies[-1]
     saved = await latest(store, "3.3")
-    assert saved is not None and saved.value == PercentValue(70)  # type: ignore[attr-defined]
+    assert saved is not None and saved.value == PercentValue(Decimal(70))  # type: ignore[attr-defined]
 
 
 async def test_an_earlier_period_can_be_chosen(session: Session) -> None:
@@ -166,7 +168,7 @@ async def test_multi_part_target_is_answered_part_by_part(store: Store) -> None:
 
     await copy_plan(store, "song-ma-2024", 2026)
     town = next(u for u in await store.units.by_name("Sông Mã") if u.level == "thị trấn")
-    official = await store.people.add_person("Cán bộ VH-XH", "official", town.id)
+    official = await store.people.add_person("Cán bộ VH-XH", Role.OFFICIAL, town.id)
     await store.people.link_identity(official.id, "telegram", "616161", chat_id="616161")
     api = FakeBotApi()
     async with application(store, api) as app:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -15,8 +17,9 @@ from hypothesis import strategies as st
 
 from bot.console import ConsoleChat
 from bot.setup import all_people
-from handlers.router import Router
+from handlers.app import build_router
 from indicators.answers import Decision, decision_of
+from indicators.people import Role
 from indicators.values import PercentValue, RatioValue, Status, StatusValue
 from locales import set_locale
 from storage import Store
@@ -52,14 +55,15 @@ async def session(store: Store) -> AsyncIterator[Session]:
         yield talk
 
 
-async def draft(store: Store) -> dict:
+async def draft(store: Store) -> dict[str, Any]:
     state = await store.conversations.get("telegram", str(USER))
     assert state is not None
     return state.data
 
 
-async def drafted(store: Store, code: str) -> dict | None:
-    return (await draft(store)).get("answers", {}).get(code)
+async def drafted(store: Store, code: str) -> dict[str, Any] | None:
+    answer: dict[str, Any] | None = (await draft(store)).get("answers", {}).get(code)
+    return answer
 
 
 async def saved(store: Store, code: str) -> object:
@@ -185,11 +189,11 @@ async def test_random_text_at_a_confirmation_stores_the_figure_only_on_yes(
         person = next(p for p in await all_people(store) if p.role == "member")
         chat_id = f"prop-{person.id}"
         await store.people.link_identity(person.id, "console", chat_id)
-        chat = ConsoleChat(Router(services_for(store)), chat_id, person.name, io.StringIO())
+        chat = ConsoleChat(build_router(services_for(store)), chat_id, person.name, io.StringIO())
         await store.conversations.clear("console", chat_id)
         for line in ("/baocao", "/1", "300/175"):
             await chat.say(line)
-        flagged = (await store.conversations.get("console", chat_id)).data["pending"]  # type: ignore[union-attr]
+        flagged = (await store.conversations.get("console", chat_id)).data["pending"]
         replies = await chat.say(typed)
         assert replies
         state = await store.conversations.get("console", chat_id)
@@ -305,7 +309,7 @@ async def test_labels_typed_at_each_step_do_what_the_buttons_do(
     await session.say("bo qua")
     assert "Tóm tắt" in (await session.say("Bỏ qua"))[-1]
     assert "Đã lưu 1 số liệu" in (await session.say("luu"))[-1]
-    assert (await saved(store, "3.3")).value == PercentValue(120)  # type: ignore[attr-defined]
+    assert (await saved(store, "3.3")).value == PercentValue(Decimal(120))  # type: ignore[attr-defined]
 
 
 async def test_cancel_typed_mid_step_cancels(session: Session, store: Store) -> None:
@@ -319,7 +323,7 @@ async def test_terminal_keeps_one_number_per_label(demo_db: str, clock) -> None:
         person = next(p for p in await all_people(store) if p.role == "member")
         await store.people.link_identity(person.id, "console", "numbers")
         out = io.StringIO()
-        chat = ConsoleChat(Router(services_for(store)), "numbers", person.name, out)
+        chat = ConsoleChat(build_router(services_for(store)), "numbers", person.name, out)
         shown: list[dict[str, str]] = []
         for line in ("/baocao", "/1", "180", "/1", "/1", "300"):
             out.truncate(0), out.seek(0)
@@ -350,7 +354,7 @@ async def test_status_answers_read_as_the_status_they_mean(
 
     await copy_plan(store, "vinh-loc-2023-xa", 2026)
     commune = (await store.units.by_name("Minh Tân"))[0]
-    official = await store.people.add_person("Cán bộ Minh Tân", "official", commune.id)
+    official = await store.people.add_person("Cán bộ Minh Tân", Role.OFFICIAL, commune.id)
     await store.people.link_identity(official.id, "telegram", "626262", chat_id="626262")
     api = FakeBotApi()
     async with application(store, api) as app:

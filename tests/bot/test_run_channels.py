@@ -19,9 +19,7 @@ async def test_a_zalo_bot_alone_is_run_and_answers(
     fake, url = zalo_platform
     async with await Store.open(demo_db, clock=clock) as store:
         code = await invite_code(store, "Thôn 2")
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, db=demo_db, zalo_bot_token=TOKEN, zalo_bot_api_url=url
-    )
+    settings = Settings(_env_file=None, db=demo_db, zalo_bot_token=TOKEN, zalo_bot_api_url=url)
     assert settings.telegram_token is None
     running = asyncio.create_task(run_channels(settings, clock))
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.scheduler import ReminderScheduler
-from handlers.context import Services
+from handlers.services import Services
 from indicators.reminders import ReminderSettings
 from storage import Store
 from tests.clock import TestClock

@@ -9,9 +9,10 @@ import time
 
 from bot.sender import Limits, OutboxSender, Pace
 from bot.telegram_channel import TelegramChannel
-from handlers.delivery import BLOCKED, to_payload
-from handlers.turns import Button, Reply
-from storage import NewMessage, OutboxState, Role, Store
+from handlers.messages import Button, Reply
+from handlers.queued_replies import BLOCKED, to_payload
+from indicators.people import Role
+from storage import NewMessage, OutboxState, Store
 from tests.bot.fake_limits import LimitedBotApi, bot_for
 from tests.bot.sending import run_sender, running, settled, states
 
@@ -62,9 +63,9 @@ async def test_429_is_waited_out_403_marks_unreachable_500_is_retried(store: Sto
     assert [dict(row) for row in dead] == [{"recipient": str(blocked), "last_error": BLOCKED}]
     identity = await store.people.identity("telegram", str(blocked))
     assert identity is not None and identity.unreachable_at is not None
-    unreachable = await store.contacts.unreachable_in_units(
-        [(await store.people.get(blocked_person)).unit_id]
-    )  # type: ignore[union-attr]
+    person = await store.people.get(blocked_person)
+    assert person is not None and person.unit_id is not None
+    unreachable = await store.contacts.unreachable_in_units([person.unit_id])
     assert [p.person_id for p in unreachable if p.since] == [blocked_person]
     attempts = await store.db.fetch_value(
         "SELECT attempts FROM outbox WHERE recipient = ?", (str(flaky),)

@@ -18,9 +18,9 @@ import httpx
 from bot.sender import Limits, OutboxSender
 from bot.zalo.bot_api import ZaloBotClient
 from bot.zalo.bot_platform import CAPABILITIES, ZaloBotChannel, ZaloBotReceiver
-from handlers import reminders
-from handlers.context import Services
-from handlers.router import Router
+from handlers.app import build_router
+from handlers.reminders import rounds as reminders
+from handlers.services import Services
 from indicators.periods import VIETNAM_TZ
 from indicators.reminders import ReminderSettings
 from storage import Store
@@ -64,7 +64,7 @@ async def test_join_report_ask_and_be_reminded_without_buttons(
         channel = ZaloBotChannel(
             ZaloBotClient(http, TOKEN, base_url=url), file_notice="(tệp: xem trên Telegram)"
         )
-        receiver = ZaloBotReceiver(channel, on_turn=Router(services).handle)
+        receiver = ZaloBotReceiver(channel, on_turn=build_router(services).handle)
         member = Member(receiver, fake)
 
         joined = await member.say(f"/start {code}")

@@ -6,7 +6,7 @@ import pytest
 from telegram import Bot
 
 from bot.telegram_channel import send_replies, split_message
-from handlers.turns import Button, Reply
+from handlers.messages import Button, Reply
 from tests.bot.fake_telegram import TOKEN, FakeBotApi
 
 

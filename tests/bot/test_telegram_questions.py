@@ -11,6 +11,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from bot.telegram_channel import register_commands
+from indicators.people import Role
 from indicators.values import RatioValue
 from storage import Store
 from tests.bot.conftest import invite_code
@@ -39,7 +40,7 @@ async def joined(
     store: Store, app: Any, api: FakeBotApi, user: int, unit: str, role: str
 ) -> Session:
     session = Session(app, api, user)
-    await session.say(f"/start {await invite_code(store, unit, role)}")
+    await session.say(f"/start {await invite_code(store, unit, Role(role))}")
     return session
 
 
@@ -52,7 +53,7 @@ async def needed(store: Store, code: str, period: str) -> tuple[int, str] | None
     rows = await store.values.latest_in_subtree(commune.id, plan.id, period, indicator_codes=[code])
     ratios = [r.value for r in rows if isinstance(r.value, RatioValue)]
     numerator, denominator = sum(r.numerator for r in ratios), sum(r.denominator for r in ratios)
-    target = Fraction(indicator.target.parts[0].amount)  # type: ignore[union-attr]
+    target = Fraction(indicator.target.parts[0].amount)
     wanted = math.ceil(target * denominator / 100)
     assert indicator.formula is not None
     return (wanted - numerator, indicator.formula.gap_noun) if numerator < wanted else None
@@ -168,7 +169,7 @@ async def test_export_sends_the_appendix_as_a_document(store: Store) -> None:
         rows = list(book["Phụ lục 01"].iter_rows(values_only=True))
         assert rows[3][5] == "Đánh giá"
         judged = {r[0]: r[5] for r in rows[4:] if r[5]}
-        assert set(judged) == {i.code for g in (await store.plans.get("dong-lac-2026")).groups  # type: ignore[union-attr]
+        assert set(judged) == {i.code for g in (await store.plans.get("dong-lac-2026")).groups
                                for i in g.indicators}  # fmt: skip
         assert set(judged.values()) <= {"Đạt", "Chưa đạt", "Không đánh giá được", "Chưa có số liệu",
                                         "Tạm tính (5/6 thôn)"}  # fmt: skip

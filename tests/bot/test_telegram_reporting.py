@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.telegram_channel import build_application, register_commands
-from handlers.router import Router
+from handlers.app import build_router
 from indicators.values import RatioValue
 from storage import Store
 from tests.bot.conftest import invite_code, services_for
@@ -33,7 +33,9 @@ def button(api: FakeBotApi, label: str) -> str:
 
 
 def started(store: Store, api: FakeBotApi) -> Application:  # type: ignore[type-arg]
-    return build_application(TOKEN, Router(services_for(store)), request=api, rate_limit=False)
+    return build_application(
+        TOKEN, build_router(services_for(store)), request=api, rate_limit=False
+    )
 
 
 async def test_join_report_restart_and_save(demo_db: str, clock) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.present import format_gap, format_value
+from handlers.wording.values import format_gap, format_value
 from indicators.evaluation import evaluate
 from indicators.plans import load_bundled
 from indicators.values import RatioValue

@@ -10,12 +10,13 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-from handlers.appendix_xlsx import Row, Sheet, workbook
-from handlers.charts import MET, NOT_MET, OPEN, TARGET, Bar, Legend, font, progress_chart
-from handlers.paging import KINDS, MAX_DATA, PAGE_CHARS, Ask, group_slug, page_of, parse
-from handlers.standing import value_periods
+from handlers.exports.appendix_xlsx import Row, Sheet, workbook
+from handlers.exports.charts import MET, NOT_MET, OPEN, TARGET, Bar, Legend, font, progress_chart
+from handlers.messages import BUTTON_DATA_BYTES
+from handlers.questions.paging import KINDS, PAGE_CHARS, Ask, group_slug, page_of, parse
 from indicators.periods import Period, PeriodKind
 from indicators.plans import load_bundled
+from indicators.reporting_status import covering_periods
 
 
 @given(
@@ -30,7 +31,7 @@ def test_button_data_round_trips_within_64_bytes(kind, unit_id, period, group, p
     slug = group_slug(group)
     ask = Ask(kind, unit_id, period, slug, page, "vinh-loc-2023-huyen", "3.10")
     button = ask.button("Xem thêm")
-    assert button is not None and len(button.data.encode()) <= MAX_DATA
+    assert button is not None and len(button.data.encode()) <= BUTTON_DATA_BYTES
     parsed = parse(button.data)
     assert parsed is not None and replace(parsed, group=slug) == ask
     # A slug cut to fit still names the group: groups match by the start of their name.
@@ -118,13 +119,18 @@ def test_workbook_layout() -> None:
 def test_a_year_of_a_quarterly_plan_is_read_from_its_quarters_latest_first() -> None:
     plan = load_bundled("dong-lac-2025")
     assert plan.schedule.period_kind is PeriodKind.QUARTER
-    codes = [p.code for p in value_periods(plan, Period(2025, PeriodKind.YEAR))]
+    codes = [
+        p.code for p in covering_periods(plan.schedule.period_kind, Period(2025, PeriodKind.YEAR))
+    ]
     assert codes == ["2025", "2025-Q4", "2025-Q3", "2025-Q2", "2025-Q1"]
-    codes = [p.code for p in value_periods(plan, Period(2025, PeriodKind.HALF, 1))]
+    codes = [
+        p.code
+        for p in covering_periods(plan.schedule.period_kind, Period(2025, PeriodKind.HALF, 1))
+    ]
     assert codes == ["2025-H1", "2025-Q2", "2025-Q1"]
-    assert value_periods(plan, Period(2025, PeriodKind.QUARTER, 3)) == [
+    assert covering_periods(plan.schedule.period_kind, Period(2025, PeriodKind.QUARTER, 3)) == [
         Period(2025, PeriodKind.QUARTER, 3)
     ]
-    assert value_periods(plan, Period(2025, PeriodKind.MONTH, 8)) == [
+    assert covering_periods(plan.schedule.period_kind, Period(2025, PeriodKind.MONTH, 8)) == [
         Period(2025, PeriodKind.MONTH, 8)
     ]

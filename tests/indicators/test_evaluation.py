@@ -426,7 +426,7 @@ def test_gap_is_the_smallest(data, denominator, amount, comparator):
     bound = Fraction(amount)
 
     def meets(count: int) -> bool:
-        return comparator.holds(Fraction(count * 100, denominator), bound)
+        return bool(comparator.holds(Fraction(count * 100, denominator), bound))
 
     if meets(numerator):
         assert evaluation.verdict is Verdict.MET
@@ -453,7 +453,7 @@ def test_lower_is_better_gap_is_the_smallest(data, denominator, amount, comparat
     evaluation = evaluate(target, RatioValue(numerator, denominator))
 
     def meets(count: int) -> bool:
-        return comparator.holds(Fraction(count * 100, denominator), Fraction(amount))
+        return bool(comparator.holds(Fraction(count * 100, denominator), Fraction(amount)))
 
     if meets(numerator):
         assert evaluation.verdict is Verdict.MET

@@ -1,5 +1,6 @@
 import datetime as dt
 import unicodedata
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -278,7 +279,7 @@ def test_search_periods_finds_all_without_overlap():
     assert [m.period.code for m in found] == ["2024-Q3", "2023-Q3"]
 
 
-VIET_YEN = {"due_day": 25, "due_month": "last"}
+VIET_YEN: dict[str, Any] = {"due_day": 25, "due_month": "last"}
 NEW_YEAR_2027 = dt.datetime(2027, 1, 1, 6, tzinfo=HCM)
 LEAP_DAY_2028 = dt.datetime(2028, 2, 29, 12, tzinfo=HCM)
 

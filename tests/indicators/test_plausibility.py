@@ -1,5 +1,7 @@
 """Figures that ask the reporter to confirm before they are kept."""
 
+from decimal import Decimal
+
 from indicators.plausibility import count_bound, is_beyond_unit
 from indicators.values import CountValue, PercentValue, RatioValue
 
@@ -16,7 +18,9 @@ def test_without_history_the_level_bounds_it():
     assert is_beyond_unit(RatioValue(30_000, 30_001), "thôn")
     assert not is_beyond_unit(RatioValue(30_000, 30_001), "xã")
     assert is_beyond_unit(CountValue(10**9), "tỉnh")
-    assert not is_beyond_unit(PercentValue(99), "thôn")  # percentages are checked elsewhere
+    assert not is_beyond_unit(
+        PercentValue(Decimal(99)), "thôn"
+    )  # percentages are checked elsewhere
 
 
 def test_a_mistyped_last_total_does_not_lift_the_level_bound():

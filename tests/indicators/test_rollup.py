@@ -14,6 +14,7 @@ from indicators.plan import Indicator, Tier
 from indicators.plans import load_bundled
 from indicators.rollup import Node, Rollup
 from indicators.values import (
+    AnyValue,
     CountValue,
     PercentValue,
     RatioValue,
@@ -115,7 +116,7 @@ def test_percentages_without_denominators_are_judged_by_their_bounds() -> None:
 
 
 def test_bounds_hold_through_two_levels_and_status_words() -> None:
-    values = {
+    values: dict[tuple[int, str], AnyValue] = {
         (1, "3.3"): PercentValue(Decimal(70)),
         (2, "3.3"): StatusValue(Status.MET),
         (11, "3.3"): PercentValue(Decimal(65)),

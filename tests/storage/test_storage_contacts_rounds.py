@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from storage import ConflictError, NewMessage, OutboxState, Role, Store
+from indicators.people import Role
+from storage import ConflictError, NewMessage, OutboxState, Store
 from tests.storage.storage_fixtures import NOW, PLAN_ID, Tree
 
 LATER = NOW + dt.timedelta(hours=1)

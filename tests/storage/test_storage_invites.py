@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from storage import Person, RedeemError, Role, Store
+from indicators.people import Person, Role
+from storage import RedeemError, Store
 from storage.invites import ALPHABET, CODE_LENGTH
 from tests.storage.storage_fixtures import NOW, Tree
 

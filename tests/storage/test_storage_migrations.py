@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from indicators.people import Role
 from indicators.values import RatioValue, value_to_data
-from storage import Backend, Role, StorageError, Store, open_backend
+from storage import Backend, StorageError, Store, open_backend
 from storage import migrations as migrations_module
 from storage.audit import dumps
 from storage.backends.postgres import postgres_ddl

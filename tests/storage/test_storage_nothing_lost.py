@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from indicators.people import Role
 from indicators.values import CountValue, PercentValue, RatioValue
-from storage import IntegrityError, NewValue, Role, Store
+from storage import IntegrityError, NewValue, Store
 from tests.storage.storage_fixtures import NOW, PLAN_ID, Tree, build_tree
 
 WRITERS = 50
@@ -40,7 +41,7 @@ async def test_fifty_concurrent_writers_keep_every_version(file_store: Store, ba
 
     history = await file_store.values.history(village, PLAN_ID, "3.1", "2025-Q3")
     assert [v.version for v in history] == list(range(1, WRITERS + 1))
-    assert sorted(v.value.numerator for v in history) == list(range(WRITERS))  # type: ignore[union-attr]
+    assert sorted(v.value.numerator for v in history) == list(range(WRITERS))
     for month in ("2025-01", "2025-02", "2025-03"):
         versions = await file_store.values.history(village, PLAN_ID, "3.2", month)
         assert [v.version for v in versions] == list(range(1, WRITERS + 1))

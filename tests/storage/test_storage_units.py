@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from indicators.people import Role
 from indicators.plan import Tier
 from indicators.plans import load_bundled
 from indicators.values import CountValue
-from storage import Role, StorageError, Store
+from storage import StorageError, Store
 from tests.storage.storage_fixtures import NOW, PLAN_ID, Tree
 
 

@@ -21,7 +21,7 @@ from bot.zalo.bot_platform import (
     parse_update,
 )
 from handlers.channels import Outcome
-from handlers.turns import Button, OutFile, Reply, Turn, TurnKind
+from handlers.messages import Button, OutFile, Reply, Turn, TurnKind
 from tests.bot.zalo.fake_bot import TOKEN, FakeBotPlatform, text_update
 from tests.bot.zalo.support import FILE_NOTICE, MemoryDedupe, served
 

@@ -16,7 +16,7 @@ from bot.zalo.oa import (
     parse_event,
     verify_signature,
 )
-from handlers.turns import TurnKind
+from handlers.messages import TurnKind
 from tests.bot.zalo.fake_oa import APP_ID
 from tests.bot.zalo.support import OA_SECRET, signed, text_event
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.zalo.oa import TokenManager, ZaloOAChannel
 from handlers.channels import Outcome
-from handlers.turns import Button, OutFile, Reply
+from handlers.messages import Button, OutFile, Reply
 from tests.bot.zalo.fake_oa import FakeZaloOA, Forced
 from tests.bot.zalo.support import FILE_NOTICE
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.zalo.oa import TokenError, TokenManager, TokenPair, ZaloOAChannel
 from handlers.channels import Outcome
-from handlers.turns import Reply
+from handlers.messages import Reply
 from tests.bot.zalo.fake_oa import APP_ID, APP_SECRET, FakeZaloOA, Forced
 from tests.bot.zalo.support import FILE_NOTICE, FakeClock, MemoryTokenStore, make_manager
 

@@ -13,7 +13,7 @@ import pytest
 
 from bot.zalo.oa import BUTTON_PREFIX, FollowEvent, UnfollowEvent, ZaloOAChannel
 from bot.zalo.oa_webhook import DEFAULT_PATH, OAWebhook
-from handlers.turns import Button, Reply, Turn, TurnKind
+from handlers.messages import Button, Reply, Turn, TurnKind
 from tests.bot.zalo.fake_oa import APP_ID, FakeZaloOA
 from tests.bot.zalo.support import OA_ID, OA_SECRET, MemoryDedupe, signed, text_event
 

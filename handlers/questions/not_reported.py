@@ -14,15 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from handlers.context import Services
-from handlers.figure_text import header, node_label
-from handlers.follow_ups import follow_ups, more_button
-from handlers.paging import COMPLETENESS, Ask, page_of
-from handlers.standing import Standing
-from handlers.turns import Reply
+from handlers.messages import Reply
+from handlers.questions.follow_ups import follow_ups, more_button
+from handlers.questions.paging import COMPLETENESS, Ask, page_of
+from handlers.services import Services
+from handlers.unit_figures import Standing
+from handlers.wording.figures import header, node_label
+from indicators.people import Person, Role
 from indicators.rollup import Node
 from locales import _, format_day
-from storage.people import Person, Role
 
 PAGE_SIZE = 10
 NAMES_SHOWN = 2

@@ -11,15 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from handlers.answer_completeness import completeness_replies
-from handlers.answer_indicator import choices_reply, indicator_replies
-from handlers.answer_progress import progress_replies
-from handlers.answer_shortfall import shortfall_reply
-from handlers.appendix import appendix_file
-from handlers.figure_text import unit_label
-from handlers.paging import (
+from handlers.exports.appendix import appendix_file
+from handlers.messages import Button, Reply, Turn
+from handlers.questions.not_met import shortfall_reply
+from handlers.questions.not_reported import completeness_replies
+from handlers.questions.one_indicator import choices_reply, indicator_replies
+from handlers.questions.paging import (
     COMPLETENESS,
     EXPORT,
     INDICATOR,
@@ -29,19 +27,18 @@ from handlers.paging import (
     Ask,
     parse,
 )
-from handlers.standing import Standing, standings, unit_plans
-from handlers.turns import Button, Reply, Turn
-from handlers.unit_lookup import Found, Refused, find_unit, home_unit, may_see
+from handlers.questions.progress import progress_replies
+from handlers.questions.unit_lookup import Found, Refused, find_unit, home_unit, may_see
+from handlers.router import OFFICIALS, Command, CommandRun, Router
+from handlers.unit_figures import Standing, standings
+from handlers.wording.figures import unit_label
+from indicators.people import Person, Role
 from indicators.periods import Period
 from indicators.plan import Indicator, Plan
 from indicators.questions import Intent, Question, Vocabulary, read_question
+from indicators.units import Unit
 from locales import _
 from storage.conversations import ConversationState
-from storage.people import Person, Role
-from storage.units import Unit
-
-if TYPE_CHECKING:
-    from handlers.router import CommandRun, Router
 
 KINDS = {
     SHORTFALL: Intent.SHORTFALL,
@@ -57,7 +54,6 @@ CHOICES = 30
 
 def register(router: Router) -> None:
     """Add the question reader, its commands and its buttons to the router."""
-    from handlers.router import OFFICIALS, Command  # the router imports this module
 
     questions = Questions(router)
     router.add_reader(questions.read)
@@ -141,7 +137,7 @@ class Questions:
         if not await may_see(self.services, person, unit.id):
             return [await self._refusal(person, unit)]
         intent = KINDS[ask.kind]
-        if intent is Intent.EXPORT and person.role not in (Role.OFFICIAL, Role.ADMIN):
+        if intent is Intent.EXPORT and not person.is_official:
             return [
                 Reply(_("Only commune officials can use /{command}.").format(command="xuatbaocao"))
             ]
@@ -152,7 +148,7 @@ class Questions:
     async def answer(
         self, person: Person, intent: Intent, question: Question, context: Context
     ) -> list[Reply]:
-        if intent is Intent.EXPORT and person.role not in (Role.OFFICIAL, Role.ADMIN):
+        if intent is Intent.EXPORT and not person.is_official:
             return [
                 Reply(_("Only commune officials can use /{command}.").format(command="xuatbaocao"))
             ]
@@ -243,7 +239,7 @@ class Questions:
 
     async def _context(self, person: Person) -> Context:
         home = await home_unit(self.services, person)
-        plans = await unit_plans(self.services, home)
+        plans = await self.services.store.plans.of_unit(home.id)
         entries = [(p.id, i) for p in plans for i in p.indicators]
         if person.role is Role.MEMBER:
             units = [home.name]
@@ -305,7 +301,7 @@ class Questions:
             _("• “which villages have not reported” — or /chuanop"),
             _("• “fibre optic”: one indicator — or /chitieu"),
         ]
-        if person.role in (Role.OFFICIAL, Role.ADMIN):
+        if person.is_official:
             lines.append(_("• “export report”: the appendix table in Excel — or /xuatbaocao"))
         lines.append(_("• “report”: enter figures — or /baocao"))
         lines.append(_("You may add a village, a group or a period: “thôn 2 chưa đạt quý 3”."))

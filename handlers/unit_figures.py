@@ -9,17 +9,15 @@ most indicators are a situation at a moment, and the latest one stands for the p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from handlers.context import Services
+from handlers.services import Services
 from indicators.periods import Period
-from indicators.plan import Group, Indicator, Plan, Tier
+from indicators.plan import Group, Indicator, Plan, Tier, plans_for_period
 from indicators.reporting_status import ReportingStatus, covering_periods, reporting_status
 from indicators.rollup import Figure, Node, Rollup
-from indicators.text import folded_words
-from storage.units import Unit
+from indicators.units import Unit, unit_tree
 from storage.values import StoredValue
 
 # How far back the default period may fall when the open one has no values yet.
@@ -61,7 +59,7 @@ class Standing:
         ]
 
     def groups(self, group: str | None = None) -> list[Group]:
-        return [g for g in self.plan.groups if group is None or same_group(g.name, group)]
+        return [g for g in self.plan.groups if group is None or g.is_named(group)]
 
     def figures(self, group: str | None = None) -> list[tuple[Group, list[Figure]]]:
         found = []
@@ -77,51 +75,9 @@ class Standing:
         return reporting_status(self.node, self.plan.indicators, self.stored.keys())
 
 
-def same_group(name: str, wanted: str) -> bool:
-    """A plan group named `wanted` in full, in part ("an toàn thông tin"), or by the
-    start of its name (the slug a button carries)."""
-    folded, target = folded_words(name), folded_words(wanted)
-    return bool(target) and (
-        f" {target} " in f" {folded} "
-        or f" {folded} " in f" {target} "
-        or folded.startswith(target)
-    )
-
-
 async def tree(services: Services, unit: Unit) -> Node:
-    """The unit and everything below it. A unit merged into another hangs under it and
-    no longer reports itself; its children keep reporting."""
-    units = await services.store.units.subtree(unit.id)
-    by_parent: dict[int, list[Unit]] = {}
-    present = {u.id for u in units}
-    for member in units:
-        if member.id == unit.id:
-            continue
-        parent = member.merged_into_id if member.merged_into_id in present else member.parent_id
-        if parent is not None:
-            by_parent.setdefault(parent, []).append(member)
-
-    def build(current: Unit) -> Node:
-        children = tuple(build(c) for c in by_parent.get(current.id, []))
-        return Node(
-            current.id,
-            current.name,
-            current.level,
-            current.tier,
-            children,
-            reports=current.merged_into_id is None,
-        )
-
-    return build(unit)
-
-
-async def unit_plans(services: Services, unit: Unit) -> list[Plan]:
-    plans = []
-    for plan_id in await services.store.plans.plans_of(unit.id):
-        plan = await services.store.plans.get(plan_id)
-        if plan is not None:
-            plans.append(plan)
-    return plans
+    """The unit and everything below it, as stored now."""
+    return unit_tree(unit, await services.store.units.subtree(unit.id))
 
 
 async def standings(
@@ -137,7 +93,7 @@ async def standings(
     or with `fallback` the latest earlier one with values if it has none yet)."""
     node = node or await tree(services, unit)
     shape = Rollup(node, {})
-    chosen = _chosen_plans(await unit_plans(services, unit), asked, services)
+    chosen = plans_for_period(await services.store.plans.of_unit(unit.id), asked, services.now())
     found = []
     for plan, period in chosen:
         if plan_id is not None and plan.id != plan_id:
@@ -151,34 +107,6 @@ async def standings(
         rollup = shape.with_values({key: row.value for key, row in stored.items()})
         found.append(Standing(unit, plan, used, period, node, rollup, stored))
     return found
-
-
-def _chosen_plans(
-    plans: Sequence[Plan], asked: Period | None, services: Services
-) -> list[tuple[Plan, Period]]:
-    if asked is not None:
-        # A report plan keeps earlier years' results in its history: a year with no plan
-        # of its own is read in the next plan that has one.
-        later = sorted({p.year for p in plans if p.year >= asked.year})
-        return [(p, asked) for p in plans if later and p.year == later[0]]
-    now = services.now()
-    current = [(p, p.schedule.open_period(now)) for p in plans]
-    current = [(p, period) for p, period in current if period.year == p.year]
-    if current:
-        return current
-    # No plan for this year yet: the latest year's plans, from their last period.
-    past = [p for p in plans if p.year <= now.year]
-    if not past:
-        return []
-    year = max(p.year for p in past)
-    return [(p, _last_period(p)) for p in past if p.year == year]
-
-
-def _last_period(plan: Plan) -> Period:
-    period = Period(plan.year, plan.schedule.period_kind, 1)
-    while period.next().year == plan.year:
-        period = period.next()
-    return period
 
 
 async def _with_values(services: Services, unit: Unit, plan: Plan, period: Period) -> Period:
@@ -195,18 +123,13 @@ async def _with_values(services: Services, unit: Unit, plan: Plan, period: Perio
     return Period.from_code(found) if found else period
 
 
-def value_periods(plan: Plan, period: Period) -> list[Period]:
-    """The periods whose values stand for `period`, first the one that wins."""
-    return covering_periods(plan.schedule.period_kind, period)
-
-
 async def period_values(
     services: Services, unit: Unit, plan: Plan, period: Period
 ) -> dict[tuple[int, str], StoredValue]:
     """The value standing for `period` of every (unit, indicator) of the unit's subtree:
     the one query behind every figure and every "who has reported"."""
     found: dict[tuple[int, str], StoredValue] = {}
-    for source in value_periods(plan, period):
+    for source in covering_periods(plan.schedule.period_kind, period):
         rows = await services.store.values.latest_in_subtree(unit.id, plan.id, source.code)
         for row in rows:
             found.setdefault((row.unit_id, row.indicator_code), row)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers.context import Services
-from handlers.figure_text import (
+from handlers.messages import Button, Reply
+from handlers.questions.follow_ups import follow_ups, more_button
+from handlers.questions.paging import INDICATOR, Ask, page_of
+from handlers.services import Services
+from handlers.unit_figures import Standing
+from handlers.wording.figures import (
     node_label,
     provisional_text,
     short_name,
@@ -14,33 +18,18 @@ from handlers.figure_text import (
     value_text,
     verdict_text,
 )
-from handlers.follow_ups import follow_ups, more_button
-from handlers.paging import INDICATOR, Ask, page_of
-from handlers.present import format_target
-from handlers.standing import Standing
-from handlers.turns import Button, Reply
+from handlers.wording.values import format_target
 from indicators.evaluation import Verdict
+from indicators.people import Person
 from indicators.periods import Period
 from indicators.plan import Indicator
 from indicators.rollup import Figure, Node
 from indicators.values import AnyValue
 from locales import _
-from storage.people import Person
 
 PAGE_SIZE = 12
 TREND_PERIODS = 5
 CHOICE_LABEL = 48
-
-
-def _rank(figure: Figure) -> tuple[int, object]:
-    order = {
-        Verdict.NOT_MET: 0,
-        Verdict.PROVISIONAL: 1,
-        Verdict.NOT_ASSESSABLE: 2,
-        Verdict.NOT_REPORTED: 3,
-        Verdict.MET: 4,
-    }
-    return order[figure.verdict], -figure.gap
 
 
 def _node_line(node: Node, figure: Figure, standing: Standing) -> str:
@@ -102,7 +91,7 @@ async def indicator_replies(
         source = source_text(figure, standing)
         line += f" ({source})" if source else ""
         lines.append(_("Overall: {figure}").format(figure=line) if children else line)
-    children.sort(key=lambda pair: _rank(pair[1]))
+    children.sort(key=lambda pair: pair[1].worst_first)
     items = [_node_line(node, child, standing) for node, child in children]
     shown, page, pages = page_of(items, page, PAGE_SIZE)
     lines += shown

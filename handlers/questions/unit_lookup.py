@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.context import Services
+from handlers.services import Services
+from indicators.people import Person, Role
 from indicators.questions import LEVEL_WORDS
 from indicators.text import best_matches, fold, folded_words
-from storage.people import Person, Role
-from storage.units import Unit
+from indicators.units import Unit
 
 FUZZY_CUTOFF = 85.0
 

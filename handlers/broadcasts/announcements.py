@@ -6,20 +6,18 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from handlers.context import Services
-from handlers.delivery import BLOCKED, MAX_QUEUED_TEXT, to_payload
-from handlers.turns import Button, Reply, Turn, TurnKind
+from handlers.messages import Button, Reply, Turn, TurnKind
+from handlers.queued_replies import BLOCKED, MAX_QUEUED_TEXT, to_payload
+from handlers.router import OFFICIALS, Command, Router
+from handlers.services import Services
+from indicators.people import OFFICIAL_ROLES, Person, Role
 from locales import _
 from storage.broadcasts import Broadcast
 from storage.contacts import Contact
 from storage.conversations import ConversationState
 from storage.outbox import NewMessage, OutboxState
-from storage.people import Person, Role
-
-if TYPE_CHECKING:
-    from handlers.router import Router
 
 DIALOG = "broadcast"
 AUDIENCE_PREFIX = "b:a:"
@@ -36,7 +34,7 @@ class Audience(StrEnum):
 
 _ROLES: dict[Audience, frozenset[Role] | None] = {
     Audience.MEMBERS: frozenset({Role.MEMBER}),
-    Audience.OFFICIALS: frozenset({Role.OFFICIAL, Role.ADMIN}),
+    Audience.OFFICIALS: OFFICIAL_ROLES,
     Audience.BOTH: None,
 }
 
@@ -70,6 +68,9 @@ class BroadcastDialog:
         if step == "confirm":
             return [await self._confirmation(person, data)]
         return [self._ask_text()]
+
+    async def takes(self, turn: Turn, data: dict[str, Any]) -> bool:
+        return False  # no step shows buttons to type: "hủy" stays the router's cancel
 
     async def cancel(self, turn: Turn) -> list[Reply]:
         await self.store.conversations.clear(turn.channel, turn.external_id)
@@ -269,7 +270,6 @@ async def finish_completed(services: Services) -> int:
 
 def register(router: Router) -> None:
     """Add /thongbao, its dialog and the progress button to the router."""
-    from handlers.router import OFFICIALS, Command
 
     services = router.services
     dialog = BroadcastDialog(services)

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from handlers.context import Services
-from handlers.standing import period_values, tree
+from handlers.services import Services
+from handlers.unit_figures import period_values, tree
 from indicators.periods import Period
 from indicators.plan import Indicator, Plan
 from indicators.reporting_status import Coverage, ReportingStatus, UnitReport, reporting_status
-from storage.units import Unit
+from indicators.units import Unit
 
 
 @dataclass(frozen=True)

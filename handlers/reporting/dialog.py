@@ -18,10 +18,10 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from handlers.context import Services
-from handlers.present import format_target, format_value, format_verdict
-from handlers.scope import Assignment, assignments, reported_indicators, require_unit
-from handlers.turns import Button, Reply, Turn, TurnKind
+from handlers.messages import Button, Reply, Turn, TurnKind
+from handlers.reporting.assignments import Assignment, assignments
+from handlers.services import Services
+from handlers.wording.values import format_target, format_value, format_verdict
 from indicators.answers import (
     Accepted,
     Answer,
@@ -39,6 +39,7 @@ from indicators.answers import (
 )
 from indicators.evaluation import evaluate
 from indicators.numbers import NUMBER
+from indicators.people import Person
 from indicators.periods import Period
 from indicators.plan import Indicator
 from indicators.plausibility import count_bound, is_beyond_unit, is_big_change, usual_total
@@ -53,7 +54,6 @@ from indicators.values import (
     value_to_data,
 )
 from locales import _, format_day
-from storage.people import Person
 from storage.values import NewValue
 
 DIALOG = "report"
@@ -251,7 +251,7 @@ class ReportingDialog:
         `plan_id` picks one of the unit's plans; `skip_intro` asks the first missing
         indicator at once (a reminder's Report now button).
         """
-        unit = await require_unit(self.services, person.unit_id)
+        unit = await self.services.unit(person.unit_id)
         period = Period.from_code(period_code) if period_code else None
         duties = await assignments(self.services, unit, period)
         if plan_id is not None:
@@ -423,7 +423,7 @@ class ReportingDialog:
         plan = await self.store.plans.get(draft.plan)
         if plan is None:
             raise LookupError(f"plan {draft.plan} is gone")
-        unit = await require_unit(self.services, draft.unit)
+        unit = await self.services.unit(draft.unit)
         period = Period.from_code(draft.period)
         indicators = tuple(plan.indicator(code) for code in draft.codes)
         duty = Assignment(unit, plan, period, indicators)
@@ -808,7 +808,7 @@ class ReportingDialog:
         await self.store.conversations.clear(turn.channel, turn.external_id)
         draft.closed = True
         latest = await self._latest(duty, duty.period)
-        still = [i.code for i in reported_indicators(duty.plan, duty.unit) if i.code not in latest]
+        still = [i.code for i in duty.plan.reported_by(duty.unit.tier) if i.code not in latest]
         if records:
             text = _("Saved {n} figures for {period}. Thank you!").format(
                 n=len(records), period=duty.period.vietnamese_name())  # fmt: skip

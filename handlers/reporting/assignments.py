@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from handlers.context import Services
+from handlers.services import Services
 from indicators.periods import Period
-from indicators.plan import LEVEL_TIERS, Indicator, Plan, Tier
-from storage.units import Unit
+from indicators.plan import Indicator, Plan
+from indicators.units import Unit
 
 
 @dataclass(frozen=True)
@@ -29,22 +29,6 @@ class Assignment:
         return self.plan.schedule.last_day(self.period)
 
 
-async def require_unit(services: Services, unit_id: int | None) -> Unit:
-    unit = await services.store.units.get(unit_id) if unit_id is not None else None
-    if unit is None:
-        raise LookupError(f"unit {unit_id} does not exist")
-    return unit
-
-
-def tier_of(unit: Unit) -> Tier | None:
-    return LEVEL_TIERS.get(unit.level.lower())
-
-
-def reported_indicators(plan: Plan, unit: Unit) -> tuple[Indicator, ...]:
-    tier = tier_of(unit)
-    return tuple(i for i in plan.indicators if i.reported_by is tier)
-
-
 async def assignments(
     services: Services, unit: Unit, period: Period | None = None
 ) -> list[Assignment]:
@@ -54,14 +38,11 @@ async def assignments(
     """
     found: list[Assignment] = []
     now = services.now()
-    for plan_id in await services.store.plans.plans_of(unit.id):
-        plan = await services.store.plans.get(plan_id)
-        if plan is None:
-            continue
+    for plan in await services.store.plans.of_unit(unit.id):
         chosen = period or plan.schedule.open_period(now)
         if chosen.year != plan.year:
             continue
-        indicators = reported_indicators(plan, unit)
+        indicators = plan.reported_by(unit.tier)
         if indicators:
             found.append(Assignment(unit, plan, chosen, indicators))
     return found

@@ -26,14 +26,20 @@ class Turn:
     is_group: bool = False
 
 
+# The payload every channel with buttons can carry (Telegram's callback_data is the
+# smallest), so one reply fits all channels; tests/bot/test_channel_limits.py holds each
+# channel's Capabilities to it. Longer texts need no such bound: every channel splits them.
+BUTTON_DATA_BYTES = 64
+
+
 @dataclass(frozen=True, slots=True)
 class Button:
     label: str
-    data: str  # at most 64 bytes (Telegram's callback_data limit)
+    data: str  # at most BUTTON_DATA_BYTES
 
     def __post_init__(self) -> None:
-        if len(self.data.encode()) > 64:
-            raise ValueError(f"button data over 64 bytes: {self.data!r}")
+        if len(self.data.encode()) > BUTTON_DATA_BYTES:
+            raise ValueError(f"button data over {BUTTON_DATA_BYTES} bytes: {self.data!r}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 Drawn with Pillow: every shape here is an upright rectangle, so a plotting library buys
 nothing, and matplotlib spent about 150 ms a chart laying out its text objects, which put
 the first progress answer over its 200 ms budget. The font is DejaVu Sans (free licence,
-handlers/fonts/LICENSE_DEJAVU), shipped with the package because it has every Vietnamese
+handlers/exports/fonts/LICENSE_DEJAVU), shipped with the package because it has every Vietnamese
 glyph and a fresh machine may have no fonts at all.
 Floats appear only here, for drawing; every judgement comes in already made.
 """

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers.appendix_xlsx import Row, Sheet, workbook
-from handlers.context import Services
-from handlers.figure_text import status_line, unit_label, value_text
-from handlers.standing import Standing, standings
-from handlers.turns import OutFile
+from handlers.exports.appendix_xlsx import Row, Sheet, workbook
+from handlers.messages import OutFile
+from handlers.services import Services
+from handlers.unit_figures import Standing, standings
+from handlers.wording.figures import status_line, unit_label, value_text
 from indicators.evaluation import Verdict
 from indicators.periods import Period
 from indicators.results import read_printed_result
 from indicators.rollup import Figure
 from indicators.text import folded_words
+from indicators.units import Unit
 from indicators.values import CountValue
 from locales import _
-from storage.units import Unit
 
 DOCUMENT_CHANNEL = "document"  # values loaded from a report's own results
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers.figure_text import header, shortfall_line
-from handlers.follow_ups import follow_ups, more_button
-from handlers.paging import SHORTFALL, Ask, group_slug, page_of
-from handlers.standing import Standing
-from handlers.turns import Reply
+from handlers.messages import Reply
+from handlers.questions.follow_ups import follow_ups, more_button
+from handlers.questions.paging import SHORTFALL, Ask, group_slug, page_of
+from handlers.unit_figures import Standing
+from handlers.wording.figures import header, shortfall_line
 from indicators.evaluation import Verdict
+from indicators.people import Person
 from indicators.rollup import Figure
 from locales import _
-from storage.people import Person
 
 PAGE_SIZE = 8
 CODES_SHOWN = 30

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.turns import Button, Reply
+from handlers.messages import Button, Reply
 from storage.contacts import Contact, UnitChat
 from storage.outbox import NewMessage
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from handlers.present import format_gap, format_target, format_value
-from handlers.standing import Standing
+from handlers.unit_figures import Standing
+from handlers.wording.values import format_gap, format_target, format_value, format_verdict
 from indicators.evaluation import Verdict
 from indicators.plan import Indicator, Tier
 from indicators.reporting_status import LevelCount, ReportingStatus
 from indicators.rollup import Figure
 from indicators.text import fold
+from indicators.units import Unit
 from locales import _
-from storage.units import Unit
 
 NAME_LIMIT = 70
 
@@ -117,24 +117,19 @@ def provisional_text(figure: Figure, standing: Standing) -> str:
 
 
 def verdict_text(figure: Figure, standing: Standing) -> str:
+    """A figure's verdict in an answer: the value's own verdict, except for what only a
+    roll-up can say (provisional, or met in some units and not in others)."""
     match figure.verdict:
-        case Verdict.MET:
-            return _("met")
         case Verdict.PROVISIONAL:
             return _("{provisional}, not judged until all have reported").format(
                 provisional=provisional_text(figure, standing)
             )
-        case Verdict.NOT_REPORTED:
-            return _("no figure yet")
-        case Verdict.NOT_MET:
-            gap = format_gap(figure.evaluation, figure.indicator)
-            return _("not met") + (f": {gap}" if gap else "")
-        case Verdict.NOT_ASSESSABLE:
-            if figure.parts_met and figure.parts_not_met:
-                return _("no overall share: {met} {level} met, {not_met} not met").format(
-                    met=figure.parts_met, not_met=figure.parts_not_met, level=child_level(standing)
-                )
-            return _("cannot be assessed against this target")
+        case Verdict.NOT_ASSESSABLE if figure.parts_met and figure.parts_not_met:
+            return _("no overall share: {met} {level} met, {not_met} not met").format(
+                met=figure.parts_met, not_met=figure.parts_not_met, level=child_level(standing)
+            )
+        case _:
+            return format_verdict(figure.evaluation, figure.indicator)
 
 
 def source_text(figure: Figure, standing: Standing) -> str:

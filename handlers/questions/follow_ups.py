@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from handlers.paging import COMPLETENESS, EXPORT, PROGRESS, SHORTFALL, Ask
-from handlers.turns import Button
+from handlers.messages import Button
+from handlers.questions.paging import COMPLETENESS, EXPORT, PROGRESS, SHORTFALL, Ask
+from indicators.people import Person
 from indicators.periods import Period
 from locales import _
-from storage.people import Person, Role
 
 Rows = tuple[tuple[Button, ...], ...]
 
@@ -32,7 +32,7 @@ def follow_ups(person: Person, unit_id: int, period: Period | None, *, skip: str
         if kind != skip and (button := Ask(kind, unit_id, period).button(label))
     ]
     rows: list[tuple[Button, ...]] = [tuple(row)] if row else []
-    if person.role in (Role.OFFICIAL, Role.ADMIN) and skip != EXPORT:
+    if person.is_official and skip != EXPORT:
         export = Ask(EXPORT, unit_id, period).button(_("Export the appendix (Excel)"))
         if export:
             rows.append((export,))

@@ -1,6 +1,6 @@
 """Buttons that ask a question again: follow-ups and "xem thêm" pages.
 
-Everything a button needs travels in its callback data (at most 64 bytes), so a page
+Everything a button needs travels in its data (at most BUTTON_DATA_BYTES), so a page
 still works after a restart and leaves the conversation state alone:
 "q:<kind>:<unit id>:<period code or ->:<group slug or ->:<page>[:<plan id>:<code>]".
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from handlers.turns import Button
+from handlers.messages import BUTTON_DATA_BYTES, Button
 from indicators.periods import Period
 from indicators.text import folded_words
 
@@ -19,7 +19,6 @@ SHORTFALL, PROGRESS, COMPLETENESS, INDICATOR, EXPORT = "s", "p", "c", "i", "x"
 KINDS = (SHORTFALL, PROGRESS, COMPLETENESS, INDICATOR, EXPORT)
 GROUP_SLUG = 18
 MIN_SLUG = 4
-MAX_DATA = 64
 # A page stays well inside Telegram's 4096 characters and short enough to read on a phone.
 PAGE_CHARS = 3000
 
@@ -47,16 +46,16 @@ class Ask:
         if self.plan_id:
             parts += [self.plan_id, self.code]
         data = ":".join(parts)
-        excess = len(data.encode()) - MAX_DATA
+        excess = len(data.encode()) - BUTTON_DATA_BYTES
         if excess > 0 and self.group and len(self.group) > excess + MIN_SLUG:
             parts[4] = self.group[: len(self.group) - excess]
             data = ":".join(parts)
         return data
 
     def button(self, label: str) -> Button | None:
-        """The button, or None when the data cannot fit Telegram's 64 bytes."""
+        """The button, or None when the data cannot fit BUTTON_DATA_BYTES."""
         data = self.data()
-        return Button(label, data) if len(data.encode()) <= MAX_DATA else None
+        return Button(label, data) if len(data.encode()) <= BUTTON_DATA_BYTES else None
 
     def at(self, page: int) -> Ask:
         return replace(self, page=page)

@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from handlers.completeness import UnitStatus, plan_scope, unit_statuses, within
-from handlers.context import Services
-from handlers.delivery import fit, to_group, to_person
-from handlers.figure_text import level_count_text
-from handlers.turns import Button, Reply, Turn, TurnKind
+from handlers.messages import Button, Reply, Turn, TurnKind
+from handlers.queued_replies import fit, to_group, to_person
+from handlers.reminders.owed import UnitStatus, plan_scope, unit_statuses, within
+from handlers.reporting.dialog import ReportingDialog
+from handlers.router import OFFICIALS, Command, Router
+from handlers.services import Services
+from handlers.wording.figures import level_count_text
+from indicators.people import OFFICIAL_ROLES, Person, Role
 from indicators.periods import Period, deadline, parse_period
 from indicators.plan import Plan
 from indicators.reminders import (
@@ -31,19 +33,14 @@ from indicators.reminders import (
 )
 from indicators.reporting_status import ReportingStatus
 from indicators.text import fold
+from indicators.units import Unit
 from locales import _, format_day
 from storage.conversations import ConversationState
 from storage.outbox import NewMessage
-from storage.people import Person, Role
-from storage.units import Unit
-
-if TYPE_CHECKING:
-    from handlers.router import Router
 
 REPORT_BUTTON = "rm:"  # "rm:<plan>:<period>": report from the first missing indicator
 MANUAL = "manual"  # an official's /nhacnho: at most one per unit and day
 NAME_LIMIT = 90
-OFFICIAL_ROLES = frozenset({Role.OFFICIAL, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -470,9 +467,8 @@ async def link_group(services: Services, turn: Turn, person: Person) -> list[Rep
 # --- wiring ----------------------------------------------------------------------------
 
 
-def register(router: Router) -> None:
+def register(router: Router, reporting: ReportingDialog) -> None:
     """Add /nhacnho, /lienket and the reminders' Report now button to the router."""
-    from handlers.router import OFFICIALS, Command
 
     services = router.services
 
@@ -490,9 +486,7 @@ def register(router: Router) -> None:
             Period.from_code(period_code)
         except ValueError:
             return [Reply(_("This button is no longer active."))]
-        return await router.reporting.start(
-            turn, person, period_code, plan_id=plan_id, skip_intro=True
-        )
+        return await reporting.start(turn, person, period_code, plan_id=plan_id, skip_intro=True)
 
     router.add_command(Command(
         "nhacnho", lambda: _("Remind the units that have not reported"), nhacnho,

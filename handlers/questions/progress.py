@@ -7,18 +7,18 @@ import asyncio
 from collections.abc import Sequence
 from fractions import Fraction
 
-from handlers.charts import Bar, Legend, progress_chart
-from handlers.figure_text import header, provisional_text, unit_label, value_text
-from handlers.follow_ups import follow_ups
-from handlers.paging import PROGRESS
-from handlers.standing import Standing
-from handlers.turns import OutFile, Reply
+from handlers.exports.charts import Bar, Legend, progress_chart
+from handlers.messages import OutFile, Reply
+from handlers.questions.follow_ups import follow_ups
+from handlers.questions.paging import PROGRESS
+from handlers.unit_figures import Standing
+from handlers.wording.figures import header, provisional_text, unit_label, value_text
 from indicators.evaluation import Verdict
+from indicators.people import Person
 from indicators.plausibility import share
 from indicators.rollup import Figure
 from indicators.targets import Threshold
 from locales import _
-from storage.people import Person
 
 MAX_BARS = 24
 
@@ -64,19 +64,12 @@ def _bar_text(figure: Figure, standing: Standing) -> str:
     return text
 
 
-def _worst_first(figures: Sequence[Figure]) -> list[Figure]:
-    rank = {
-        Verdict.NOT_MET: 0,
-        Verdict.PROVISIONAL: 1,
-        Verdict.NOT_ASSESSABLE: 2,
-        Verdict.NOT_REPORTED: 3,
-        Verdict.MET: 4,
-    }
-    return sorted(figures, key=lambda f: (rank[f.verdict], -f.gap))
-
-
 def chart(standing: Standing, figures: Sequence[Figure]) -> bytes | None:
-    bars = [b for f in _worst_first(figures) if (b := _bar(f, standing)) is not None]
+    bars = [
+        b
+        for f in sorted(figures, key=lambda f: f.worst_first)
+        if (b := _bar(f, standing)) is not None
+    ]
     if not bars:
         return None
     title = _("Progress — {unit}, {period}").format(

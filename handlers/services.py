@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from indicators.periods import VIETNAM_TZ
+from indicators.units import Unit
 from storage import Clock, Store
 
 
@@ -27,3 +28,10 @@ class Services:
     def now(self) -> dt.datetime:
         """Local, timezone-aware now: deadlines and periods are in Vietnam's time."""
         return self.clock.now().astimezone(self.tz)
+
+    async def unit(self, unit_id: int | None) -> Unit:
+        """The unit a person or a draft points at, which the schema says must exist."""
+        unit = await self.store.units.get(unit_id) if unit_id is not None else None
+        if unit is None:
+            raise LookupError(f"unit {unit_id} does not exist")
+        return unit

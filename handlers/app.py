@@ -1,0 +1,24 @@
+"""The composition root of the conversation: which features the router carries, in which
+order their commands appear in the menu and in /trogiup."""
+
+from __future__ import annotations
+
+from handlers.broadcasts import announcements
+from handlers.joining import invites
+from handlers.questions import dispatch
+from handlers.reminders import rounds
+from handlers.reporting import commands as reporting
+from handlers.router import Router
+from handlers.services import Services
+
+
+def build_router(services: Services) -> Router:
+    router = Router(services)
+    invites.register(router)
+    router.add_builtin_commands()
+    report_dialog = reporting.register(router)
+    router.add_help_and_cancel()
+    rounds.register(router, report_dialog)
+    announcements.register(router)
+    dispatch.register(router)
+    return router

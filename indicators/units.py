@@ -1,0 +1,62 @@
+"""A unit of the administrative tree (province, commune, village), as the domain knows it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from indicators.plan import Tier, level_tier
+from indicators.rollup import Node
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    id: int
+    name: str
+    level: str
+    parent_id: int | None
+    merged_into_id: int | None
+    merged_at: dt.datetime | None
+    created_at: dt.datetime
+
+    @property
+    def tier(self) -> Tier | None:
+        return level_tier(self.level)
+
+    @property
+    def merged(self) -> bool:
+        return self.merged_into_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class FormerName:
+    name: str
+    replaced_at: dt.datetime
+
+
+def unit_tree(root: Unit, units: Sequence[Unit]) -> Node:
+    """`root` and the units below it (`units`, the subtree as stored) as a tree. A unit
+    merged into another hangs under it and no longer reports itself; its children keep
+    reporting."""
+    by_parent: dict[int, list[Unit]] = {}
+    present = {u.id for u in units}
+    for member in units:
+        if member.id == root.id:
+            continue
+        parent = member.merged_into_id if member.merged_into_id in present else member.parent_id
+        if parent is not None:
+            by_parent.setdefault(parent, []).append(member)
+
+    def build(current: Unit) -> Node:
+        children = tuple(build(c) for c in by_parent.get(current.id, []))
+        return Node(
+            current.id,
+            current.name,
+            current.level,
+            current.tier,
+            children,
+            reports=current.merged_into_id is None,
+        )
+
+    return build(root)

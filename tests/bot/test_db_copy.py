@@ -11,7 +11,7 @@ from bot.cli import main
 from indicators.values import CountValue
 from storage import Store
 from storage import copy as copy_module
-from storage.backends import ForeignKey
+from storage.backends import ForeignKey, Row, Tx
 from storage.copy import copy_order
 from tests.bot.conftest import NOW
 from tests.clock import TestClock
@@ -119,7 +119,9 @@ def test_a_row_lost_on_the_way_fails_the_count_check(
 ) -> None:
     real = copy_module._insert
 
-    async def losing(tx, table, rows, pointing) -> None:  # type: ignore[no-untyped-def]
+    async def losing(
+        tx: Tx, table: str, rows: list[Row], pointing: dict[str, list[tuple[object, object]]]
+    ) -> None:
         await real(tx, table, rows[:-1] if table == "audit_log" else rows, pointing)
 
     monkeypatch.setattr(copy_module, "_insert", losing)

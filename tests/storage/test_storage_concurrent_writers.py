@@ -15,8 +15,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from indicators.people import Person, Role
 from indicators.values import CountValue
-from storage import NewMessage, Person, RedeemError, Role, Store
+from storage import NewMessage, OutboxState, RedeemError, Store
 from storage import values as values_module
 from storage.backends import ConflictError, Params, Row, Tx
 from storage.backends.postgres import PostgresBackend
@@ -49,7 +50,7 @@ async def test_concurrent_corrections_of_one_value_never_share_a_version(
     )
     assert sorted(v.version for v in recorded) == list(range(1, ROUNDS + 1))
     history = await second.values.history(village, PLAN_ID, "3.1", "2025-Q3")
-    assert sorted(v.value.count for v in history) == list(range(ROUNDS))  # type: ignore[union-attr]
+    assert sorted(v.value.count for v in history) == list(range(ROUNDS))
 
 
 @pytest.mark.postgresql
@@ -114,7 +115,7 @@ async def test_two_senders_claim_every_message_exactly_once(
     assert not set(a) & set(b)
     assert len(a) + len(b) == 60
     progress = await first.outbox.batch_progress("b1")
-    assert progress["sending"] == 60 and progress["pending"] == 0
+    assert progress[OutboxState.SENDING] == 60 and progress[OutboxState.PENDING] == 0
 
 
 @pytest.mark.postgresql
@@ -192,7 +193,7 @@ async def test_one_chat_redeeming_two_codes_at_once_joins_once(
     joined = [r for r in results if isinstance(r, Person)]
     assert len(joined) == 1 and RedeemError.ALREADY_JOINED in results
     # The losing redemption left nothing behind: its use is still there, no person.
-    uses_left = [(await first.invites.get(code)).uses_left for code in (one, other)]  # type: ignore[union-attr]
+    uses_left = [(await first.invites.get(code)).uses_left for code in (one, other)]
     assert sorted(uses_left) == [0, 1]
     names = [p.name for p in await first.people.all() if p.name == "Chị Hoa"]
     assert names == ["Chị Hoa"]

@@ -17,7 +17,7 @@ from bot import setup
 from bot.log_hygiene import quiet_libraries
 from bot.settings import Settings, SettingsError, load_settings
 from locales import _, set_locale
-from storage import Clock, Store, SystemClock
+from storage import Clock, StorageError, Store, SystemClock
 
 if TYPE_CHECKING:
     from bot.adopt import Outcome
@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     set_locale(settings.locale)
     try:
         return int(asyncio.run(args.func(args, settings)))
-    except setup.OperatorError as exc:
+    except (setup.OperatorError, StorageError) as exc:
         print(f"chitieu: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -125,6 +125,16 @@ def _parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="consistent copy of the database, also while running")
     backup.add_argument("file")
     backup.set_defaults(func=_backup)
+
+    db = sub.add_parser("db", help="move a deployment between databases")
+    db_sub = db.add_subparsers(required=True, metavar="ACTION")
+    db_copy = db_sub.add_parser(
+        "copy", help="copy every row into an empty database (e.g. SQLite → PostgreSQL)"
+    )
+    db_copy.add_argument("source", help="e.g. sqlite:///chitieu.sqlite3")
+    db_copy.add_argument("target", help="e.g. postgresql://chitieu@/chitieu?host=/run/postgresql")
+    db_copy.add_argument("--batch", type=int, default=1000, help=argparse.SUPPRESS)
+    db_copy.set_defaults(func=_db_copy)
     return parser
 
 
@@ -318,6 +328,55 @@ async def _backup(args: argparse.Namespace, settings: Settings) -> int:
     async with await setup.open_initialised(settings, args.clock) as store:
         await store.backup(args.file)
     print(_("Backup written to {file}").format(file=args.file))
+    return 0
+
+
+async def _db_copy(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.progress import ProgressBar
+    from storage.copy import TargetNotEmpty, copy_database
+
+    if args.source == args.target:
+        raise setup.OperatorError(_("The source and the target are the same database."))
+    async with (
+        await Store.open(args.source, clock=args.clock) as source,
+        await Store.open(args.target, clock=args.clock) as target,
+    ):
+        print(
+            _("Copying {source} into {target}…").format(
+                source=source.db.name, target=target.db.name
+            ),
+            file=sys.stderr,
+        )
+        bar = ProgressBar(sys.stderr)
+        try:
+            counts = await copy_database(source.db, target.db, batch=args.batch, progress=bar)
+        except TargetNotEmpty as exc:
+            raise setup.OperatorError(
+                _("The target database already has data (table {table}): nothing was copied."
+                  " Copy only into a new, empty database.").format(table=exc.table)
+            ) from None  # fmt: skip
+        finally:
+            bar.finish()
+    for count in counts:
+        print(f"{count.table}\t{count.source}\t{count.target}")
+    differ = [count for count in counts if not count.matches]
+    for count in differ:
+        print(
+            _("{table}: {source} rows in the source but {target} in the target.").format(
+                table=count.table, source=count.source, target=count.target
+            ),
+            file=sys.stderr,
+        )
+    if differ:
+        print(_("The copy is incomplete: the counts differ."), file=sys.stderr)
+        return 1
+    rows = sum(count.source for count in counts)
+    print(
+        _("Copied {rows} rows of {tables} tables; every count matches.").format(
+            rows=rows, tables=len(counts)
+        ),
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -24,7 +24,7 @@ from indicators.people import Person, Role
 from storage.audit import write_audit
 from storage.backends import Backend, Row, StorageError
 from storage.clock import from_db, to_db
-from storage.people import People, insert_identity, insert_person
+from storage.people import People, insert_person
 
 # No 0/O, 1/I/L: codes are read off paper and typed on phones; with 31 symbols, 8 of
 # them give about 8.5e11 codes, far beyond guessing within an invite's lifetime.
@@ -100,6 +100,10 @@ async def hashed(code: str) -> str:
 def label(code_hash: str) -> str:
     """How the audit log names an invite: enough of the hash to tell invites apart."""
     return code_hash[:LABEL]
+
+
+class _AlreadyJoined(Exception):
+    """The chat identity joined meanwhile, through a concurrent redemption: undo this one."""
 
 
 class Invites:
@@ -204,42 +208,55 @@ class Invites:
         role. Either everything happens (person, identity, one use taken, who used it)
         or, on an error result or exception, nothing does."""
         code_hash = await hashed(code)
-        async with self._db.transaction() as tx:
-            at = tx.stamp
-            row = await tx.fetch_one(
-                f"SELECT {_COLUMNS} FROM invites WHERE code_hash = ?", (code_hash,)
-            )
-            if row is None:
-                return RedeemError.UNKNOWN
-            invite = _invite(row)
-            if await People(self._db).by_identity(channel, external_id) is not None:
-                return RedeemError.ALREADY_JOINED
-            if invite.expires_at <= from_db(at):
-                return RedeemError.EXPIRED
-            taken = await tx.execute(
-                "UPDATE invites SET uses_left = uses_left - 1"
-                " WHERE code_hash = ? AND uses_left > 0",
-                (code_hash,),
-            )
-            if not taken:
-                return RedeemError.USED_UP
-            person_id = await insert_person(tx, name, invite.role, invite.unit_id)
-            await insert_identity(tx, person_id, channel, external_id, chat_id)
-            await tx.execute(
-                "INSERT INTO invite_uses (code_hash, person_id, channel, external_id, used_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (code_hash, person_id, channel, external_id, at),
-            )
-            await write_audit(
-                tx,
-                person_id,
-                "invite.redeemed",
-                {
-                    "invite": label(code_hash),
-                    "unit_id": invite.unit_id,
-                    "role": invite.role.value,
-                },
-            )
+        try:
+            async with self._db.transaction() as tx:
+                at = tx.stamp
+                row = await tx.fetch_one(
+                    f"SELECT {_COLUMNS} FROM invites WHERE code_hash = ?", (code_hash,)
+                )
+                if row is None:
+                    return RedeemError.UNKNOWN
+                invite = _invite(row)
+                if await People(self._db).by_identity(channel, external_id) is not None:
+                    return RedeemError.ALREADY_JOINED
+                if invite.expires_at <= from_db(at):
+                    return RedeemError.EXPIRED
+                # Conditional: of two people redeeming the last use at once, the second
+                # UPDATE waits for the first and then finds no use left.
+                taken = await tx.execute(
+                    "UPDATE invites SET uses_left = uses_left - 1"
+                    " WHERE code_hash = ? AND uses_left > 0",
+                    (code_hash,),
+                )
+                if not taken:
+                    return RedeemError.USED_UP
+                person_id = await insert_person(tx, name, invite.role, invite.unit_id)
+                # Nobody else may own the identity; if the same chat redeemed a code at
+                # the same moment and won, this INSERT finds its row and adds nothing.
+                linked = await tx.execute(
+                    "INSERT INTO identities (channel, external_id, person_id, chat_id, linked_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (channel, external_id, person_id, chat_id, at),
+                )
+                if not linked:
+                    raise _AlreadyJoined
+                await tx.execute(
+                    "INSERT INTO invite_uses (code_hash, person_id, channel, external_id, used_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (code_hash, person_id, channel, external_id, at),
+                )
+                await write_audit(
+                    tx,
+                    person_id,
+                    "invite.redeemed",
+                    {
+                        "invite": label(code_hash),
+                        "unit_id": invite.unit_id,
+                        "role": invite.role.value,
+                    },
+                )
+        except _AlreadyJoined:
+            return RedeemError.ALREADY_JOINED
         person = await People(self._db).get(person_id)
         if person is None:
             raise StorageError(f"person {person_id} vanished after joining")

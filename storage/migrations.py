@@ -5,8 +5,10 @@ new one at the end instead. Each migration is a list of statements run in one
 transaction together with its row in schema_migrations, so a migration is either
 fully applied and recorded, or not at all.
 
-The DDL keeps to types and constraints PostgreSQL also understands; only
-`INTEGER PRIMARY KEY` (SQLite's rowid alias) would become an identity column there.
+The DDL is written once, in SQLite's types (INTEGER, REAL, TEXT; timestamps and JSON as
+TEXT), with constraints every backend understands. Each backend's `Dialect.ddl` rewrites
+it into the types that behave the same there (PostgreSQL: BIGINT, DOUBLE PRECISION, an
+identity column for `INTEGER PRIMARY KEY`, bytewise TEXT); the list is never forked.
 """
 
 from __future__ import annotations
@@ -413,15 +415,19 @@ async def migrate(db: Backend, target: int | None = None) -> int:
     goal = LATEST if target is None else target
     if not 0 <= goal <= LATEST:
         raise StorageError(f"no migration {goal}; the latest is {LATEST}")
+    ddl = db.dialect.ddl
     async with db.transaction() as tx:
-        await tx.execute(_CREATE_MIGRATIONS_TABLE)
+        await _lock_schema(tx, db)
+        await tx.execute(ddl(_CREATE_MIGRATIONS_TABLE))
     version = 0
     for number, statements in MIGRATIONS:
         if number > goal:
             break
         async with db.transaction() as tx:
-            # Read inside the write transaction: another process opening the same file
-            # at the same moment must not apply the same migration twice.
+            # Read inside the write transaction (and, where writers run side by side, the
+            # schema lock): another process opening the same database at the same moment
+            # must not apply the same migration twice.
+            await _lock_schema(tx, db)
             applied = await tx.fetch_value("SELECT MAX(version) FROM schema_migrations")
             applied = applied if isinstance(applied, int) else 0
             if applied > LATEST:
@@ -434,7 +440,7 @@ async def migrate(db: Backend, target: int | None = None) -> int:
                 continue
             for statement in statements:
                 if isinstance(statement, str):
-                    await tx.execute(statement)
+                    await tx.execute(ddl(statement))
                 else:
                     await statement(tx)
             await tx.execute(
@@ -443,3 +449,8 @@ async def migrate(db: Backend, target: int | None = None) -> int:
             )
             version = number
     return version
+
+
+async def _lock_schema(tx: Tx, db: Backend) -> None:
+    if db.dialect.schema_lock:
+        await tx.fetch_all(db.dialect.schema_lock)

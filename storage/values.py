@@ -100,9 +100,11 @@ def _placeholders(count: int) -> str:
     return ", ".join("?" * count)
 
 
-def _values_list(count: int) -> str:
-    """`(?, ?), (?, ?), ...`: an ordinal and an item per row, for a VALUES list."""
-    return ", ".join(["(?, ?)"] * count)
+def _values_list(count: int, item_type: str) -> str:
+    """`(?, ?), (?, ?), ...`: an ordinal and an item per row, for a VALUES list. Typed:
+    PostgreSQL cannot tell the type of a bare placeholder in VALUES, and would compare
+    the ordinals as text ("10" < "2")."""
+    return ", ".join([f"(CAST(? AS INTEGER), CAST(? AS {item_type}))"] * count)
 
 
 def _numbered(items: Sequence[object]) -> list[object]:
@@ -163,6 +165,7 @@ class Values:
             return []
         async with self._db.transaction() as tx:
             at = tx.stamp
+            await _lock_cells(tx, checked)
             ids: list[int] = []
             new_ids: list[int] = []
             for item in checked:
@@ -210,10 +213,12 @@ class Values:
         )
         # The next version is computed by the INSERT itself. Under SQLite's single writer
         # nobody can take the number between the MAX and the INSERT; with concurrent
-        # writers two may compute the same one, and the UNIQUE (unit, plan, indicator,
-        # period, version) constraint refuses the later. Then the INSERT is tried again in
-        # a new statement, which sees the version committed meanwhile. The savepoint
-        # undoes only the failed attempt (PostgreSQL would abort the whole transaction).
+        # writers the cells are locked first (_lock_cells), so writers of one cell take
+        # their turns. Should two compute the same number all the same (a writer that
+        # took no lock), the UNIQUE (unit, plan, indicator, period, version) constraint
+        # refuses the later; then the INSERT is tried again in a new statement, which
+        # sees the version committed meanwhile. The savepoint undoes only the failed
+        # attempt (PostgreSQL would abort the whole transaction).
         # Only the update-key index is named as the ON CONFLICT target: a clash on the
         # version must raise, never be dropped silently.
         for attempt in range(1, _VERSION_ATTEMPTS + 1):
@@ -297,8 +302,8 @@ class Values:
         if not unit_ids or not indicator_codes:
             return {}
         rows = await self._db.fetch_all(
-            f"WITH scope (ord, unit_id) AS (VALUES {_values_list(len(unit_ids))}),"
-            f" codes (ord, code) AS (VALUES {_values_list(len(indicator_codes))})"
+            f"WITH scope (ord, unit_id) AS (VALUES {_values_list(len(unit_ids), 'INTEGER')}),"
+            f" codes (ord, code) AS (VALUES {_values_list(len(indicator_codes), 'TEXT')})"
             " SELECT s.unit_id, c.code FROM scope s CROSS JOIN codes c"
             f" WHERE {_NOT_REPORTED.format(unit='s.unit_id')}"
             " ORDER BY s.ord, c.ord",
@@ -355,7 +360,7 @@ class Values:
             return None
         found = await self._db.fetch_value(
             f"WITH RECURSIVE {SUBTREE_CTE},"
-            f" wanted (ord, period) AS (VALUES {_values_list(len(periods))})"
+            f" wanted (ord, period) AS (VALUES {_values_list(len(periods), 'TEXT')})"
             " SELECT w.period FROM wanted w WHERE EXISTS ("
             " SELECT 1 FROM report_values v WHERE v.plan_id = ? AND v.period = w.period"
             " AND v.unit_id IN (SELECT id FROM subtree))"
@@ -363,6 +368,18 @@ class Values:
             (root_id, *_numbered(periods), plan_id),
         )
         return found if isinstance(found, str) else None
+
+
+async def _lock_cells(tx: Tx, items: Sequence[NewValue]) -> None:
+    """Where writers run side by side, make those of the same cell wait for each other
+    until the end of their transactions; in one order (sorted), so that two batches
+    never wait for each other's cells in a circle."""
+    statement = tx.backend.dialect.key_lock
+    if not statement:
+        return
+    cells = {f"report_values:{i.unit_id}:{i.plan_id}:{i.indicator_code}:{i.period}" for i in items}
+    for cell in sorted(cells):
+        await tx.fetch_all(statement, (cell,))
 
 
 _NOT_REPORTED = """

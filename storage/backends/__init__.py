@@ -12,9 +12,11 @@ whose driver wants another style says so in its `Dialect`: PostgreSQL's asyncpg 
 `$1, $2…`, which `numbered_placeholders` produces. Translation happens once per distinct
 SQL string (cached), so a hot query costs a dictionary lookup.
 
-The other dialect differences the repositories meet are in `Dialect` too (today only the
-row lock a claiming SELECT needs); anything a backend can answer better than SQL can
-(does a table exist, a backup) is a method of `Backend`.
+The other dialect differences the repositories meet are in `Dialect` too: the row lock a
+claiming SELECT needs, the types the migrations' DDL becomes, the lock that keeps two
+processes from migrating at once. Anything a backend can answer better than SQL can
+(which tables exist, their foreign keys, reading a whole table, a backup) is a method
+of `Backend`.
 
 Rows are `Mapping[str, Any]` keyed by column name: select distinct names (alias them)
 when a query's columns would collide.
@@ -52,6 +54,10 @@ class ConflictError(IntegrityError):
     """A row with the same unique key (or primary key) exists already."""
 
 
+def unchanged(sql: str) -> str:
+    return sql
+
+
 class StorageUnavailable(StorageError):
     """The database cannot do its work right now — full, read-only, locked by another
     process, failing I/O — though nothing is wrong with the request: the same call may
@@ -71,46 +77,70 @@ class Dialect:
     # claimers skip each other's rows instead of waiting or taking them twice. Empty where
     # the write transaction already excludes every other writer (SQLite).
     skip_locked: str = ""
+    # The migrations' DDL (written with SQLite's types: INTEGER, REAL, TEXT, `INTEGER
+    # PRIMARY KEY`) → this database's, so that one list of migrations serves every backend.
+    ddl: Callable[[str], str] = unchanged
+    # Run first in every migration transaction, so that two processes opening the same
+    # database do not migrate it at the same time. Empty where the write transaction
+    # already excludes every other writer.
+    schema_lock: str = ""
+    # Takes a lock on the text bound to its one placeholder until the transaction ends,
+    # for writers that must take turns on something no row stands for yet (the next
+    # version of a value). Empty where the write transaction excludes every other writer.
+    key_lock: str = ""
 
 
-def unchanged(sql: str) -> str:
-    return sql
+def _quoted_end(sql: str, start: int) -> int:
+    """The index after the quoted part that opens at `start`."""
+    quote = sql[start]
+    end = start + 1
+    while end < len(sql):
+        if sql[end] == quote:
+            # A doubled quote is an escaped quote, not the end.
+            if end + 1 < len(sql) and sql[end + 1] == quote:
+                end += 2
+                continue
+            return end + 1
+        end += 1
+    return end
+
+
+def outside_quotes(sql: str, rewrite: Callable[[str], str]) -> str:
+    """`rewrite` applied to the parts of `sql` outside quotes and `--` comments."""
+    out: list[str] = []
+    plain = 0
+    i = 0
+    while i < len(sql):
+        if sql[i] in "'\"" or sql.startswith("--", i):
+            out.append(rewrite(sql[plain:i]))
+            if sql[i] == "-":
+                newline = sql.find("\n", i)
+                end = len(sql) if newline == -1 else newline
+            else:
+                end = _quoted_end(sql, i)
+            out.append(sql[i:end])
+            i = plain = end
+        else:
+            i += 1
+    out.append(rewrite(sql[plain:]))
+    return "".join(out)
 
 
 @functools.lru_cache(maxsize=4096)
 def numbered_placeholders(sql: str) -> str:
     """`?` → `$1`, `$2`… in order, leaving `?` inside quotes and comments alone."""
-    out: list[str] = []
     number = 0
-    i = 0
-    n = len(sql)
-    while i < n:
-        char = sql[i]
-        if char in "'\"":
-            end = i + 1
-            while end < n:
-                if sql[end] == char:
-                    # A doubled quote is an escaped quote, not the end.
-                    if end + 1 < n and sql[end + 1] == char:
-                        end += 2
-                        continue
-                    break
-                end += 1
-            out.append(sql[i : end + 1])
-            i = end + 1
-        elif sql.startswith("--", i):
-            end = sql.find("\n", i)
-            end = n if end == -1 else end
-            out.append(sql[i:end])
-            i = end
-        elif char == "?":
+
+    def numbered(part: str) -> str:
+        nonlocal number
+        pieces = part.split("?")
+        out = [pieces[0]]
+        for piece in pieces[1:]:
             number += 1
-            out.append(f"${number}")
-            i += 1
-        else:
-            out.append(char)
-            i += 1
-    return "".join(out)
+            out.append(f"${number}{piece}")
+        return "".join(out)
+
+    return outside_quotes(sql, numbered)
 
 
 class Connection(Protocol):
@@ -121,7 +151,20 @@ class Connection(Protocol):
     async def execute(self, sql: str, params: Params) -> int:
         """Run one statement; the number of rows it changed."""
 
-    async def fetch_all(self, sql: str, params: Params) -> list[Row]: ...
+    async def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
+        """Run one statement once for each of `rows`."""
+
+    async def fetch_all(self, sql: str, params: Params) -> list[Row]:
+        """The rows a query gives."""
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKey:
+    """`table (columns) REFERENCES references`."""
+
+    table: str
+    columns: tuple[str, ...]
+    references: str
 
 
 def _first(row: Row | None) -> object:
@@ -150,6 +193,10 @@ class Tx:
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; the number of rows it changed."""
         return await self._conn().execute(self._sql(sql), params)
+
+    async def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
+        """Run one statement for each of `rows` (a bulk insert)."""
+        await self._conn().execute_many(self._sql(sql), rows)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
         return await self._conn().fetch_all(self._sql(sql), params)
@@ -205,6 +252,19 @@ class Backend(ABC):
     @abstractmethod
     async def tables(self) -> frozenset[str]:
         """The names of the tables the database has."""
+
+    @abstractmethod
+    async def foreign_keys(self) -> list[ForeignKey]:
+        """Every foreign key of every table."""
+
+    @abstractmethod
+    def table_batches(self, table: str, size: int) -> AsyncIterator[list[Row]]:
+        """Every row of `table`, `size` rows at a time, read from one snapshot without
+        holding all of them in memory (copying a database)."""
+
+    @abstractmethod
+    async def reset_identities(self) -> None:
+        """After rows were inserted with their ids: make new rows continue after them."""
 
     @abstractmethod
     async def backup(self, target: str | Path) -> Path:
@@ -303,27 +363,33 @@ async def _savepoint(tx: Tx) -> AsyncIterator[None]:
 
 # --- naming a database ---------------------------------------------------------------
 
-_SCHEMES = ("sqlite",)
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+_SCHEMES = {"sqlite": SQLITE, "postgresql": POSTGRESQL, "postgres": POSTGRESQL}
 
 
 @dataclass(frozen=True, slots=True)
 class DatabaseUrl:
-    scheme: str
-    path: str  # for sqlite: the file, or ":memory:"
+    scheme: str  # SQLITE or POSTGRESQL
+    path: str  # for sqlite: the file, or ":memory:"; for postgresql: the whole URL
 
 
 def parse_url(target: str | Path) -> DatabaseUrl:
-    """`sqlite:///relative.db`, `sqlite:////absolute/path.db`, `sqlite:///:memory:`, or a
-    plain path (a SQLite file; ":memory:" too). Raises ValueError with a one-line reason."""
+    """`sqlite:///relative.db`, `sqlite:////absolute/path.db`, `sqlite:///:memory:`, a
+    plain path (a SQLite file; ":memory:" too), or `postgresql://user:password@host/db`
+    (libpq's URL, `?host=/run/postgresql` for a Unix socket). Raises ValueError with a
+    one-line reason."""
     text = str(target)
     if "://" not in text:
         if not text.strip():
             raise ValueError("the database path is empty")
-        return DatabaseUrl("sqlite", text)
+        return DatabaseUrl(SQLITE, text)
     scheme, _, rest = text.partition("://")
     if scheme not in _SCHEMES:
-        known = ", ".join(f"{s}:///" for s in _SCHEMES)
-        raise ValueError(f"unsupported database {scheme}://…; supported: {known}")
+        raise ValueError(f"unsupported database {scheme}://…; supported: sqlite:///, postgresql://")
+    if _SCHEMES[scheme] == POSTGRESQL:
+        # The driver reads the rest (host, port, database, options) and says what is wrong.
+        return DatabaseUrl(POSTGRESQL, text)
     # sqlite:///x has an empty host part: three slashes, then the path (a fourth slash
     # makes it absolute), as in SQLAlchemy's URLs.
     if not rest.startswith("/") or not rest[1:].strip():
@@ -344,6 +410,10 @@ async def open_backend(target: str | Path, clock: Clock) -> Backend:
     except ValueError as exc:
         raise StorageError(str(exc)) from None
     # Imported here: a backend module imports its driver, needed only when it is used.
+    if url.scheme == POSTGRESQL:
+        from storage.backends.postgres import PostgresBackend
+
+        return await PostgresBackend.open(url.path, clock)
     from storage.backends.sqlite import SQLiteBackend
 
     return await SQLiteBackend.open(url.path, clock)
@@ -356,6 +426,7 @@ __all__ = [
     "Connection",
     "DatabaseUrl",
     "Dialect",
+    "ForeignKey",
     "IntegrityError",
     "Params",
     "Row",
@@ -364,6 +435,7 @@ __all__ = [
     "Tx",
     "numbered_placeholders",
     "open_backend",
+    "outside_quotes",
     "parse_url",
     "sqlite_url",
     "unchanged",

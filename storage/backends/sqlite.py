@@ -21,7 +21,7 @@ import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from storage.backends import (
     ConflictError,
     Connection,
     Dialect,
+    ForeignKey,
     IntegrityError,
     Params,
     Row,
@@ -85,6 +86,10 @@ class _Connection(Connection):
             return cursor.rowcount
         finally:
             await cursor.close()
+
+    async def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
+        with _storage_errors():
+            await self.raw.executemany(sql, rows)
 
     async def fetch_all(self, sql: str, params: Params) -> list[Row]:
         with _storage_errors():
@@ -200,6 +205,39 @@ class SQLiteBackend(Backend):
         rows = await self.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")
         return frozenset(row["name"] for row in rows)
 
+    async def foreign_keys(self) -> list[ForeignKey]:
+        rows = await self.fetch_all(
+            'SELECT m.name AS source, f."table" AS target, f.id, f."from" AS column'
+            " FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f"
+            " WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq"
+        )
+        keys: dict[tuple[str, int], ForeignKey] = {}
+        for row in rows:
+            key = (row["source"], row["id"])
+            found = keys.get(key)
+            columns = (*found.columns, row["column"]) if found else (row["column"],)
+            keys[key] = ForeignKey(row["source"], columns, row["target"])
+        return list(keys.values())
+
+    async def table_batches(self, table: str, size: int) -> AsyncIterator[list[Row]]:
+        self._check_open()
+        if self.in_memory:
+            # The writer connection is the only one; hold its lock for the whole read.
+            async with self._lock:
+                async for batch in _batches(self._writer.raw, table, size):
+                    yield batch
+            return
+        # A connection of its own: one statement reads one snapshot of the WAL file.
+        source = await connect(self.path, read_only=True)
+        try:
+            async for batch in _batches(source, table, size):
+                yield batch
+        finally:
+            await source.close()
+
+    async def reset_identities(self) -> None:
+        """Nothing to do: a rowid table numbers new rows after its highest id."""
+
     async def backup(self, target: str | Path) -> Path:
         """Copy with SQLite's online backup API.
 
@@ -246,6 +284,16 @@ class SQLiteBackend(Backend):
             if self._reader is not None:
                 await self._reader.raw.close()
             await self._writer.raw.close()
+
+
+async def _batches(
+    connection: aiosqlite.Connection, table: str, size: int
+) -> AsyncIterator[list[Row]]:
+    async with connection.execute(f'SELECT * FROM "{table}"') as cursor:
+        while batch := await cursor.fetchmany(size):
+            # The row factory makes dicts; aiosqlite's stubs say sqlite3.Row.
+            rows: Any = batch
+            yield list(rows)
 
 
 async def _copy(source: aiosqlite.Connection, dest: aiosqlite.Connection) -> None:

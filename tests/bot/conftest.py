@@ -15,9 +15,39 @@ from indicators.people import Role
 from storage import Store
 from tests.bot.zalo.fake_bot import FakeBotPlatform
 from tests.clock import TestClock
+from tests.postgres_server import PostgresServer, Snapshot, run_async
 
 # A Monday in the fourth quarter: Q4 2026 is open (due before 25/12/2026).
 NOW = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+# The end-to-end tests that run on PostgreSQL too (the rest run on SQLite only, to keep
+# CI's time): joining, reporting through a restart, questions, reminder rounds and
+# broadcasts — every storage path a conversation takes.
+ON_BOTH_BACKENDS = frozenset(
+    {
+        "test_joining",
+        "test_telegram_reporting",
+        "test_telegram_questions",
+        "test_reminder_rounds",
+        "test_broadcasts",
+    }
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" not in metafunc.fixturenames:
+        return
+    if metafunc.module.__name__.rpartition(".")[2] in ON_BOTH_BACKENDS:
+        both = [SQLITE, pytest.param(POSTGRESQL, marks=pytest.mark.postgresql)]
+        metafunc.parametrize("backend", both, indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """The kind of database behind the demo: SQLite, or PostgreSQL where listed above."""
+    return str(getattr(request, "param", SQLITE))
 
 
 @pytest.fixture
@@ -44,9 +74,26 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_postgres(postgres_server: PostgresServer) -> Snapshot:
+    """The demo database on PostgreSQL, built once per run and put back before each test."""
+
+    async def build() -> Snapshot:
+        url = await postgres_server.create_database(name="chitieu_demo")
+        await _build_demo(url)
+        return await Snapshot.take(url)
+
+    return run_async(build())
+
+
 @pytest.fixture
-def demo_db(db_path: str, demo_template: Path) -> str:
-    shutil.copyfile(demo_template, db_path)
+def demo_db(backend: str, db_path: str, request: pytest.FixtureRequest) -> str:
+    """The demo database of the test's own: a copy of the SQLite file (its path), or the
+    PostgreSQL demo database as built (its URL)."""
+    if backend == POSTGRESQL:
+        snapshot: Snapshot = request.getfixturevalue("demo_postgres")
+        return run_async(snapshot.restore())
+    shutil.copyfile(request.getfixturevalue("demo_template"), db_path)
     return db_path
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from storage import Store
 
 PLAN_ID = "dong-lac-2025"
 NOW = dt.datetime(2025, 9, 20, 8, 30, tzinfo=dt.UTC)
+
+# A backup file → a database to open (the `restore` fixture).
+Restore = Callable[[Path], Awaitable[str]]
 
 
 @dataclass

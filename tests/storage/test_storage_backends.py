@@ -13,7 +13,7 @@ from indicators.values import CountValue
 from storage import ConflictError, IntegrityError, StorageError, Store, open_backend
 from storage import values as values_module
 from storage.backends import Params, Row, Tx, numbered_placeholders, parse_url
-from tests.storage.storage_fixtures import PLAN_ID, Tree, build_tree
+from tests.storage.storage_fixtures import PLAN_ID, Restore, Tree, build_tree
 
 
 @pytest.mark.parametrize(
@@ -33,9 +33,36 @@ def test_urls_and_paths_name_a_sqlite_database(target: str, path: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "target",
+    [
+        "postgresql://chitieu:secret@db.example/chitieu",
+        "postgres://chitieu@/chitieu?host=/run/postgresql",
+    ],
+)
+def test_a_postgresql_url_names_a_postgresql_database(target: str) -> None:
+    url = parse_url(target)
+    assert (url.scheme, url.path) == ("postgresql", target)
+
+
+@pytest.mark.postgresql
+async def test_a_postgresql_database_that_cannot_be_reached_is_one_line(
+    postgres_server, clock
+) -> None:
+    url = postgres_server.url("no_such_database").replace("chitieu@", "chitieu:s3cret@")
+    with pytest.raises(StorageError) as refused:
+        await Store.open(url, clock=clock)
+    message = str(refused.value)
+    assert "no_such_database" in message and "\n" not in message
+    assert "s3cret" not in message  # the password never reaches a message or a log
+
+
+@pytest.mark.parametrize(
     ("url", "reason"),
     [
-        ("mysql://localhost/chitieu", "unsupported database mysql://…; supported: sqlite:///"),
+        (
+            "mysql://localhost/chitieu",
+            "unsupported database mysql://…; supported: sqlite:///, postgresql://",
+        ),
         ("sqlite://chitieu.sqlite3", "sqlite:///file (relative) or sqlite:////path (absolute)"),
         ("sqlite:///", "sqlite:///file (relative) or sqlite:////path (absolute)"),
         ("", "the database path is empty"),
@@ -104,8 +131,10 @@ async def test_a_read_does_not_wait_for_a_long_write_transaction(file_store: Sto
     assert value.value == CountValue(2)
 
 
-async def test_a_memory_database_reads_wait_for_the_writer(store: Store, tree: Tree) -> None:
+async def test_a_memory_database_reads_wait_for_the_writer(memory_store: Store) -> None:
     # One connection only: a read beside an open transaction would see its rows.
+    store = memory_store
+    tree = await build_tree(store)
     village = tree.villages["Nà Pậu"]
     release = asyncio.Event()
     inside = asyncio.Event()
@@ -126,11 +155,11 @@ async def test_a_memory_database_reads_wait_for_the_writer(store: Store, tree: T
     assert len(await reader) == 1
 
 
-async def test_two_stores_on_one_file_never_take_the_same_version(db_path: Path, clock) -> None:
-    async with await Store.open(db_path, clock=clock) as first:
+async def test_two_stores_on_one_database_never_take_the_same_version(database: str, clock) -> None:
+    async with await Store.open(database, clock=clock) as first:
         tree = await build_tree(first)
         village = tree.villages["Bản Cuôn"]
-        async with await Store.open(db_path, clock=clock) as second:
+        async with await Store.open(database, clock=clock) as second:
             recorded = await asyncio.gather(
                 first.values.record(village, PLAN_ID, "3.1", "2025-Q3", CountValue(10)),
                 second.values.record(village, PLAN_ID, "3.1", "2025-Q3", CountValue(20)),
@@ -197,11 +226,13 @@ async def test_a_version_that_keeps_conflicting_is_an_error(
     assert await store.values.history(village, PLAN_ID, "3.1", "2025") == []
 
 
-async def test_backup_goes_through_the_backend(file_store: Store, tmp_path: Path, clock) -> None:
+async def test_backup_goes_through_the_backend(
+    file_store: Store, tmp_path: Path, clock, restore: Restore
+) -> None:
     tree = await build_tree(file_store)
     await file_store.values.record(tree.dong_lac, PLAN_ID, "1.1", "2025", CountValue(7))
     target = await file_store.db.backup(tmp_path / "copy.db")
-    copy = await open_backend(target, clock)
+    copy = await open_backend(await restore(target), clock)
     try:
         assert "report_values" in await copy.tables()
         assert await copy.fetch_value("SELECT COUNT(*) FROM report_values") == 1

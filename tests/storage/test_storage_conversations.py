@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from indicators.values import RatioValue, value_to_data
 from storage import Store
 from tests.storage.storage_fixtures import NOW
 
 
-async def test_conversation_survives_restart(db_path: Path, clock) -> None:
+async def test_conversation_survives_restart(database: str, clock) -> None:
     # Answers in the order given, which is not sorted order.
     answers = {
         "3.2": value_to_data(RatioValue(260, 300)),
         "3.1": value_to_data(RatioValue(175, 300)),
         "ghi_chu": "Sóng yếu ở Nà Pậu",
     }
-    async with await Store.open(db_path, clock=clock) as store:
+    async with await Store.open(database, clock=clock) as store:
         await store.conversations.put("telegram", "5001", "report", "q1", {})
         await store.conversations.put("telegram", "5001", "report", "q2", answers)
         assert await store.updates.mark_processed("telegram", 77)
-    async with await Store.open(db_path, clock=clock) as store:
+    async with await Store.open(database, clock=clock) as store:
         state = await store.conversations.get("telegram", "5001")
         assert state is not None
         assert (state.dialog, state.step, state.data, state.updated_at) == (

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -13,38 +15,45 @@ from storage.backends.sqlite import SQLiteBackend
 from tests.clock import TestClock
 
 
+@pytest.fixture
+async def sqlite_file(db_path: Path, clock: TestClock) -> AsyncIterator[Store]:
+    """A WAL SQLite file: the faults below are made by SQLite itself."""
+    async with await Store.open(db_path, clock=clock) as opened:
+        yield opened
+
+
 def _raw(store: Store):  # the writer connection, to make SQLite itself refuse writes
     backend = store.db
     assert isinstance(backend, SQLiteBackend)
     return backend._writer.raw
 
 
-async def test_a_read_only_database_raises_storage_unavailable(file_store: Store) -> None:
-    await _raw(file_store).execute("PRAGMA query_only = ON")
+async def test_a_read_only_database_raises_storage_unavailable(sqlite_file: Store) -> None:
+    await _raw(sqlite_file).execute("PRAGMA query_only = ON")
     with pytest.raises(StorageUnavailable, match="SQLITE_READONLY") as caught:
-        await file_store.updates.mark_processed("telegram", 1)
+        await sqlite_file.updates.mark_processed("telegram", 1)
     assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
-    await _raw(file_store).execute("PRAGMA query_only = OFF")
-    assert await file_store.updates.mark_processed("telegram", 1)
+    await _raw(sqlite_file).execute("PRAGMA query_only = OFF")
+    assert await sqlite_file.updates.mark_processed("telegram", 1)
 
 
 async def test_a_full_database_raises_storage_unavailable_and_keeps_what_it_had(
-    file_store: Store,
+    sqlite_file: Store,
 ) -> None:
-    raw = _raw(file_store)
-    pages = await file_store.db.fetch_value("PRAGMA page_count")
+    raw = _raw(sqlite_file)
+    pages = await sqlite_file.db.fetch_value("PRAGMA page_count")
     await raw.execute(f"PRAGMA max_page_count = {pages}")  # "disk full" from here on
     with pytest.raises(StorageUnavailable, match="SQLITE_FULL"):
         for n in range(10_000):
-            await file_store.outbox.enqueue("telegram", str(n), {"text": "x" * 500})
+            await sqlite_file.outbox.enqueue("telegram", str(n), {"text": "x" * 500})
     await raw.execute("PRAGMA max_page_count = 1073741823")
-    assert await file_store.db.fetch_value("PRAGMA integrity_check") == "ok"
-    await file_store.outbox.enqueue("telegram", "after", {"text": "again"})
+    assert await sqlite_file.db.fetch_value("PRAGMA integrity_check") == "ok"
+    await sqlite_file.outbox.enqueue("telegram", "after", {"text": "again"})
 
 
-async def test_a_syntax_error_is_not_taken_for_unavailability(file_store: Store) -> None:
+async def test_a_syntax_error_is_not_taken_for_unavailability(sqlite_file: Store) -> None:
     with pytest.raises(sqlite3.OperationalError):
-        async with file_store.transaction() as tx:
+        async with sqlite_file.transaction() as tx:
             await tx.execute("SELEC 1")
 
 

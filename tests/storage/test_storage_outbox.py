@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from storage import NewMessage, OutboxState, Store
 from tests.storage.storage_fixtures import NOW
@@ -62,13 +61,13 @@ async def test_broadcast_progress(store: Store) -> None:
     }
 
 
-async def test_sending_rows_go_back_to_pending_after_a_crash(db_path: Path, clock) -> None:
-    async with await Store.open(db_path, clock=clock) as store:
+async def test_sending_rows_go_back_to_pending_after_a_crash(database: str, clock) -> None:
+    async with await Store.open(database, clock=clock) as store:
         message_id = await store.outbox.enqueue("telegram", "7", {"text": "Báo cáo"})
         [claimed] = await store.outbox.claim_due()
         assert claimed.id == message_id
         # The process dies here: never marked sent, never marked failed.
-    async with await Store.open(db_path, clock=clock) as store:
+    async with await Store.open(database, clock=clock) as store:
         assert await store.outbox.due() == []
         assert await store.outbox.reset_stale_sending() == 1
         [again] = await store.outbox.claim_due()

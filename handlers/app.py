@@ -8,6 +8,7 @@ from handlers.joining import invites
 from handlers.questions import dispatch
 from handlers.reminders import rounds
 from handlers.reporting import commands as reporting
+from handlers.review import commands as review
 from handlers.router import Router
 from handlers.services import Services
 
@@ -20,5 +21,6 @@ def build_router(services: Services) -> Router:
     router.add_help_and_cancel()
     rounds.register(router, report_dialog)
     announcements.register(router)
+    review.register(router, report_dialog)
     dispatch.register(router)
     return router

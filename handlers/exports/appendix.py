@@ -16,7 +16,7 @@ from indicators.rollup import Figure
 from indicators.text import folded_words
 from indicators.units import Unit
 from indicators.values import CountValue
-from locales import _
+from locales import _, format_day
 
 DOCUMENT_CHANNEL = "document"  # values loaded from a report's own results
 
@@ -70,7 +70,7 @@ def _notes(figure: Figure, standing: Standing) -> str:
     return "\n".join(notes)
 
 
-def sheet(standing: Standing) -> Sheet:
+def sheet(standing: Standing, review: str = "") -> Sheet:
     plan = standing.plan
     rows: list[Row] = []
     for group, figures in standing.figures():
@@ -102,12 +102,28 @@ def sheet(standing: Standing) -> Sheet:
         _("Difficulties, obstacles / proposals"),
     )
     status = status_line(standing.status, below=standing.unit.tier)
-    return Sheet(plan.appendix or plan.id, heading, subheading, columns, rows, status)
+    return Sheet(plan.appendix or plan.id, heading, subheading, columns, rows, status, review)
 
 
-def appendix_sheets(found: Sequence[Standing]) -> list[Sheet]:
-    ordered = sorted(found, key=lambda s: (folded_words(s.plan.appendix or ""), s.plan.id))
-    return [sheet(s) for s in ordered]
+def appendix_sheets(found: Sequence[Standing], reviews: Sequence[str] = ()) -> list[Sheet]:
+    """The sheets in the order appendices are numbered; `reviews` aligned with `found`."""
+    order = sorted(
+        range(len(found)),
+        key=lambda i: (folded_words(found[i].plan.appendix or ""), found[i].plan.id),
+    )
+    return [sheet(found[i], reviews[i] if i < len(reviews) else "") for i in order]
+
+
+async def review_line(services: Services, standing: Standing) -> str:
+    """Whether an official reviewed and locked the figures the sheet shows."""
+    lock = await services.store.reviews.lock_of(
+        standing.plan.id, standing.period.code, standing.unit.id
+    )
+    if lock is None:
+        return _("Figures not reviewed yet")
+    return _("Figures reviewed on {day}").format(
+        day=format_day(lock.locked_at.astimezone(services.tz).date())
+    )
 
 
 def file_name(unit: Unit, period: Period) -> str:
@@ -120,7 +136,7 @@ async def appendix_file(services: Services, unit: Unit, period: Period | None) -
     found = await standings(services, unit, period)
     if not found:
         return None
-    sheets = appendix_sheets(found)
+    sheets = appendix_sheets(found, [await review_line(services, s) for s in found])
     used = found[0].period
     caption = _("Appendix table — {unit}, {period}").format(
         unit=unit_label(unit), period=used.vietnamese_name()

@@ -45,6 +45,7 @@ class Sheet:
     columns: tuple[str, str, str, str, str, str, str]
     rows: Sequence[Row]
     status: str = ""  # who has reported: "3/6 thôn đã báo cáo đủ, …", under the subheading
+    footer: str = ""  # under the table: whether an official reviewed the figures
 
 
 def workbook(sheets: Sequence[Sheet]) -> bytes:
@@ -108,6 +109,11 @@ def _write(book: Workbook, sheet: Sheet, tab: str) -> None:
             cell.border = _BORDER
             if item.is_group:
                 cell.fill = _GROUP_FILL
+    if sheet.footer:
+        below = header + len(sheet.rows) + 2
+        ws.merge_cells(f"A{below}:{last}{below}")
+        cell = ws.cell(row=below, column=1, value=sheet.footer)
+        cell.font = Font(name=FONT, italic=True, size=11)
     ws.freeze_panes = ws.cell(row=header + 1, column=1)
     ws.print_title_rows = f"{header}:{header}"
     ws.page_setup.orientation = "landscape"

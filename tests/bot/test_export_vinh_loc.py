@@ -106,7 +106,9 @@ def check_sheet(
 ) -> None:
     assert sheet[1][0] == "Đơn vị: huyện Vĩnh Lộc — kỳ báo cáo: 6 tháng đầu năm 2023"
     assert sheet[3] == HEADER
-    body = sheet[4:]
+    # Under the table, after an empty row: whether an official reviewed the figures.
+    assert sheet[-2:] == [(None,) * 7, ("Số liệu chưa được duyệt", *(None,) * 6)]
+    body = sheet[4:-2]
     found_groups = [(r[0], r[1]) for r in body if r[2] is None and r[5] is None]
     assert found_groups == groups
     indicators = {r[0]: r for r in body if r[5] is not None}
@@ -132,7 +134,7 @@ def test_export_reproduces_both_appendices(tmp_path: Path) -> None:
     assert second[0][0].startswith("Phụ lục 2: Kết quả chuyển đổi số tại đơn vị cấp xã")
     check_sheet(first, APPENDIX_1, GROUPS_1)
     check_sheet(second, APPENDIX_2, GROUPS_2)
-    targets = {r[0]: r[3] for r in second[4:]}
+    targets = {r[0]: r[3] for r in second[4:-2]}
     assert (targets["1.6"], targets["1.8"], targets["3.3"]) == ("70%", "Triển khai sử dụng", "*")
 
     again = tmp_path / "again.xlsx"

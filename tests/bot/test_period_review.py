@@ -197,3 +197,40 @@ def _last_line(api: FilesApi, index: int) -> str:
     line = rows[-1][0]
     assert isinstance(line, str)
     return line
+
+
+async def test_members_cannot_review_and_an_open_period_cannot_be_locked(
+    store: Store, clock
+) -> None:
+    clock.set(NOW)
+    people = await _people(store)
+    await _link(store, people[OFFICIAL], LAN)
+    await _link(store, people[THON_2], HAI)
+    api = FakeBotApi()
+    async with application(store, api) as app:
+        lan = Session(app, api, LAN)
+        hai = Session(app, api, HAI)
+        assert (await hai.say("duyệt số liệu quý 3"))[0] == "Chỉ cán bộ xã mới dùng được lệnh /duyet."
+        assert (await hai.say("khóa kỳ quý 3"))[0] == "Chỉ cán bộ xã mới dùng được lệnh /khoaky."
+        assert (await hai.say("trả lại 3.1 thôn 1: sai"))[0].startswith("Chỉ cán bộ xã")
+        # A member's history is of their own unit; another village is out of reach.
+        [own] = await hai.say("lịch sử 3.1")
+        assert own.startswith("Lịch sử 3.1 — Thôn 2, Quý III/2026:")
+        assert "ngoài phạm vi" in (await hai.say("lịch sử 3.1 thôn 1"))[0]
+
+        # Q4 is still open (due before 25/12/2026): it can be reviewed, not locked.
+        [review] = await lan.say("/duyet quý 4")
+        assert "Chưa hết hạn nộp (25/12/2026)" in review and "Khóa kỳ" not in lan.labels()
+        [refused] = await lan.say("khóa kỳ quý 4")
+        assert refused == ("Chưa thể khóa Quý IV/2026 trước hạn nộp (25/12/2026): "
+                           "các đơn vị vẫn có thể gửi số liệu.")  # fmt: skip
+        commune = (await store.units.by_name("Đồng Lạc", level="xã"))[0]
+        assert await store.reviews.lock_of(PLAN, "2026-Q4", commune.id) is None
+        assert "Tôi không tìm thấy kỳ" in (await lan.say("/duyet hôm qua nữa"))[0]
+        [typo] = await lan.say("trả lại thôn 2")
+        assert typo.startswith("Anh/chị gõ mã chỉ tiêu và đơn vị")
+        # The comment is asked when the typed request has none; /huy sends nothing.
+        [ask] = await lan.say("trả lại 3.2 thôn 2")
+        assert ask.startswith("Thôn 2 cần xem lại điều gì ở 3.2?")
+        assert (await lan.say("/huy"))[0] == "Chưa trả lại số liệu nào."
+        assert await store.db.fetch_value("SELECT COUNT(*) FROM value_reviews") == 0

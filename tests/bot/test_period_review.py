@@ -210,7 +210,9 @@ async def test_members_cannot_review_and_an_open_period_cannot_be_locked(
     async with application(store, api) as app:
         lan = Session(app, api, LAN)
         hai = Session(app, api, HAI)
-        assert (await hai.say("duyệt số liệu quý 3"))[0] == "Chỉ cán bộ xã mới dùng được lệnh /duyet."
+        assert (await hai.say("duyệt số liệu quý 3"))[
+            0
+        ] == "Chỉ cán bộ xã mới dùng được lệnh /duyet."
         assert (await hai.say("khóa kỳ quý 3"))[0] == "Chỉ cán bộ xã mới dùng được lệnh /khoaky."
         assert (await hai.say("trả lại 3.1 thôn 1: sai"))[0].startswith("Chỉ cán bộ xã")
         # A member's history is of their own unit; another village is out of reach.

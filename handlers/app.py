@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from handlers.broadcasts import announcements
 from handlers.joining import invites
+from handlers.members import commands as members
 from handlers.questions import dispatch
 from handlers.reminders import rounds
 from handlers.reporting import commands as reporting
@@ -22,5 +23,6 @@ def build_router(services: Services) -> Router:
     rounds.register(router, report_dialog)
     announcements.register(router)
     review.register(router, report_dialog)
+    members.register(router)
     dispatch.register(router)
     return router

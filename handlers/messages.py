@@ -14,6 +14,14 @@ class TurnKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class InFile:
+    """A file someone sent (a plan table): its name as sent, and its bytes."""
+
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Turn:
     channel: str  # telegram | zalo | console
     external_id: str  # the person's id on that channel
@@ -24,6 +32,9 @@ class Turn:
     name: str = ""  # display name the channel gives, for new people
     update_id: str | None = None  # for handling a redelivered update once
     is_group: bool = False
+    # A document sent with the message (kind OTHER, so that dialogs that only read text
+    # say so); the text is then its caption.
+    document: InFile | None = None
 
 
 # The payload every channel with buttons can carry (Telegram's callback_data is the

@@ -40,19 +40,18 @@ class People:
 
     async def read(self, turn: Turn, person: Person) -> list[Reply] | None:
         text = turn.text
-        for leads, run in (
-            (_INVITE, self.invite),
-            (_ROSTER, self.roster),
-            (_REVOKE, self.revoke),
-            (_REMOVE, self.remove),
+        for leads, run, command in (
+            (_INVITE, self.invite, "moi"),
+            (_ROSTER, self.roster, "thanhvien"),
+            (_REVOKE, self.revoke, "thanhvien"),
+            (_REMOVE, self.remove, "thanhvien"),
         ):
             rest = _rest(text, leads)
             if rest is None or (leads is _ROSTER and rest):
                 continue
             if not person.is_official:
-                return [
-                    Reply(_("Only commune officials can use /{command}.").format(command="moi"))
-                ]
+                only = _("Only commune officials can use /{command}.")
+                return [Reply(only.format(command=command))]
             return await run(person, rest)
         return None
 

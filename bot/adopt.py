@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.table_files import TableFileError, read_tables
+from handlers.plan_files.reading import read_for_unit
 from handlers.wording.plan_review import review_text, unit_review_text
 from indicators.plan import UnitSpec
-from indicators.plan_import.reader import Destination, Reading, plan_slug, read_plan
+from indicators.plan_import.reader import Reading
 from indicators.plan_import.table import Table
 from indicators.plan_import.units import FileUnit, UnitDoubt, UnitProblem, UnitReading, read_units
 from indicators.text import fold
@@ -35,21 +36,6 @@ class Outcome:
     applied: bool
 
 
-async def unit_path(store: Store, unit: Unit) -> tuple[tuple[str, str], ...]:
-    """(level, name) from the root down to `unit`, by parent."""
-    path = [(unit.level, unit.name)]
-    current = unit
-    for _step in range(64):  # far beyond any real tree; a cycle cannot loop forever
-        if current.parent_id is None:
-            break
-        parent = await store.units.get(current.parent_id)
-        if parent is None:
-            break
-        path.append((parent.level, parent.name))
-        current = parent
-    return tuple(reversed(path))
-
-
 def _tables(path: Path, allow: tuple[str, ...]) -> list[Table]:
     try:
         return read_tables(path, allow=allow)
@@ -59,15 +45,7 @@ def _tables(path: Path, allow: tuple[str, ...]) -> list[Table]:
 
 async def read_plan_file(store: Store, path: Path, unit: Unit, year: int | None) -> Reading:
     tables = _tables(path, (".docx", ".xlsx"))
-    slug = plan_slug(unit.level, unit.name)
-    destination = Destination(slug, await unit_path(store, unit), year, path.name)
-    reading = read_plan(tables, destination)
-    if reading.plan is not None:
-        # Another unit's plan under the same id (two communes of one name): keep them apart.
-        owners = await store.plans.units_of(reading.plan.id)
-        if owners and unit.id not in owners:
-            destination = Destination(f"{slug}-{unit.id}", destination.unit_path, year, path.name)
-            reading = read_plan(tables, destination)
+    reading, _destination = await read_for_unit(store, tables, unit, year, path.name)
     return reading
 
 

@@ -59,10 +59,16 @@ def _parser() -> argparse.ArgumentParser:
     init.set_defaults(func=_init)
 
     invite = sub.add_parser("invite", help="create an invite code for a unit and role")
-    invite.add_argument("--unit", required=True, help="unit id or name")
-    invite.add_argument("--role", required=True, choices=("member", "official", "admin"))
-    invite.add_argument("--uses", type=int, default=1)
-    invite.add_argument("--days", type=int, default=14)
+    invite.add_argument("--unit", help="unit id or name")
+    invite.add_argument("--role", choices=("member", "official", "admin"))
+    invite.add_argument("--uses", type=int, help="default 1, or 10 with --each-village")
+    invite.add_argument("--days", type=int, help="default 14, or 30 with --each-village")
+    invite.add_argument(
+        "--each-village", action="store_true",
+        help="a member code for every village of --unit, and a sheet with their QR codes",
+    )  # fmt: skip
+    invite.add_argument("--out", type=Path, help="with --each-village: the sheet (.xlsx) to write")
+    invite.add_argument("--revoke", metavar="CODE", help="revoke an invite code instead")
     invite.set_defaults(func=_invite)
 
     run = sub.add_parser("run", help="run the configured channels (Telegram)")
@@ -82,8 +88,14 @@ def _parser() -> argparse.ArgumentParser:
     units_import.add_argument("--under", help="unit id or name the file's top units go under")
     units_import.add_argument("--yes", action="store_true", help="add them (else only preview)")
     units_import.set_defaults(func=_units_import)
-    people = sub.add_parser("people", help="list the people")
+    people = sub.add_parser("people", help="list the people, or remove one")
     people.set_defaults(func=_people)
+    people_sub = people.add_subparsers(metavar="ACTION")
+    remove = people_sub.add_parser(
+        "remove", help="remove a person from their team (their values stay, with their name)"
+    )
+    remove.add_argument("person", type=int, help="the person's id (see `chitieu people`)")
+    remove.set_defaults(func=_people_remove)
 
     plans = sub.add_parser("plans", help="list plans, or copy one to a new year")
     plans.set_defaults(func=_plans)
@@ -151,6 +163,16 @@ async def _init(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _invite(args: argparse.Namespace, settings: Settings) -> int:
+    if args.revoke:
+        return await _invite_revoke(args, settings)
+    if args.unit is None:
+        raise setup.OperatorError("--unit is required (a unit id or name; see `chitieu units`)")
+    if args.each_village:
+        return await _invite_villages(args, settings)
+    if args.role is None:
+        raise setup.OperatorError("--role is required: member, official or admin")
+    args.uses = 1 if args.uses is None else args.uses
+    args.days = 14 if args.days is None else args.days
     async with await setup.open_initialised(settings, args.clock) as store:
         unit = await setup.find_unit(store, args.unit)
         expires = args.clock.now() + dt.timedelta(days=args.days)
@@ -169,6 +191,47 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(_("Telegram: set CHITIEU_TELEGRAM_TOKEN to get the t.me link — /start {code}").format(
             code=code))  # fmt: skip
+    return 0
+
+
+async def _invite_villages(args: argparse.Namespace, settings: Settings) -> int:
+    from handlers.members.roster import VILLAGE_INVITE_DAYS, VILLAGE_INVITE_USES, invite_villages
+    from handlers.services import Services
+
+    if args.role not in (None, "member"):
+        raise setup.OperatorError("--each-village makes member codes; leave out --role")
+    username = await setup.bot_username(settings)
+    async with await setup.open_initialised(settings, args.clock) as store:
+        services = Services(store=store, bot_username=username or "")
+        unit = await setup.find_unit(store, args.unit)
+        made = await invite_villages(
+            services, unit, by=None,
+            uses=VILLAGE_INVITE_USES if args.uses is None else args.uses,
+            days=VILLAGE_INVITE_DAYS if args.days is None else args.days,
+        )  # fmt: skip
+        if made is None:
+            raise setup.OperatorError(
+                f"{unit.level} {unit.name} has no villages (thôn, tổ dân phố)"
+            )
+        sheet = made.sheet(services)
+        out = args.out or Path(sheet.filename)
+        out.write_bytes(sheet.content)
+        print(f"{len(made.invites)} mã mời / invite codes — {made.note(services)}")
+        for invite in made.invites:
+            print(f"{invite.unit}\t{invite.code}\t{invite.link or '/start ' + invite.code}")
+        print(f"{out}: {sheet.caption}")
+    return 0
+
+
+async def _invite_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    async with await setup.open_initialised(settings, args.clock) as store:
+        invite = await store.invites.get(args.revoke)
+        if invite is None:
+            raise setup.OperatorError("no such invite code")
+        if not await store.invites.revoke(args.revoke):
+            print("That code could no longer be used anyway.")
+            return 0
+    print("Revoked: nobody can join with that code any more.")
     return 0
 
 
@@ -235,6 +298,18 @@ async def _people(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _people_remove(args: argparse.Namespace, settings: Settings) -> int:
+    async with await setup.open_initialised(settings, args.clock) as store:
+        person = await store.people.get(args.person)
+        if person is None:
+            raise setup.OperatorError(f"no person with id {args.person}; see `chitieu people`")
+        if not await store.members.remove(person.id, by=None):
+            print(f"{person.name} was already removed.")
+            return 0
+    print(f"Removed {person.name}; the values they recorded stay, with their name.")
+    return 0
+
+
 async def _plans(args: argparse.Namespace, settings: Settings) -> int:
     async with await setup.open_initialised(settings, args.clock) as store:
         for plan in await store.plans.all():
@@ -264,7 +339,7 @@ async def _plans_template(args: argparse.Namespace, settings: Settings) -> int:
 async def _plans_import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.adopt import import_plan
 
-    async with await Store.open(settings.database_url, clock=args.clock) as store:
+    async with await setup.open_initialised(settings, args.clock) as store:
         unit = await setup.find_unit(store, args.unit)
         return await _report(import_plan(store, args.file, unit, year=args.year, apply=args.yes))
 
@@ -272,7 +347,7 @@ async def _plans_import(args: argparse.Namespace, settings: Settings) -> int:
 async def _units_import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.adopt import import_units
 
-    async with await Store.open(settings.database_url, clock=args.clock) as store:
+    async with await setup.open_initialised(settings, args.clock) as store:
         under = await setup.find_unit(store, args.under) if args.under else None
         return await _report(import_units(store, args.file, under=under, apply=args.yes))
 

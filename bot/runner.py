@@ -13,6 +13,7 @@ from bot.numbered_choices import StoredChoices
 from bot.scheduler import ReminderScheduler
 from bot.sender import OutboxSender
 from bot.settings import Settings
+from bot.table_files import sent_tables
 from bot.telegram_channel import running_telegram
 from bot.zalo.bot_api import ZaloBotClient
 from bot.zalo.bot_platform import CHANNEL as ZALO_BOT_CHANNEL
@@ -36,7 +37,7 @@ async def run_channels(settings: Settings, clock: Clock) -> None:
 
 async def serve(settings: Settings, store: Store) -> None:
     """`run_channels` over a store already open."""
-    services = Services(store=store)
+    services = Services(store=store, read_tables=sent_tables)
     router = build_router(services)
     outgoing: list[Channel] = []
     receiving: list[asyncio.Task[None]] = []

@@ -333,7 +333,8 @@ async def people_lines(store: Store) -> list[str]:
     for person in await all_people(store):
         unit = await store.units.get(person.unit_id) if person.unit_id else None
         where = f"{unit.level} {unit.name}" if unit else "—"
-        lines.append(f"{person.id:>5}  {person.role:<8} {person.name}  ({where})")
+        removed = " (removed)" if await store.members.removed_at(person.id) else ""
+        lines.append(f"{person.id:>5}  {person.role:<8} {person.name}  ({where}){removed}")
     return lines
 
 

@@ -20,7 +20,7 @@ MAX_COLUMNS = 60
 _CAPTION_PARAGRAPHS = 6
 
 
-class TableFileError(Exception):
+class TableFileError(ValueError):
     """A file that cannot be read as tables; the message says why, in Vietnamese."""
 
 
@@ -40,6 +40,27 @@ def read_tables(path: Path, *, allow: tuple[str, ...] = (".docx", ".xlsx", ".csv
                 name=path.name, reason=exc.strerror or type(exc).__name__
             )
         ) from None
+    return tables_from_bytes(path.name, content, allow=allow)
+
+
+def sent_tables(name: str, content: bytes) -> list[Table]:
+    """The tables of a plan file sent to the bot (handlers.services.TableReader)."""
+    return tables_from_bytes(name, content, allow=(".docx", ".xlsx"))
+
+
+def tables_from_bytes(
+    name: str, content: bytes, *, allow: tuple[str, ...] = (".docx", ".xlsx", ".csv")
+) -> list[Table]:
+    """The tables of a file received as bytes (a document sent to the bot); `name` gives
+    its format by its ending."""
+    suffix = Path(name).suffix.lower()
+    path = Path(name)
+    if suffix not in allow:
+        raise TableFileError(
+            _("{name}: chitieu reads {kinds} files; save it in one of these formats.").format(
+                name=path.name, kinds=", ".join(allow)
+            )
+        )
     try:
         if suffix == ".docx":
             return docx_tables(content)

@@ -40,7 +40,7 @@ from bot.backoff import Backoff, retrying
 from bot.intake import Intake
 from bot.log_hygiene import quiet_libraries
 from handlers.channels import SENT, Capabilities, Outcome, SendOutcome
-from handlers.messages import Reply, Turn, TurnKind
+from handlers.messages import InFile, Reply, Turn, TurnKind
 from handlers.router import Router, busy
 from locales import _
 from storage import Arrival, InboxUpdate
@@ -255,11 +255,33 @@ def to_turn(update: Update, *, bot: str = "") -> Turn | None:
     return replace(base, text=text)
 
 
+# Plan tables are a few hundred kilobytes; anything far bigger is not one.
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+
+
+async def with_document(update: Update, turn: Turn) -> Turn:
+    """The turn with the document the message carries, downloaded; unchanged when there
+    is none, it is too big, or the download fails (the turn then stays unreadable)."""
+    message = update.effective_message
+    document = message.document if message is not None else None
+    if document is None or (document.file_size or 0) > MAX_DOCUMENT_BYTES:
+        return turn
+    try:
+        sent = await document.get_file()
+        content = bytes(await sent.download_as_bytearray())
+    except TelegramError as error:
+        log.warning("could not download a document: %s", type(error).__name__)
+        return turn
+    caption = message.caption if message is not None and message.caption else ""
+    return replace(turn, document=InFile(document.file_name or "", content), text=caption)
+
+
 async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     inbox = intake(context.application)
     turn = to_turn(update, bot=inbox.bot)
     if turn is None:
         return
+    turn = await with_document(update, turn)
     if update.callback_query is not None:
         # Stops the button's spinner; failure here must not lose the answer itself.
         try:

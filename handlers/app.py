@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from handlers.broadcasts import announcements
 from handlers.joining import invites
+from handlers.members import commands as members
+from handlers.plan_files import dialog as plan_files
 from handlers.questions import dispatch
 from handlers.reminders import rounds
 from handlers.reporting import commands as reporting
+from handlers.review import commands as review
 from handlers.router import Router
 from handlers.services import Services
 
@@ -20,5 +23,8 @@ def build_router(services: Services) -> Router:
     router.add_help_and_cancel()
     rounds.register(router, report_dialog)
     announcements.register(router)
+    plan_files.register(router)  # first of the readers: it takes every document
+    review.register(router, report_dialog)
+    members.register(router)
     dispatch.register(router)
     return router

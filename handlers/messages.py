@@ -16,6 +16,14 @@ class TurnKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class InFile:
+    """A file someone sent (a plan table): its name as sent, and its bytes."""
+
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Turn:
     channel: str  # telegram | zalo | console
     external_id: str  # the person's id on that channel
@@ -27,6 +35,9 @@ class Turn:
     update_id: str | None = None  # for handling a redelivered update once
     bot: str = ""  # the account update_id belongs to (a Telegram bot and its server)
     is_group: bool = False
+    # A document sent with the message (kind OTHER, so that dialogs that only read text
+    # say so); the text is then its caption.
+    document: InFile | None = None
 
     def __post_init__(self) -> None:
         # Every channel builds its turns here, so this is the one door all typed text

@@ -189,12 +189,14 @@ class Router:
         if turn.kind is TurnKind.COMMAND:
             return [Reply(_("I do not know the command /{command}.").format(command=turn.command)),
                     self._help(person)]  # fmt: skip
-        if turn.kind is TurnKind.OTHER:
+        if turn.kind is TurnKind.OTHER and turn.document is None:
             return [Reply(_("I can only read text messages.")), self._help(person)]
         for reader in self.readers:
             replies = await reader(turn, person)
             if replies is not None:
                 return replies
+        if turn.kind is TurnKind.OTHER:  # a document no feature reads
+            return [Reply(_("I can only read text messages.")), self._help(person)]
         return [self._unknown()]
 
     def _command(self, turn: Turn) -> Command | None:

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from indicators.periods import VIETNAM_TZ
+from indicators.plan_import.table import Table
 from indicators.units import Unit
 from storage import Clock, Store
+
+# The tables of a file someone sent (name, bytes); raises ValueError with a message for
+# the sender when the file cannot be read. Given by the process edge (bot/table_files.py).
+TableReader = Callable[[str, bytes], list[Table]]
 
 
 @dataclass
 class Services:
     store: Store
     bot_username: str = ""
+    read_tables: TableReader | None = None  # None: files sent to the bot are not read
 
     @property
     def clock(self) -> Clock:

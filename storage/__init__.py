@@ -34,11 +34,13 @@ from storage.contacts import Contact, Contacts, UnitChat, Unreachable
 from storage.conversations import Conversations, ConversationState
 from storage.inbox import Arrival, Inbox, InboxUpdate, Unreplied
 from storage.invites import Invite, Invites, InviteUse, RedeemError, normalize_code
+from storage.members import Member, Members
 from storage.migrations import migrate
 from storage.outbox import NewMessage, Outbox, OutboxMessage, OutboxState
 from storage.people import People
 from storage.plans import Plans, PlanVersion, bundled_text
 from storage.reminders import ReminderRounds, SentRound
+from storage.reviews import Lock, Proposal, Recorded, Reviews, ValueReview
 from storage.units import Units
 from storage.updates import Updates
 from storage.values import NewValue, StoredValue, Values
@@ -68,6 +70,8 @@ class Store:
         self.contacts = Contacts(db)
         self.reminders = ReminderRounds(db, self.outbox)
         self.broadcasts = Broadcasts(db, self.outbox)
+        self.reviews = Reviews(db, self.values)
+        self.members = Members(db)
 
     @classmethod
     async def open(cls, database: str | Path, *, clock: Clock) -> Store:
@@ -151,6 +155,9 @@ __all__ = [
     "Invite",
     "InviteUse",
     "Invites",
+    "Lock",
+    "Member",
+    "Members",
     "NewMessage",
     "NewValue",
     "Outbox",
@@ -159,8 +166,11 @@ __all__ = [
     "People",
     "PlanVersion",
     "Plans",
+    "Proposal",
+    "Recorded",
     "RedeemError",
     "ReminderRounds",
+    "Reviews",
     "SentRound",
     "ShownChoices",
     "StorageError",
@@ -174,6 +184,7 @@ __all__ = [
     "Unreachable",
     "Unreplied",
     "Updates",
+    "ValueReview",
     "Values",
     "normalize_code",
     "open_backend",

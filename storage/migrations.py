@@ -383,6 +383,67 @@ _INBOX_AND_BOT_UPDATES: list[str] = [
     "CREATE INDEX processed_updates_at_idx ON processed_updates (processed_at)",
 ]
 
+# Review and lock of a period, and people removed. A lock on (plan, period, unit) covers
+# the unit's whole subtree: after it a member's new figure waits in value_proposals
+# until an official approves it (then it becomes a report_values version of its own).
+# value_reviews holds an official's decision on one version: accepted, or returned to
+# the unit with a comment; a returned figure is corrected by a newer version.
+# A removed person keeps their row (their values keep pointing at it, with their name);
+# removed_at says they no longer belong, and their chat identities are unlinked.
+_REVIEWS_AND_REMOVALS: list[str] = [
+    """
+    CREATE TABLE period_locks (
+        plan_id TEXT NOT NULL,
+        period TEXT NOT NULL,
+        unit_id INTEGER NOT NULL REFERENCES units (id),
+        locked_by INTEGER REFERENCES people (id),
+        locked_at TEXT NOT NULL,
+        PRIMARY KEY (plan_id, period, unit_id)
+    )
+    """,
+    """
+    CREATE TABLE value_reviews (
+        id INTEGER PRIMARY KEY,
+        value_id INTEGER NOT NULL REFERENCES report_values (id),
+        decision TEXT NOT NULL CHECK (decision IN ('accepted', 'returned')),
+        comment TEXT,
+        person_id INTEGER REFERENCES people (id),
+        at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX value_reviews_value_idx ON value_reviews (value_id, id)",
+    """
+    CREATE TABLE value_proposals (
+        id INTEGER PRIMARY KEY,
+        unit_id INTEGER NOT NULL REFERENCES units (id),
+        plan_id TEXT NOT NULL,
+        indicator_code TEXT NOT NULL,
+        period TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        value_json TEXT NOT NULL,
+        note TEXT,
+        person_id INTEGER REFERENCES people (id),
+        channel TEXT,
+        update_key TEXT,
+        proposed_at TEXT NOT NULL,
+        decision TEXT CHECK (decision IS NULL OR decision IN ('approved', 'refused')),
+        decided_by INTEGER REFERENCES people (id),
+        decided_at TEXT,
+        value_id INTEGER REFERENCES report_values (id)
+    )
+    """,
+    """
+    CREATE UNIQUE INDEX value_proposals_update_idx
+        ON value_proposals (update_key, unit_id, plan_id, indicator_code, period)
+    """,
+    """
+    CREATE INDEX value_proposals_cell_idx
+        ON value_proposals (plan_id, period, unit_id, indicator_code)
+    """,
+    "CREATE INDEX value_proposals_value_idx ON value_proposals (value_id)",
+    "ALTER TABLE people ADD COLUMN removed_at TEXT",
+]
+
 MIGRATIONS: list[tuple[int, Sequence[Step]]] = [
     (1, _INITIAL_SCHEMA),
     (2, _UNIT_ALIASES),
@@ -390,6 +451,7 @@ MIGRATIONS: list[tuple[int, Sequence[Step]]] = [
     (4, _SHOWN_CHOICES),
     (5, _INVITES_HASHED),
     (6, _INBOX_AND_BOT_UPDATES),
+    (7, _REVIEWS_AND_REMOVALS),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -25,7 +25,7 @@ from indicators.rollup import Figure
 from indicators.text import folded_words
 from indicators.units import Unit
 from indicators.values import CountValue, Status
-from locales import _
+from locales import _, format_day
 
 DOCUMENT_CHANNEL = "document"  # values loaded from a report's own results
 
@@ -171,7 +171,9 @@ def issuing_unit(unit: Unit, parent: Unit | None) -> Unit:
     return unit
 
 
-def table(standing: Standing, issuer: Unit, judgement_column: bool | None = None) -> AppendixTable:
+def table(
+    standing: Standing, issuer: Unit, judgement_column: bool | None = None, review: str = ""
+) -> AppendixTable:
     plan = standing.plan
     columns = columns_of(plan, judgement_column)
     rows: list[TableRow] = []
@@ -194,6 +196,7 @@ def table(standing: Standing, issuer: Unit, judgement_column: bool | None = None
         status=status_line(standing.status, below=standing.unit.tier),
         columns=tuple(Column(c.label, *_LAYOUT[c.content]) for c in columns),
         rows=rows,
+        review=review,
         signature=(
             _("{place}, date … month … year …").format(place=issuer.name),
             _("ON BEHALF OF THE PEOPLE'S COMMITTEE"),
@@ -204,10 +207,32 @@ def table(standing: Standing, issuer: Unit, judgement_column: bool | None = None
 
 
 def appendix_tables(
-    found: Sequence[Standing], issuer: Unit, judgement_column: bool | None = None
+    found: Sequence[Standing],
+    issuer: Unit,
+    judgement_column: bool | None = None,
+    reviews: Sequence[str] = (),
 ) -> list[AppendixTable]:
-    ordered = sorted(found, key=lambda s: (folded_words(s.plan.appendix or ""), s.plan.id))
-    return [table(s, issuer, judgement_column) for s in ordered]
+    """The tables in the order appendices are numbered; `reviews` aligned with `found`."""
+    order = sorted(
+        range(len(found)),
+        key=lambda i: (folded_words(found[i].plan.appendix or ""), found[i].plan.id),
+    )
+    return [
+        table(found[i], issuer, judgement_column, reviews[i] if i < len(reviews) else "")
+        for i in order
+    ]
+
+
+async def review_line(services: Services, standing: Standing) -> str:
+    """Whether an official reviewed and locked the figures the sheet shows."""
+    lock = await services.store.reviews.lock_of(
+        standing.plan.id, standing.period.code, standing.unit.id
+    )
+    if lock is None:
+        return _("Figures not reviewed yet")
+    return _("Figures reviewed on {day}").format(
+        day=format_day(lock.locked_at.astimezone(services.tz).date())
+    )
 
 
 def file_name(unit: Unit, period: Period, file_format: FileFormat = FileFormat.XLSX) -> str:
@@ -234,7 +259,8 @@ async def appendix_file(
     if not found:
         return None
     parent = await services.store.units.get(unit.parent_id) if unit.parent_id else None
-    tables = appendix_tables(found, issuing_unit(unit, parent), judgement_column)
+    reviews = [await review_line(services, s) for s in found]
+    tables = appendix_tables(found, issuing_unit(unit, parent), judgement_column, reviews)
     used = found[0].period
     caption = _("Appendix table — {unit}, {period}").format(
         unit=unit_label(unit), period=used.vietnamese_name()

@@ -64,6 +64,8 @@ def _write(doc: DocxDocument, table: AppendixTable) -> None:
         _paragraph(doc, table.status, italic=True, size=11)
     _paragraph(doc, "")
     _grid(doc, table)
+    if table.review:
+        _paragraph(doc, table.review, italic=True, size=11, centre=False)
     _paragraph(doc, "")
     _signature(doc, table)
 

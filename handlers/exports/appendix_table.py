@@ -48,6 +48,7 @@ class AppendixTable:
     columns: tuple[Column, ...]
     rows: Sequence[TableRow]
     signature: tuple[str, ...]  # place and date line, the signer's title, the instruction
+    review: str = ""  # under the table: whether an official reviewed the figures
 
     def __post_init__(self) -> None:
         for row in self.rows:

@@ -118,6 +118,9 @@ def _write(ws: Worksheet, table: AppendixTable) -> None:
             if item.is_group:
                 cell.fill = _GROUP_FILL
     row = header + len(table.rows) + 2
+    if table.review:
+        _line(ws, row, 1, width, table.review, Font(name=FONT, italic=True, size=11))
+        row += 2
     first = max(1, width - 2)
     for index, text in enumerate(table.signature):
         font = Font(name=FONT, italic=index in (0, len(table.signature) - 1), bold=index in (1, 2))

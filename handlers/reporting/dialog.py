@@ -29,6 +29,7 @@ from typing import Any
 
 from handlers.messages import Button, Reply, Turn, TurnKind
 from handlers.reporting.assignments import Assignment, assignments
+from handlers.review.locked import record_or_propose
 from handlers.services import Services
 from handlers.wording.values import format_target, format_value, format_verdict
 from indicators.answers import (
@@ -257,13 +258,16 @@ class ReportingDialog:
         every: bool = False,
         plan_id: str | None = None,
         skip_intro: bool = False,
+        only: str | None = None,
         unit_id: int | None = None,
     ) -> list[Reply]:
         """Open the conversation at the first indicator without a figure (all with `every`).
 
         `plan_id` picks one of the unit's plans; `skip_intro` asks the first missing
-        indicator at once (a reminder's Report now button); `unit_id` is a unit other than
-        the person's own that they report for, which the caller has checked they may.
+        indicator at once (a reminder's Report now button); `only` asks that indicator
+        alone, at once (a returned figure's Correct button); `unit_id` is a unit other than
+        the person's own that they report for (a village, by its official), which the
+        caller has checked they may.
         """
         unit = await self.services.unit(unit_id if unit_id is not None else person.unit_id)
         notice: list[Reply] = []
@@ -287,6 +291,11 @@ class ReportingDialog:
         latest = await self._latest(duty, duty.period)
         missing = [i.code for i in duty.indicators if i.code not in latest]
         codes = [i.code for i in duty.indicators] if every or not missing else missing
+        if only is not None and any(i.code == only for i in duty.indicators):
+            draft = Draft(plan=duty.plan.id, unit=unit.id, period=duty.period.code, codes=[only])
+            draft.move(Step.VALUE)
+            await self._save(turn, draft)
+            return [await self._ask(draft)]
         draft = Draft(plan=duty.plan.id, unit=unit.id, period=duty.period.code, codes=codes)
         intro = self._intro(duty, len(missing), len(duty.indicators))
         if unit.id != person.unit_id:
@@ -890,25 +899,29 @@ class ReportingDialog:
             )
             for code, answer in draft.answers.items()
         ]
-        if records:
-            await self.store.values.record_many(
-                records,
-                person_id=person.id,
-                channel=turn.channel,
-                update_key=f"{turn.channel}:{turn.update_id}" if turn.update_id else None,
-            )
+        recorded = await record_or_propose(
+            self.services,
+            records,
+            person,
+            channel=turn.channel,
+            update_key=f"{turn.channel}:{turn.update_id}" if turn.update_id else None,
+        )
         await self.store.conversations.clear(turn.channel, turn.external_id)
         draft.closed = True
         latest = await self._latest(duty, duty.period)
         still = [i.code for i in duty.plan.reported_by(duty.unit.tier) if i.code not in latest]
-        if records:
+        if recorded.saved:
             text = _("Saved {n} figures for {period}. Thank you!").format(
-                n=len(records), period=duty.period.vietnamese_name())  # fmt: skip
-        else:
+                n=recorded.saved, period=duty.period.vietnamese_name())  # fmt: skip
+        elif not records:
             text = _("Nothing was saved: every indicator was skipped. Type /baocao when you have the figures.")  # fmt: skip
+        else:
+            text = ""
+        lines = [text] if text else []
+        lines += recorded.notes
         if still:
-            text += "\n" + _("Still missing: {codes}.").format(codes=", ".join(still))
-        return [Reply(text)]
+            lines.append(_("Still missing: {codes}.").format(codes=", ".join(still)))
+        return [Reply("\n".join(lines))]
 
     # --- helpers -----------------------------------------------------------------------
 

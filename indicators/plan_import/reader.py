@@ -506,3 +506,34 @@ def read_plan(tables: Sequence[Table], destination: Destination) -> Reading:
         plan = load_plan_text(text, source=destination.source or destination.slug)
         return Reading(plan, text, tuple(reader.doubts), tuple(reader.notes), table.where)
     return Reading(None, None, (Doubt(Problem.NO_TABLE),), ())
+
+
+def with_target(
+    table: Table, destination: Destination, target: str, *, code: str | None = None,
+    row: int | None = None,
+) -> Table | None:  # fmt: skip
+    """The table with one indicator's target cell replaced by `target`: an official's fix
+    typed in the chat ("2.1: ≥ 80%", or by row number). The row is found by its printed
+    number (`code`) or its row number; None when there is no such row or no target
+    column to put the fix in (targets read from the names: the file must be corrected)."""
+    header = read_header(table.rows)
+    if header is None:
+        return None
+    column = _Reader(table, header, destination).target_column
+    code_column = header.index(Role.CODE)
+    if column is None:
+        return None
+    wanted = _code_text(code).rstrip(".") if code is not None else None
+    rows = list(table.rows)
+    for index, current in enumerate(rows):
+        if current.number <= header.last_row:
+            continue
+        found = (row is not None and current.number == row) or (
+            wanted is not None and _code_text(current.cell(code_column)).rstrip(".") == wanted
+        )
+        if found:
+            cells = list(current.cells) + [""] * max(0, column + 1 - len(current.cells))
+            cells[column] = normalize(target)
+            rows[index] = Row(current.number, tuple(cells))
+            return replace(table, rows=tuple(rows))
+    return None

@@ -10,6 +10,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot import setup
+from bot.table_files import sent_tables
 from handlers.services import Services
 from indicators.people import Role
 from storage import Store
@@ -104,7 +105,7 @@ async def store(demo_db: str, clock) -> AsyncIterator[Store]:
 
 
 def services_for(store: Store) -> Services:
-    return Services(store=store)
+    return Services(store=store, read_tables=sent_tables)
 
 
 @pytest.fixture

@@ -118,7 +118,9 @@ def check_formal_parts(above: list[str], below: list[str], title: str) -> None:
         above[6] == "(Kèm theo Báo cáo số …/BC-UBND ngày … tháng … năm … của UBND huyện Vĩnh Lộc)"
     )
     assert above[7] == "Đơn vị: huyện Vĩnh Lộc — kỳ báo cáo: 6 tháng đầu năm 2023"
-    assert below == ["Vĩnh Lộc, ngày … tháng … năm …", "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH",
+    # Under the table: whether an official reviewed the figures, then the signature block.
+    assert below == ["Số liệu chưa được duyệt", "Vĩnh Lộc, ngày … tháng … năm …",
+                     "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH",
                      "(Ký, ghi rõ họ tên và đóng dấu)"]  # fmt: skip
 
 

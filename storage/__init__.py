@@ -32,6 +32,7 @@ from storage.clock import Clock, FixedClock, SystemClock
 from storage.contacts import Contact, Contacts, UnitChat, Unreachable
 from storage.conversations import Conversations, ConversationState
 from storage.invites import Invite, Invites, InviteUse, RedeemError, normalize_code
+from storage.linking import LinkCode, LinkCodes, LinkError
 from storage.migrations import migrate
 from storage.outbox import NewMessage, Outbox, OutboxMessage, OutboxState
 from storage.people import People
@@ -40,6 +41,7 @@ from storage.reminders import ReminderRounds, SentRound
 from storage.units import Units
 from storage.updates import Updates
 from storage.values import NewValue, StoredValue, Values
+from storage.zalo_tokens import StoredTokens, ZaloTokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,8 @@ class Store:
         self.contacts = Contacts(db)
         self.reminders = ReminderRounds(db, self.outbox)
         self.broadcasts = Broadcasts(db, self.outbox)
+        self.link_codes = LinkCodes(db)
+        self.zalo_tokens = ZaloTokens(db)
 
     @classmethod
     async def open(cls, database: str | Path, *, clock: Clock) -> Store:
@@ -145,6 +149,9 @@ __all__ = [
     "Invite",
     "InviteUse",
     "Invites",
+    "LinkCode",
+    "LinkCodes",
+    "LinkError",
     "NewMessage",
     "NewValue",
     "Outbox",
@@ -159,6 +166,7 @@ __all__ = [
     "ShownChoices",
     "StorageError",
     "Store",
+    "StoredTokens",
     "StoredValue",
     "SystemClock",
     "Tx",
@@ -167,6 +175,7 @@ __all__ = [
     "Unreachable",
     "Updates",
     "Values",
+    "ZaloTokens",
     "normalize_code",
     "open_backend",
 ]

@@ -4,7 +4,7 @@ order their commands appear in the menu and in /trogiup."""
 from __future__ import annotations
 
 from handlers.broadcasts import announcements
-from handlers.joining import invites
+from handlers.joining import invites, linking
 from handlers.questions import dispatch
 from handlers.reminders import rounds
 from handlers.reporting import commands as reporting
@@ -21,4 +21,5 @@ def build_router(services: Services) -> Router:
     rounds.register(router, report_dialog)
     announcements.register(router)
     dispatch.register(router)
+    linking.register(router)
     return router

@@ -13,11 +13,13 @@ from handlers.messages import Button, Reply
 from storage.contacts import Contact, UnitChat
 from storage.outbox import NewMessage
 
+# BLOCKED: last_error of a message whose recipient blocked the bot. NOT_ALLOWED: prefix
+# of the last_error of a message the platform refused to deliver now (a reply window or
+# a quota) while the person had no other messenger: their official is told.
+from storage.people import BLOCKED as BLOCKED
+from storage.people import NOT_ALLOWED as NOT_ALLOWED
+
 MAX_QUEUED_TEXT = 3500  # leaves room for HTML escaping within Telegram's 4096
-BLOCKED = "blocked"  # last_error of a message whose recipient blocked the bot
-# last_error prefix of a message the platform refused to deliver now (a reply window or a
-# quota): the person is not reached there, and their official is told.
-NOT_ALLOWED = "not allowed"
 
 
 def fit(text: str, limit: int = MAX_QUEUED_TEXT) -> str:

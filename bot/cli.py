@@ -59,7 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--days", type=int, default=14)
     invite.set_defaults(func=_invite)
 
-    run = sub.add_parser("run", help="run the configured channels (Telegram)")
+    run = sub.add_parser(
+        "run", help="run the configured channels (Telegram, Zalo Official Account, Zalo Bot)"
+    )
     run.set_defaults(func=_run)
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
@@ -119,18 +121,20 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"Mã mời / invite code: {code}  ({unit.level} {unit.name}, {args.role}, {args.uses} lượt)"
     )
-    if username:
-        print(f"https://t.me/{username}?start={code}")
-    else:
-        print("Telegram: (set CHITIEU_TELEGRAM_TOKEN to get the t.me link) — /start " + code)
+    for line in setup.invite_lines(settings, code, username):
+        print(line)
     return 0
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    if settings.telegram_token is None and settings.zalo_bot_token is None:
+    if (
+        settings.telegram_token is None
+        and settings.zalo_bot_token is None
+        and settings.zalo_oa() is None
+    ):
         raise setup.OperatorError(
-            "neither CHITIEU_TELEGRAM_TOKEN nor CHITIEU_ZALO_BOT_TOKEN is set: nothing to run."
-            " Use `chitieu chat` in the terminal."
+            "none of CHITIEU_TELEGRAM_TOKEN, CHITIEU_ZALO_BOT_TOKEN and CHITIEU_ZALO_APP_ID"
+            " is set: nothing to run. Use `chitieu chat` in the terminal."
         )
     from bot.runner import run_channels
 

@@ -198,15 +198,6 @@ class People:
         )
         return [_person(row) for row in rows]
 
-    async def identities_of(self, person_id: int) -> list[Identity]:
-        """Every identity the person writes from, the one they used last first."""
-        rows = await self._db.fetch_all(
-            f"SELECT {_IDENTITY_COLUMNS} FROM identities WHERE person_id = ?"
-            " ORDER BY COALESCE(last_seen_at, linked_at) DESC, channel",
-            (person_id,),
-        )
-        return [_identity(row) for row in rows]
-
     async def set_unreachable(
         self,
         channel: str,

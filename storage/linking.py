@@ -109,13 +109,14 @@ class LinkCodes:
             if owner is not None and owner != person_id:
                 return LinkError.REGISTERED_ELSEWHERE
             await tx.execute("DELETE FROM link_codes WHERE code_hash = ?", (_hash(code),))
-            await insert_identity(tx, person_id, channel, external_id, chat_id)
-            await write_audit(
-                tx,
-                person_id,
-                "person.identity_linked",
-                {"person_id": person_id, "channel": channel, "external_id": external_id},
-            )
+            if owner is None:  # otherwise typed from an account of theirs: nothing to add
+                await insert_identity(tx, person_id, channel, external_id, chat_id)
+                await write_audit(
+                    tx,
+                    person_id,
+                    "person.identity_linked",
+                    {"person_id": person_id, "channel": channel, "external_id": external_id},
+                )
         person = await People(self._db).get(person_id)
         if person is None:
             raise LookupError(f"person {person_id} vanished while linking")

@@ -4,6 +4,7 @@ identity used last, why someone is unreachable, and the Zalo OA's token pair."""
 from __future__ import annotations
 
 import datetime as dt
+from hashlib import sha256
 from pathlib import Path
 
 from storage import LinkError, Role, Store, StoredTokens
@@ -19,8 +20,7 @@ async def test_a_link_code_adds_the_typing_account_once(store: Store, tree: Tree
     made = await store.link_codes.create(lan.id, "telegram")
     assert looks_like_link_code(made.code) and made.expires_at == NOW + LIFETIME
     stored = await store.db.fetch_all("SELECT code_hash FROM link_codes")
-    assert [len(row["code_hash"]) for row in stored] == [64]
-    assert made.code not in stored[0]["code_hash"]  # kept hashed only
+    assert [row["code_hash"] for row in stored] == [sha256(made.code.encode()).hexdigest()]
 
     spaced = f"{made.code[:3]} {made.code[3:]}"  # typed "482 913"
     linked = await store.link_codes.redeem(
@@ -32,6 +32,16 @@ async def test_a_link_code_adds_the_typing_account_once(store: Store, tree: Tree
         made.code, channel="zalo_oa", external_id="z2", chat_id="z2"
     )
     assert again is LinkError.UNKNOWN  # single use
+
+    own = await store.link_codes.create(lan.id, "telegram")
+    assert (
+        await store.link_codes.redeem(own.code, channel="telegram", external_id="11", chat_id="11")
+        == lan
+    )
+    linked = await store.db.fetch_value(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'person.identity_linked'"
+    )
+    assert linked == 2  # Telegram's, then Zalo's; typing it on Telegram added nothing
 
 
 async def test_a_link_code_expires_and_a_new_one_replaces_the_old(

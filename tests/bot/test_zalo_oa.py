@@ -129,6 +129,25 @@ async def test_forged_and_unsigned_events_are_refused_and_a_redelivery_is_handle
         assert await store.people.by_identity("zalo_oa", "z-1") is not None
 
 
+async def test_a_follow_is_greeted_once_and_an_unfollow_stops_messages_there(
+    store: Store, clock: TestClock
+) -> None:
+    fake = FakeZaloOA()
+    member = await on(store, THON_6, "zalo_oa", "z-6")
+    async with fake_oa_server(fake) as url, running_oa(store, fake, url) as running:
+        user = Follower(running, fake, "z-6")
+        follow = {"app_id": APP_ID, "event_name": "follow", "timestamp": "1795398000001",
+                  "follower": {"id": "z-6"}}  # fmt: skip
+        [menu] = await user.event(follow)
+        assert menu == "Thôn 6 — anh/chị muốn làm gì?"
+        assert await user.event(follow) == []  # redelivered
+        unfollow = follow | {"event_name": "unfollow", "timestamp": "1795398000002"}
+        assert await user.event(unfollow) == []
+        assert await store.contacts.of_person(member) is None
+        identity = await store.people.identity("zalo_oa", "z-6")
+        assert identity is not None and identity.unreachable_reason == "blocked"
+
+
 async def test_a_reminder_on_zalo_and_a_closed_window_shown_to_the_official(
     store: Store, clock: TestClock
 ) -> None:

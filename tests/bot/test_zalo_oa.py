@@ -14,9 +14,10 @@ import pytest
 from bot.telegram_channel import TelegramChannel
 from bot.zalo.oa import TokenManager, TokenPair
 from bot.zalo.oa_tokens import DatabaseTokenStore
-from handlers import broadcasts, reminders
-from handlers.context import Services
-from handlers.turns import Reply
+from handlers.broadcasts import announcements as broadcasts
+from handlers.messages import Reply
+from handlers.reminders import rounds as reminders
+from handlers.services import Services
 from indicators.periods import VIETNAM_TZ
 from indicators.reminders import ReminderSettings
 from storage import Store

@@ -20,9 +20,9 @@ from pydantic import SecretStr
 from bot.sender import Limits, OutboxSender
 from bot.settings import ZaloOASettings
 from bot.zalo.oa_running import RunningOA, running_zalo_oa
+from handlers.app import build_router
 from handlers.channels import Channel
-from handlers.context import Services
-from handlers.router import Router
+from handlers.services import Services
 from storage import Store
 from tests.bot.zalo.fake_oa import APP_ID, APP_SECRET, FakeZaloOA
 from tests.bot.zalo.support import OA_SECRET, signed, text_event
@@ -63,7 +63,7 @@ async def running_oa(
 ) -> AsyncIterator[RunningOA]:
     """The OA of one process: the configured pair is `pair`, or the fake's first grant."""
     access, refresh = pair if pair is not None else fake.grant()
-    router = Router(Services(store=store))
+    router = build_router(Services(store=store))
     config = oa_settings(url, access, refresh)
     async with running_zalo_oa(config, router, file_notice=FILE_NOTICE) as running:
         yield running

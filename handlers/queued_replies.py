@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.messages import Button, Reply
-from storage.contacts import Contact, UnitChat
-from storage.outbox import NewMessage
 
 # BLOCKED: last_error of a message whose recipient blocked the bot. NOT_ALLOWED: prefix
 # of the last_error of a message the platform refused to deliver now (a reply window or
 # a quota) while the person had no other messenger: their official is told.
-from storage.people import BLOCKED as BLOCKED
-from storage.people import NOT_ALLOWED as NOT_ALLOWED
+from indicators.people import BLOCKED as BLOCKED
+from indicators.people import NOT_ALLOWED as NOT_ALLOWED
+from storage.contacts import Contact, UnitChat
+from storage.outbox import NewMessage
 
 MAX_QUEUED_TEXT = 3500  # leaves room for HTML escaping within Telegram's 4096
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 from handlers.messages import Reply, Turn, TurnKind
 from handlers.router import Command, Router
 from handlers.services import Services
+from indicators.people import Person
 from locales import _
 from storage.conversations import ConversationState
 from storage.linking import LIFETIME, LinkError, looks_like_link_code
-from storage.people import Person
 
 COMMAND = "ketnoi"
 

@@ -18,10 +18,10 @@ from handlers.broadcasts import announcements as broadcasts
 from handlers.messages import Reply
 from handlers.reminders import rounds as reminders
 from handlers.services import Services
+from indicators.people import NOT_ALLOWED
 from indicators.periods import VIETNAM_TZ
 from indicators.reminders import ReminderSettings
 from storage import Store
-from storage.people import NOT_ALLOWED
 from tests.bot.conftest import invite_code
 from tests.bot.fake_limits import LimitedBotApi, bot_for
 from tests.bot.fake_telegram import FakeBotApi

@@ -7,9 +7,9 @@ import datetime as dt
 from hashlib import sha256
 from pathlib import Path
 
-from storage import LinkError, Role, Store, StoredTokens
+from indicators.people import NOT_ALLOWED, Role
+from storage import LinkError, Store, StoredTokens
 from storage.linking import LIFETIME, MAX_FAILURES, looks_like_link_code
-from storage.people import NOT_ALLOWED
 from tests.storage.storage_fixtures import NOW, Tree
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from bot.numbered_choices import StoredChoices
 from bot.settings import ZaloOASettings
 from bot.zalo.oa import CHANNEL, FollowEvent, TokenManager, TokenPair, UnfollowEvent, ZaloOAChannel
 from bot.zalo.oa_tokens import DatabaseTokenStore
@@ -67,7 +68,13 @@ async def running_zalo_oa(
             app_secret=config.app_secret.get_secret_value(),
             oauth_url=config.oauth_url,
         )
-        channel = ZaloOAChannel(client, manager, file_notice=file_notice, api_url=config.api_url)
+        channel = ZaloOAChannel(
+            client,
+            manager,
+            file_notice=file_notice,
+            choices=StoredChoices(store.choices, CHANNEL),  # more than 5: numbered
+            api_url=config.api_url,
+        )
 
         async def on_follow(event: FollowEvent) -> list[Reply]:
             if not await store.updates.mark_processed(CHANNEL, event.key):

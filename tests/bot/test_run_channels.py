@@ -56,7 +56,7 @@ async def test_the_official_account_is_run_next_to_the_zalo_bot(
     access, refresh = oa_fake.grant()
     port = free_port()
     async with fake_oa_server(oa_fake) as oa_url:
-        settings = Settings(  # type: ignore[call-arg]
+        settings = Settings(
             _env_file=None,
             db=demo_db,
             zalo_bot_token=TOKEN,
@@ -73,7 +73,7 @@ async def test_the_official_account_is_run_next_to_the_zalo_bot(
         )
         running = asyncio.create_task(run_channels(settings, clock))
         try:
-            follow = {
+            follow: dict[str, object] = {
                 "app_id": APP_ID,
                 "oa_id": OA_ID,
                 "event_name": "follow",

@@ -15,6 +15,7 @@ from bot.telegram_channel import TelegramChannel
 from bot.zalo.oa import TokenManager, TokenPair
 from bot.zalo.oa_tokens import DatabaseTokenStore
 from handlers.broadcasts import announcements as broadcasts
+from handlers.channels import Channel
 from handlers.messages import Reply
 from handlers.reminders import rounds as reminders
 from handlers.services import Services
@@ -137,8 +138,8 @@ async def test_a_follow_is_greeted_once_and_an_unfollow_stops_messages_there(
     member = await on(store, THON_6, "zalo_oa", "z-6")
     async with fake_oa_server(fake) as url, running_oa(store, fake, url) as running:
         user = Follower(running, fake, "z-6")
-        follow = {"app_id": APP_ID, "event_name": "follow", "timestamp": "1795398000001",
-                  "follower": {"id": "z-6"}}  # fmt: skip
+        follow: dict[str, object] = {"app_id": APP_ID, "event_name": "follow",
+                                     "timestamp": "1795398000001", "follower": {"id": "z-6"}}  # fmt: skip
         [menu] = await user.event(follow)
         assert menu == "Thôn 6 — anh/chị muốn làm gì?"
         assert await user.event(follow) == []  # redelivered
@@ -219,7 +220,7 @@ async def test_linked_from_telegram_a_refused_reminder_arrives_on_telegram(
         assert linked.startswith(f"Đã liên kết: {THON_6}")
         person = await store.people.by_identity("zalo_oa", "z-6")
         assert person is not None and person.id == member
-        assert (await store.contacts.of_person(member)).channel == "zalo_oa"  # type: ignore[union-attr]
+        assert (await store.contacts.of_person(member)).channel == "zalo_oa"
 
         fake.window_closed.add("z-6")
         clock.set(at(9, 17))
@@ -229,7 +230,7 @@ async def test_linked_from_telegram_a_refused_reminder_arrives_on_telegram(
         clock.run()
         limited = LimitedBotApi()
         async with bot_for(limited) as bot:
-            channels = [running.channel, TelegramChannel(bot)]
+            channels: list[Channel] = [running.channel, TelegramChannel(bot)]
             await send_outbox(store, channels, lambda: settled(store))
     [moved] = await outbox_rows(store)
     assert (moved["channel"], moved["recipient"], moved["state"]) == ("telegram", "9006", "sent")

@@ -38,10 +38,10 @@ async def test_a_link_code_adds_the_typing_account_once(store: Store, tree: Tree
         await store.link_codes.redeem(own.code, channel="telegram", external_id="11", chat_id="11")
         == lan
     )
-    linked = await store.db.fetch_value(
+    audited = await store.db.fetch_value(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'person.identity_linked'"
     )
-    assert linked == 2  # Telegram's, then Zalo's; typing it on Telegram added nothing
+    assert audited == 2  # Telegram's, then Zalo's; typing it on Telegram added nothing
 
 
 async def test_a_link_code_expires_and_a_new_one_replaces_the_old(
@@ -118,7 +118,7 @@ async def test_messages_go_to_the_messenger_used_last(store: Store, tree: Tree, 
     await store.people.link_identity(lan.id, "telegram", "11", chat_id="11")
     clock.set(NOW + dt.timedelta(minutes=1))
     await store.people.link_identity(lan.id, "zalo_oa", "z1", chat_id="z1")
-    assert (await store.contacts.of_person(lan.id)).channel == "zalo_oa"  # type: ignore[union-attr]
+    assert (await store.contacts.of_person(lan.id)).channel == "zalo_oa"
 
     clock.set(NOW + dt.timedelta(hours=2))
     await store.people.seen("telegram", "11")
@@ -127,14 +127,14 @@ async def test_messages_go_to_the_messenger_used_last(store: Store, tree: Tree, 
 
     # Refused by a window on one: the other one; on both: unreachable, and why.
     await store.people.set_unreachable("telegram", "11", reason=NOT_ALLOWED)
-    assert (await store.contacts.of_person(lan.id)).channel == "zalo_oa"  # type: ignore[union-attr]
+    assert (await store.contacts.of_person(lan.id)).channel == "zalo_oa"
     clock.set(NOW + dt.timedelta(hours=3))
     await store.people.set_unreachable("zalo_oa", "z1", reason=NOT_ALLOWED)
     assert await store.contacts.of_person(lan.id) is None
     [silent] = await store.contacts.unreachable_in_units([village])
     assert (silent.person_id, silent.reason) == (lan.id, NOT_ALLOWED)
     await store.people.seen("zalo_oa", "z1")  # they wrote again
-    assert (await store.contacts.of_person(lan.id)).channel == "zalo_oa"  # type: ignore[union-attr]
+    assert (await store.contacts.of_person(lan.id)).channel == "zalo_oa"
 
 
 async def test_the_oa_token_pair_is_seeded_once_and_survives_a_restart(

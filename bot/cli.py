@@ -71,7 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--revoke", metavar="CODE", help="revoke an invite code instead")
     invite.set_defaults(func=_invite)
 
-    run = sub.add_parser("run", help="run the configured channels (Telegram)")
+    run = sub.add_parser(
+        "run", help="run the configured channels (Telegram, Zalo Official Account, Zalo Bot)"
+    )
     run.set_defaults(func=_run)
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
@@ -186,11 +188,8 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
         print(_("The t.me link could not be made: {reason}. Send the code instead: /start {code}").format(
             reason=exc, code=code))  # fmt: skip
         return 0
-    if username:
-        print(f"https://t.me/{username}?start={code}")
-    else:
-        print(_("Telegram: set CHITIEU_TELEGRAM_TOKEN to get the t.me link — /start {code}").format(
-            code=code))  # fmt: skip
+    for line in setup.invite_lines(settings, code, username):
+        print(line)
     return 0
 
 
@@ -236,8 +235,12 @@ async def _invite_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    if settings.telegram_token is None and settings.zalo_bot_token is None:
-        raise setup.OperatorError(_("neither CHITIEU_TELEGRAM_TOKEN nor CHITIEU_ZALO_BOT_TOKEN is set: nothing to run. Use `chitieu chat` in the terminal."))  # fmt: skip
+    if (
+        settings.telegram_token is None
+        and settings.zalo_bot_token is None
+        and settings.zalo_oa() is None
+    ):
+        raise setup.OperatorError(_("none of CHITIEU_TELEGRAM_TOKEN, CHITIEU_ZALO_BOT_TOKEN and CHITIEU_ZALO_APP_ID is set: nothing to run. Use `chitieu chat` in the terminal."))  # fmt: skip
     from bot.runner import run_channels
     from bot.telegram_channel import TokenRejected
 

@@ -18,6 +18,7 @@ from bot.telegram_channel import running_telegram
 from bot.zalo.bot_api import ZaloBotClient
 from bot.zalo.bot_platform import CHANNEL as ZALO_BOT_CHANNEL
 from bot.zalo.bot_platform import ZaloBotChannel, ZaloBotReceiver
+from bot.zalo.oa_running import running_zalo_oa
 from handlers.app import build_router
 from handlers.broadcasts import announcements as broadcasts
 from handlers.channels import Channel
@@ -31,12 +32,14 @@ log = logging.getLogger(__name__)
 async def run_channels(settings: Settings, clock: Clock) -> None:
     """Until cancelled; then every sender stops cleanly (the sends on the wire finish and
     are recorded, the rest go back to the queue)."""
+    settings.zalo_oa()  # before the database opens: a bad setting stops here
     async with await Store.open(settings.database_url, clock=clock) as store:
         await serve(settings, store)
 
 
 async def serve(settings: Settings, store: Store) -> None:
     """`run_channels` over a store already open."""
+    zalo_oa = settings.zalo_oa()
     services = Services(store=store, read_tables=sent_tables)
     router = build_router(services)
     outgoing: list[Channel] = []
@@ -75,6 +78,11 @@ async def serve(settings: Settings, store: Store) -> None:
             receiving.append(asyncio.create_task(receiver.run_polling()))
             outgoing.append(zalo_bot)
             log.info("chitieu is running on the Zalo Bot Platform")
+        if zalo_oa is not None:
+            running = await stack.enter_async_context(
+                running_zalo_oa(zalo_oa, router, file_notice=file_notice())
+            )
+            outgoing.append(running.channel)
         await _send_and_remind(settings, services, outgoing, receiving)
 
 

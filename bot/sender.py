@@ -352,11 +352,7 @@ class OutboxSender:
             case Outcome.REJECTED:
                 await self._give_up(message, outcome.detail or "rejected")
             case Outcome.NOT_ALLOWED:
-                # A platform window or quota: sending again blindly would be refused
-                # again. Recorded, so that the person's official sees who was not reached.
-                await self.store.outbox.mark_dead(message.id, f"{NOT_ALLOWED}: {outcome.detail}")
-                self.counters.not_allowed += 1
-                self.counters.dead += 1
+                await self._not_allowed(message, outcome.detail)
             case _:
                 await self._retry_later(message, outcome.detail or "transient")
 
@@ -370,6 +366,38 @@ class OutboxSender:
             await self.store.contacts.unlink_chat(message.channel, message.recipient)
         await self.store.outbox.mark_dead(message.id, BLOCKED)
         self.counters.blocked += 1
+        self.counters.dead += 1
+
+    async def _not_allowed(self, message: OutboxMessage, detail: str) -> None:
+        """A platform window or quota refused it (Zalo OA: no message from the person for
+        7 days): sending again blindly would be refused again. Until the person writes
+        there, that identity is not written to; the message goes to their other
+        messenger if they have one, and otherwise stays undelivered with why, which
+        their official is shown."""
+        self.counters.not_allowed += 1
+        why = f"{NOT_ALLOWED} on {message.channel}: {detail}"
+        external_id = message.payload.get("external_id")
+        person_id = message.payload.get("person_id")
+        if isinstance(external_id, str):
+            await self.store.people.set_unreachable(
+                message.channel, external_id, reason=NOT_ALLOWED
+            )
+        other = (
+            await self.store.contacts.of_person(person_id) if isinstance(person_id, int) else None
+        )
+        if other is not None:
+            rerouted = message.payload.get("rerouted")
+            payload = dict(message.payload, external_id=other.external_id)
+            payload["rerouted"] = [*(rerouted if isinstance(rerouted, list) else []), why]
+            moved = await self.store.outbox.reroute(
+                message.id, channel=other.channel, recipient=other.chat_id, payload=payload,
+                reason=why,
+            )  # fmt: skip
+            if moved:
+                log.info("outbox: message %d goes to the %s of its recipient instead",
+                         message.id, other.channel)  # fmt: skip
+                return
+        await self.store.outbox.mark_dead(message.id, why)
         self.counters.dead += 1
 
     async def _migrated(self, message: OutboxMessage, new_chat_id: str) -> None:

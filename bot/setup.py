@@ -338,6 +338,21 @@ async def people_lines(store: Store) -> list[str]:
     return lines
 
 
+def invite_lines(settings: Settings, code: str, telegram_username: str | None) -> list[str]:
+    """What a person does with the code on each configured channel (the operator passes
+    it on): open the t.me link, or send the code to the Zalo OA or bot."""
+    lines = []
+    if telegram_username:
+        lines.append(f"Telegram: https://t.me/{telegram_username}?start={code}")
+    if settings.zalo_oa() is not None:
+        lines.append(f"Zalo OA: quan tâm OA rồi nhắn / follow the OA, then send: {code}")
+    if settings.zalo_bot_token is not None:
+        lines.append(f"Zalo Bot: nhắn cho bot / send the bot: {code}")
+    if not lines:
+        lines.append(f"Telegram: (set CHITIEU_TELEGRAM_TOKEN to get the t.me link) — /start {code}")
+    return lines
+
+
 async def bot_username(settings: Settings) -> str | None:
     """The bot's @username for t.me links, asked from Telegram when a token is set.
     Raises LinkUnavailable when Telegram cannot tell."""

@@ -4,7 +4,7 @@ order their commands appear in the menu and in /trogiup."""
 from __future__ import annotations
 
 from handlers.broadcasts import announcements
-from handlers.joining import invites
+from handlers.joining import invites, linking
 from handlers.members import commands as members
 from handlers.plan_files import dialog as plan_files
 from handlers.questions import dispatch
@@ -27,4 +27,5 @@ def build_router(services: Services) -> Router:
     review.register(router, report_dialog)
     members.register(router)
     dispatch.register(router)
+    linking.register(router)
     return router

@@ -10,14 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.messages import Button, Reply
+
+# BLOCKED: last_error of a message whose recipient blocked the bot. NOT_ALLOWED: prefix
+# of the last_error of a message the platform refused to deliver now (a reply window or
+# a quota) while the person had no other messenger: their official is told.
+from indicators.people import BLOCKED as BLOCKED
+from indicators.people import NOT_ALLOWED as NOT_ALLOWED
 from storage.contacts import Contact, UnitChat
 from storage.outbox import NewMessage
 
 MAX_QUEUED_TEXT = 3500  # leaves room for HTML escaping within Telegram's 4096
-BLOCKED = "blocked"  # last_error of a message whose recipient blocked the bot
-# last_error prefix of a message the platform refused to deliver now (a reply window or a
-# quota): the person is not reached there, and their official is told.
-NOT_ALLOWED = "not allowed"
 
 
 def fit(text: str, limit: int = MAX_QUEUED_TEXT) -> str:

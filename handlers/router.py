@@ -161,8 +161,9 @@ class Router:
             if self.doorkeeper is None:
                 return []
             return await self.doorkeeper.stranger(turn)
-        # Someone who writes again can be written to again, even after blocking the bot once.
-        await self.store.people.set_unreachable(turn.channel, turn.external_id, False)
+        # Someone who writes again can be written to again, even after blocking the bot
+        # once; and their next reminder goes to the messenger they used last.
+        await self.store.people.seen(turn.channel, turn.external_id)
         state = await self.store.conversations.get(turn.channel, turn.external_id)
         dialog = self.dialogs.get(state.dialog) if state is not None else None
         command = self._command(turn)

@@ -46,3 +46,10 @@ class Identity:
     chat_id: str | None
     linked_at: dt.datetime
     unreachable_at: dt.datetime | None
+    last_seen_at: dt.datetime | None = None  # when the person last wrote from it
+    unreachable_reason: str | None = None  # BLOCKED or NOT_ALLOWED, with unreachable_at
+
+
+# Why sending to an identity fails until the person writes from it again.
+BLOCKED = "blocked"  # they blocked the bot or unfollowed the account
+NOT_ALLOWED = "not allowed"  # the platform's reply window closed (Zalo OA: 7 days)

@@ -34,6 +34,7 @@ from storage.contacts import Contact, Contacts, UnitChat, Unreachable
 from storage.conversations import Conversations, ConversationState
 from storage.inbox import Arrival, Inbox, InboxUpdate, Unreplied
 from storage.invites import Invite, Invites, InviteUse, RedeemError, normalize_code
+from storage.linking import LinkCode, LinkCodes, LinkError
 from storage.members import Member, Members
 from storage.migrations import migrate
 from storage.outbox import NewMessage, Outbox, OutboxMessage, OutboxState
@@ -44,6 +45,7 @@ from storage.reviews import Lock, Proposal, Recorded, Reviews, ValueReview
 from storage.units import Units
 from storage.updates import Updates
 from storage.values import NewValue, StoredValue, Values
+from storage.zalo_tokens import StoredTokens, ZaloTokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,8 @@ class Store:
         self.broadcasts = Broadcasts(db, self.outbox)
         self.reviews = Reviews(db, self.values)
         self.members = Members(db)
+        self.link_codes = LinkCodes(db)
+        self.zalo_tokens = ZaloTokens(db)
 
     @classmethod
     async def open(cls, database: str | Path, *, clock: Clock) -> Store:
@@ -155,6 +159,9 @@ __all__ = [
     "Invite",
     "InviteUse",
     "Invites",
+    "LinkCode",
+    "LinkCodes",
+    "LinkError",
     "Lock",
     "Member",
     "Members",
@@ -176,6 +183,7 @@ __all__ = [
     "StorageError",
     "StorageUnavailable",
     "Store",
+    "StoredTokens",
     "StoredValue",
     "SystemClock",
     "Tx",
@@ -186,6 +194,7 @@ __all__ = [
     "Updates",
     "ValueReview",
     "Values",
+    "ZaloTokens",
     "normalize_code",
     "open_backend",
 ]

@@ -1,7 +1,8 @@
 """How to reach people and units: each person's chat to write to, and units' group chats.
 
 A person can write from several identities (Telegram, Zalo); a message meant for them
-goes to one: the most recently linked identity with a chat that has not failed for good.
+goes to one: the identity they wrote from last (or, if they never wrote, the most
+recently linked) whose chat is not unreachable.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Unreachable:
     name: str
     unit_id: int | None
     since: dt.datetime | None  # when the last identity failed; None if never reachable
+    reason: str | None = None  # why that identity fails (storage.people BLOCKED, NOT_ALLOWED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +54,8 @@ _BEST_IDENTITY = """
         SELECT person_id, channel, external_id, chat_id FROM (
             SELECT i.person_id, i.channel, i.external_id, i.chat_id,
                    ROW_NUMBER() OVER (
-                       PARTITION BY i.person_id ORDER BY i.linked_at DESC, i.channel
+                       PARTITION BY i.person_id
+                       ORDER BY COALESCE(i.last_seen_at, i.linked_at) DESC, i.channel
                    ) AS rank
             FROM identities i
             WHERE i.chat_id IS NOT NULL AND i.unreachable_at IS NULL
@@ -131,20 +134,39 @@ class Contacts:
         )
         return [_contact(row) for row in rows]
 
+    async def of_person(self, person_id: int) -> Contact | None:
+        """Where a message for this person goes now; None when nothing reaches them."""
+        row = await self._db.fetch_one(
+            f"WITH {_BEST_IDENTITY} SELECT {_CONTACT_COLUMNS} FROM people p"
+            " JOIN best b ON b.person_id = p.id WHERE p.id = ?",
+            (person_id,),
+        )
+        return None if row is None else _contact(row)
+
     async def unreachable_in_units(self, unit_ids: Sequence[int]) -> list[Unreachable]:
-        """People of these units no message can reach, for their officials to follow up."""
+        """People of these units no message can reach, for their officials to follow up,
+        with why their identity that failed last fails."""
         if not unit_ids:
             return []
         rows = await self._db.fetch_all(
             f"WITH {_BEST_IDENTITY}"
             " SELECT p.id, p.name, p.unit_id,"
-            " (SELECT MAX(i.unreachable_at) FROM identities i WHERE i.person_id = p.id) AS since"
+            " (SELECT MAX(i.unreachable_at) FROM identities i WHERE i.person_id = p.id) AS since,"
+            " (SELECT i.unreachable_reason FROM identities i WHERE i.person_id = p.id"
+            "  AND i.unreachable_at IS NOT NULL"
+            "  ORDER BY i.unreachable_at DESC, i.channel LIMIT 1) AS reason"
             f" FROM people p WHERE p.unit_id IN ({_marks(len(unit_ids))})"
             " AND p.id NOT IN (SELECT person_id FROM best) ORDER BY p.unit_id, p.id",
             tuple(unit_ids),
         )
         return [
-            Unreachable(row["id"], row["name"], row["unit_id"], optional_from_db(row["since"]))
+            Unreachable(
+                row["id"],
+                row["name"],
+                row["unit_id"],
+                optional_from_db(row["since"]),
+                row["reason"],
+            )
             for row in rows
         ]
 

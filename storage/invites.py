@@ -82,6 +82,12 @@ def normalize_code(text: str) -> str:
     return "".join(ch for ch in text.upper() if not ch.isspace() and ch != "-")
 
 
+def looks_like_invite_code(text: str) -> bool:
+    """Whether `text` alone could be an invite code (as `normalize_code` reads it)."""
+    code = normalize_code(text)
+    return len(code) == CODE_LENGTH and all(ch in ALPHABET for ch in code)
+
+
 def new_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
 

@@ -444,6 +444,73 @@ _REVIEWS_AND_REMOVALS: list[str] = [
     "ALTER TABLE people ADD COLUMN removed_at TEXT",
 ]
 
+# People on two messengers, and the Zalo Official Account's tokens.
+# - identities.last_seen_at: when the person last wrote from that identity, so that
+#   messages go to the channel they used last; unreachable_reason: why sending there
+#   fails ('blocked', or 'not allowed': a reply window closed until they write again).
+# - A person's conversation is theirs, not one chat's: it is kept under channel
+#   'person' and their id, so a report started on Telegram can be finished on Zalo.
+#   Rows of known identities move there (one per person; the latest wins).
+# - link_codes: one-time codes that add a second identity to a person, kept as
+#   SHA-256 hashes; link_failures: wrong codes typed, to stop guessing.
+# - zalo_oa_tokens: the OA's current token pair per app. The refresh token is single
+#   use, so the pair a refresh returns is stored here before anything uses it;
+#   seed_hash says which configured pair it descends from (a new configured pair wins).
+_PEOPLE_ON_TWO_MESSENGERS: list[str] = [
+    "ALTER TABLE identities ADD COLUMN last_seen_at TEXT",
+    "ALTER TABLE identities ADD COLUMN unreachable_reason TEXT",
+    """
+    UPDATE identities SET unreachable_reason = 'blocked' WHERE unreachable_at IS NOT NULL
+    """,
+    """
+    INSERT INTO conversation_state (channel, external_id, dialog, step, data_json, updated_at)
+    SELECT 'person', CAST(i.person_id AS TEXT), c.dialog, c.step, c.data_json, c.updated_at
+    FROM conversation_state c
+    JOIN identities i ON i.channel = c.channel AND i.external_id = c.external_id
+    WHERE NOT EXISTS (
+        SELECT 1 FROM conversation_state newer
+        JOIN identities o ON o.channel = newer.channel AND o.external_id = newer.external_id
+        WHERE o.person_id = i.person_id AND newer.updated_at > c.updated_at
+    )
+    ON CONFLICT (channel, external_id) DO NOTHING
+    """,
+    """
+    DELETE FROM conversation_state WHERE channel <> 'person' AND EXISTS (
+        SELECT 1 FROM identities i
+        WHERE i.channel = conversation_state.channel
+        AND i.external_id = conversation_state.external_id
+    )
+    """,
+    """
+    CREATE TABLE link_codes (
+        code_hash TEXT PRIMARY KEY,
+        person_id INTEGER NOT NULL REFERENCES people (id),
+        channel TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX link_codes_person_idx ON link_codes (person_id)",
+    """
+    CREATE TABLE link_failures (
+        channel TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX link_failures_identity_idx ON link_failures (channel, external_id, at)",
+    """
+    CREATE TABLE zalo_oa_tokens (
+        app_id TEXT PRIMARY KEY,
+        access_token TEXT NOT NULL,
+        refresh_token TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        seed_hash TEXT NOT NULL,
+        saved_at TEXT NOT NULL
+    )
+    """,
+]
+
 MIGRATIONS: list[tuple[int, Sequence[Step]]] = [
     (1, _INITIAL_SCHEMA),
     (2, _UNIT_ALIASES),
@@ -452,6 +519,7 @@ MIGRATIONS: list[tuple[int, Sequence[Step]]] = [
     (5, _INVITES_HASHED),
     (6, _INBOX_AND_BOT_UPDATES),
     (7, _REVIEWS_AND_REMOVALS),
+    (8, _PEOPLE_ON_TWO_MESSENGERS),
 ]
 
 LATEST = MIGRATIONS[-1][0]

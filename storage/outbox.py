@@ -235,6 +235,26 @@ class Outbox:
             )
         return changed == 1
 
+    async def reroute(
+        self,
+        message_id: int,
+        *,
+        channel: str,
+        recipient: str,
+        payload: dict[str, Any],
+        reason: str,
+    ) -> bool:
+        """Send a claimed message through another channel instead (the person's other
+        messenger), keeping its place in its batch; `reason` says why it moved."""
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE outbox SET channel = ?, recipient = ?, payload_json = ?,"
+                " state = 'pending', attempts = 0, next_attempt_at = ?, last_error = ?"
+                " WHERE id = ? AND state = 'sending'",
+                (channel, recipient, dumps(payload), tx.stamp, reason, message_id),
+            )
+        return changed == 1
+
     async def batch_progress(self, batch_id: str) -> dict[OutboxState, int]:
         """How many messages of a broadcast are in each state (every state present)."""
         rows = await self._db.fetch_all(

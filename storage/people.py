@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indicators.people import Identity, Person, Role
+from indicators.people import BLOCKED, Identity, Person, Role
 from indicators.text import normalize
 from storage.audit import write_audit
 from storage.backends import Backend, Row, StorageError, Tx
@@ -10,7 +10,10 @@ from storage.clock import from_db, optional_from_db
 from storage.units import SUBTREE_CTE
 
 _PERSON_COLUMNS = "p.id, p.name, p.role, p.unit_id, p.created_at"
-_IDENTITY_COLUMNS = "channel, external_id, person_id, chat_id, linked_at, unreachable_at"
+_IDENTITY_COLUMNS = (
+    "channel, external_id, person_id, chat_id, linked_at, unreachable_at, last_seen_at,"
+    " unreachable_reason"
+)
 
 
 def _person(row: Row) -> Person:
@@ -31,6 +34,8 @@ def _identity(row: Row) -> Identity:
         chat_id=row["chat_id"],
         linked_at=from_db(row["linked_at"]),
         unreachable_at=optional_from_db(row["unreachable_at"]),
+        last_seen_at=optional_from_db(row["last_seen_at"]),
+        unreachable_reason=row["unreachable_reason"],
     )
 
 
@@ -198,13 +203,32 @@ class People:
         channel: str,
         external_id: str,
         unreachable: bool = True,
+        *,
+        reason: str = BLOCKED,
     ) -> None:
-        """Remember that sending to this identity fails for good (the person blocked the
-        bot), or that it works again."""
+        """Remember that sending to this identity fails until the person writes from it
+        again (`reason`: they blocked the bot, or a reply window closed), or that it
+        works again."""
         async with self._db.transaction() as tx:
             await tx.execute(
-                "UPDATE identities SET unreachable_at = ? WHERE channel = ? AND external_id = ?",
-                (tx.stamp if unreachable else None, channel, external_id),
+                "UPDATE identities SET unreachable_at = ?, unreachable_reason = ?"
+                " WHERE channel = ? AND external_id = ?",
+                (
+                    tx.stamp if unreachable else None,
+                    reason if unreachable else None,
+                    channel,
+                    external_id,
+                ),
+            )
+
+    async def seen(self, channel: str, external_id: str) -> None:
+        """The person just wrote from this identity: it can be written to again, and it
+        is the one their next reminder goes to."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE identities SET unreachable_at = NULL, unreachable_reason = NULL,"
+                " last_seen_at = ? WHERE channel = ? AND external_id = ?",
+                (tx.stamp, channel, external_id),
             )
 
     async def _require(self, person_id: int) -> Person:

@@ -18,6 +18,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from storage.zalo_tokens import StoredTokens, ZaloTokens
+
 log = logging.getLogger(__name__)
 
 OAUTH_URL = "https://oauth.zaloapp.com"
@@ -40,6 +42,36 @@ class TokenStore(Protocol):
 
     async def save(self, pair: TokenPair) -> None:
         """Durably, before returning: the pair is used only after this succeeds."""
+
+
+class DatabaseTokenStore:
+    """The app's TokenStore: the pair of one app in the database (storage.zalo_tokens).
+
+    `save` commits before it returns, so call it outside any open transaction of the
+    caller's (the channel refreshes while sending, never while a turn is handled).
+    """
+
+    def __init__(self, tokens: ZaloTokens, app_id: str) -> None:
+        self._tokens = tokens
+        self._app_id = app_id
+
+    async def seed(self, configured: TokenPair) -> bool:
+        """Start from the configured pair unless the database holds one refreshed from
+        it; True if the configured pair is the current one now."""
+        return await self._tokens.seed(self._app_id, _stored(configured))
+
+    async def load(self) -> TokenPair | None:
+        stored = await self._tokens.load(self._app_id)
+        if stored is None:
+            return None
+        return TokenPair(stored.access_token, stored.refresh_token, stored.expires_at)
+
+    async def save(self, pair: TokenPair) -> None:
+        await self._tokens.save(self._app_id, _stored(pair))
+
+
+def _stored(pair: TokenPair) -> StoredTokens:
+    return StoredTokens(pair.access_token, pair.refresh_token, pair.expires_at)
 
 
 class Clock(Protocol):

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from handlers.messages import Button, Reply, Turn, TurnKind
-from handlers.queued_replies import BLOCKED, MAX_QUEUED_TEXT, to_payload
+from handlers.queued_replies import BLOCKED, MAX_QUEUED_TEXT, NOT_ALLOWED, to_payload
 from handlers.router import OFFICIALS, Command, Router
 from handlers.services import Services
 from indicators.people import OFFICIAL_ROLES, Person, Role
@@ -239,16 +239,27 @@ async def final_report(services: Services, broadcast: Broadcast) -> Reply:
     lines = [_("Your announcement has gone out: {sent} of {total} people received it.").format(
         sent=counts[OutboxState.SENT], total=broadcast.recipients)]  # fmt: skip
     blocked: list[str] = []
+    silent: list[str] = []
     failed: list[str] = []
     for item in await services.store.broadcasts.undelivered(broadcast.batch_id):
         person = await services.store.people.get(item.person_id) if item.person_id else None
         name = person.name if person else item.recipient
-        (blocked if item.error == BLOCKED else failed).append(name)
+        error = item.error or ""
+        (blocked if error == BLOCKED else silent if error.startswith(NOT_ALLOWED) else failed
+         ).append(name)  # fmt: skip
     if blocked:
         lines.append(_("Blocked the bot: {people}.").format(people=", ".join(blocked)))
+    if silent:
+        lines.append(not_reached_text(silent))
     if failed:
         lines.append(_("Could not be delivered: {people}.").format(people=", ".join(failed)))
     return Reply("\n".join(lines)[:MAX_QUEUED_TEXT])
+
+
+def not_reached_text(people: list[str]) -> str:
+    """Only the Zalo Official Account refuses messages by a window today (-230/-232)."""
+    return _("Did not get it on Zalo (no message from them for over 7 days): {people}.").format(
+        people=", ".join(people))  # fmt: skip
 
 
 async def finish_completed(services: Services) -> int:

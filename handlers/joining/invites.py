@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from handlers.messages import Reply, Turn
+from handlers.joining import linking
+from handlers.messages import Reply, Turn, TurnKind
 from handlers.router import Router
 from handlers.services import Services
 from locales import _
-from storage.invites import RedeemError
+from storage.invites import RedeemError, looks_like_invite_code
 
 log = logging.getLogger(__name__)
 WINDOW = dt.timedelta(minutes=10)
@@ -84,6 +85,13 @@ class InviteDoor:
         return [Reply(welcome), await self._router.menu(result)]
 
     async def stranger(self, turn: Turn) -> list[Reply]:
+        # The code alone is enough: Zalo users rarely type commands. Invite codes (eight
+        # symbols, no 0 or 1) and link codes (six digits) cannot be mistaken for each other.
+        if turn.kind is TurnKind.TEXT and looks_like_invite_code(turn.text):
+            return await self.join(turn, turn.text.strip())
+        linked = await linking.from_stranger(self._services, turn)
+        if linked is not None:
+            return linked
         return [Reply(_(
             "You are not registered yet. Open the invite link your commune official sent you, "
             "or type /start followed by your invite code, e.g. /start ABCD2345."

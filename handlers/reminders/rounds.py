@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from handlers.messages import Button, Reply, Turn, TurnKind
-from handlers.queued_replies import fit, to_group, to_person
+from handlers.queued_replies import NOT_ALLOWED, fit, to_group, to_person
 from handlers.reminders.owed import UnitStatus, plan_scope, unit_statuses, within
 from handlers.reporting.dialog import ReportingDialog
 from handlers.router import OFFICIALS, Command, Router
@@ -146,6 +146,7 @@ def summary_reply(
     *,
     nobody: Sequence[Unit] = (),
     blocked: Sequence[str] = (),
+    silent: Sequence[str] = (),
 ) -> Reply:
     """ "4/6 thôn đã báo cáo đủ, 1 thôn mới báo cáo một phần, 1 thôn chưa báo cáo; còn
     thiếu: …" for each level of the subtree, in the words every answer uses."""
@@ -169,6 +170,9 @@ def summary_reply(
     if blocked:
         lines.append(_("Blocked the bot, so not reminded: {people}.").format(
             people=", ".join(blocked)))  # fmt: skip
+    if silent:
+        lines.append(_("Not reachable on Zalo (no message from them for over 7 days), so not reminded: {people}.").format(
+            people=", ".join(silent)))  # fmt: skip
     return Reply(fit("\n".join(lines)))
 
 
@@ -234,8 +238,11 @@ async def plan_summary_round(
     with_groups = {c.unit_id for c in await services.store.contacts.chats_of([u.id for u in late])}
     nobody = [u for u in late if u.id not in reachable and u.id not in with_groups]
     unreachable = await services.store.contacts.unreachable_in_units([s.unit.id for s in statuses])
-    blocked = [p.name for p in unreachable if p.since is not None]
-    reply = summary_reply(unit, statuses, plan, period, services, nobody=nobody, blocked=blocked)
+    blocked = [p.name for p in unreachable if p.since is not None and p.reason != NOT_ALLOWED]
+    silent = [p.name for p in unreachable if p.reason == NOT_ALLOWED]
+    reply = summary_reply(
+        unit, statuses, plan, period, services, nobody=nobody, blocked=blocked, silent=silent
+    )
     key = _round_key(plan, period, unit, kind)
     recipients = await _recipients(services, unit, key, reply, reply, roles=OFFICIAL_ROLES)
     return PlannedRound(plan, period, unit, kind, reply, recipients)
@@ -424,11 +431,15 @@ async def _remind_plan(
             _("No one can receive reminders yet in: {units}.").format(units=_names(nobody))
         )
     unreachable = await services.store.contacts.unreachable_in_units([s.unit.id for s in late])
-    blocked = [p.name for p in unreachable if p.since is not None]
+    blocked = [p.name for p in unreachable if p.since is not None and p.reason != NOT_ALLOWED]
     if blocked:
         lines.append(
             _("Blocked the bot, so not reminded: {people}.").format(people=", ".join(blocked))
         )
+    silent = [p.name for p in unreachable if p.reason == NOT_ALLOWED]
+    if silent:
+        lines.append(_("Not reachable on Zalo (no message from them for over 7 days), so not reminded: {people}.").format(
+            people=", ".join(silent)))  # fmt: skip
     return lines
 
 

@@ -9,8 +9,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def chitieu(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "CHITIEU_DB": str(tmp_path / "x.db")}
+def chitieu(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "CHITIEU_DB": str(tmp_path / "x.db"),
+           **(env or {})}  # fmt: skip
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=tmp_path,
                           capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
 
@@ -23,6 +26,21 @@ def test_init_invite_plans_copy_units_people_backup(tmp_path: Path) -> None:
 
     done = chitieu(tmp_path, "invite", "--unit", "Đồng Lạc", "--role", "official", "--uses", "3")
     assert done.returncode == 0 and "Mã mời" in done.stdout
+    zalo = {
+        "CHITIEU_ZALO_BOT_TOKEN": "12345:bot-secret",
+        "CHITIEU_ZALO_APP_ID": "360846524940903967",
+        "CHITIEU_ZALO_APP_SECRET": "s1",
+        "CHITIEU_ZALO_OA_SECRET": "s2",
+        "CHITIEU_ZALO_ACCESS_TOKEN": "a1",
+        "CHITIEU_ZALO_REFRESH_TOKEN": "r1",
+    }
+    on_zalo = chitieu(tmp_path, "invite", "--unit", "Minh Tân", "--role", "member", env=zalo)
+    assert on_zalo.returncode == 0, on_zalo.stderr
+    code = on_zalo.stdout.split()[5]  # "Mã mời / invite code: CODE  (…)"
+    assert on_zalo.stdout.splitlines()[1:] == [
+        f"Zalo OA: quan tâm OA rồi nhắn / follow the OA, then send: {code}",
+        f"Zalo Bot: nhắn cho bot / send the bot: {code}",
+    ]
     ambiguous = chitieu(tmp_path, "invite", "--unit", "Vĩnh Lộc", "--role", "member")
     assert ambiguous.returncode == 1 and "hãy ghi mã đơn vị" in ambiguous.stderr
     missing = chitieu(tmp_path, "invite", "--unit", "Thôn 99", "--role", "member")

@@ -35,6 +35,11 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ("CHITIEU_TELEGRAM_TOKEN", "secret-not-a-token", "CHITIEU_TELEGRAM_TOKEN"),
         ("CHITIEU_ZALO_BOT_TOKEN", "no colon here", "CHITIEU_ZALO_BOT_TOKEN"),
         ("CHITIEU_ZALO_BOT_API_URL", "bot-api.zaloplatforms.com", "CHITIEU_ZALO_BOT_API_URL"),
+        ("CHITIEU_ZALO_APP_ID", "my-app", "CHITIEU_ZALO_APP_ID"),
+        ("CHITIEU_ZALO_OA_SECRET", "two words", "CHITIEU_ZALO_OA_SECRET"),
+        ("CHITIEU_ZALO_WEBHOOK_PORT", "80800", "CHITIEU_ZALO_WEBHOOK_PORT"),
+        ("CHITIEU_ZALO_WEBHOOK_PATH", "zalo/webhook", "CHITIEU_ZALO_WEBHOOK_PATH"),
+        ("CHITIEU_ZALO_API_URL", "openapi.zalo.me", "CHITIEU_ZALO_API_URL"),
     ],
 )
 def test_malformed_setting_names_itself(
@@ -47,6 +52,45 @@ def test_malformed_setting_names_itself(
     message = str(caught.value)
     assert words in message and "\n" not in message
     assert value not in message or name != "CHITIEU_TELEGRAM_TOKEN"
+    assert "two words" not in message
+
+
+ZALO_OA = {
+    "CHITIEU_ZALO_APP_ID": "360846524940903967",
+    "CHITIEU_ZALO_APP_SECRET": "app-secret-value",
+    "CHITIEU_ZALO_OA_SECRET": "oa-secret-value",
+    "CHITIEU_ZALO_ACCESS_TOKEN": "access-token-value",
+    "CHITIEU_ZALO_REFRESH_TOKEN": "refresh-token-value",
+}
+
+
+@pytest.mark.parametrize("missing", sorted(ZALO_OA))
+def test_an_official_account_needs_all_five_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, missing: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, value in ZALO_OA.items():
+        if name != missing:
+            monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(f"setting {missing} is missing") and "\n" not in message
+    assert not any(value in message for value in ZALO_OA.values())
+
+
+def test_a_complete_official_account_and_its_defaults(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, value in ZALO_OA.items():
+        monkeypatch.setenv(name, value)
+    oa = load_settings().zalo_oa()
+    assert oa is not None and oa.app_id == "360846524940903967"
+    assert oa.refresh_token.get_secret_value() == "refresh-token-value"
+    assert (oa.api_url, oa.oauth_url) == ("https://openapi.zalo.me", "https://oauth.zaloapp.com")
+    assert (oa.webhook_host, oa.webhook_port, oa.webhook_path) == ("0.0.0.0", 8080, "/zalo/webhook")
+    assert "secret-value" not in repr(oa) and "token-value" not in repr(oa)
 
 
 def test_env_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -66,6 +66,9 @@ async def test_database_at_migration_1_upgrades_with_its_data(empty_database: st
         assert history[0].recorded_at == NOW
         state = await store.conversations.get("zalo", "z-77")
         assert state is not None and state.step == "q2"
+        # Migration 4 made it the person's conversation, whichever messenger they use.
+        keys = await store.db.fetch_all("SELECT channel, external_id FROM conversation_state")
+        assert [(row["channel"], row["external_id"]) for row in keys] == [("person", "1")]
         # What migration 2 added works on the old rows.
         await store.units.add_alias(2, "Thôn 3")
         [found] = await store.units.by_name("thon 3")

@@ -37,6 +37,8 @@ class FakeZaloOA:
     refreshes: list[str] = field(default_factory=list)  # refresh tokens presented
     refused_refreshes: list[str] = field(default_factory=list)
     forced: list[Forced] = field(default_factory=list)
+    # Followers who have not written for 7 days: a CS message to them gets -230.
+    window_closed: set[str] = field(default_factory=set)
     refresh_delay: float = 0.05  # lets concurrent senders pile up behind one refresh
     calls: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -56,8 +58,23 @@ class FakeZaloOA:
         app.router.add_post("/v4/oa/access_token", self._access_token)
         return app
 
-    def texts(self) -> list[str]:
-        return [m["body"]["message"].get("text", "") for m in self.messages]
+    def texts(self, user_id: str | None = None) -> list[str]:
+        return [
+            m["body"]["message"].get("text", "")
+            for m in self.messages
+            if user_id is None or m["body"]["recipient"]["user_id"] == user_id
+        ]
+
+    def buttons(self, user_id: str | None = None) -> list[dict[str, Any]]:
+        """The buttons of the last message that had any (to `user_id`)."""
+        for m in reversed(self.messages):
+            if user_id is not None and m["body"]["recipient"]["user_id"] != user_id:
+                continue
+            attachment = m["body"]["message"].get("attachment") or {}
+            buttons = attachment.get("payload", {}).get("buttons")
+            if buttons:
+                return list(buttons)
+        return []
 
     async def _message(self, request: web.Request) -> web.Response:
         self.calls += 1
@@ -74,6 +91,10 @@ class FakeZaloOA:
                 {"error": forced.error, "message": "scripted"}, headers=forced.headers
             )
         body = await request.json()
+        if body["recipient"]["user_id"] in self.window_closed:
+            return web.json_response(
+                {"error": -230, "message": "User has not interacted with the OA in 7 days"}
+            )
         self.messages.append({"token": token, "body": body})
         return web.json_response(
             {

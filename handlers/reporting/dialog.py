@@ -297,7 +297,7 @@ class ReportingDialog:
             await self._save(turn, draft)
             return [await self._ask(draft)]
         draft = Draft(plan=duty.plan.id, unit=unit.id, period=duty.period.code, codes=codes)
-        intro = self._intro(duty, len(missing), len(duty.indicators))
+        intro = await self._intro(duty, len(missing), len(duty.indicators))
         if unit.id != person.unit_id:
             behalf = _("You are entering the figures of {unit}; they are recorded under your name.")
             intro = replace(intro, text=behalf.format(unit=unit.name) + "\n" + intro.text)
@@ -350,7 +350,7 @@ class ReportingDialog:
             text = _("Figures for {period} cannot be sent here. A closed period can only be changed by your commune official.").format(period=named or "?")  # fmt: skip
         return Reply(text)
 
-    def _intro(self, duty: Assignment, missing: int, total: int) -> Reply:
+    async def _intro(self, duty: Assignment, missing: int, total: int) -> Reply:
         lines = [
             _("Reporting for {unit}, {period} (due before {day}).").format(
                 unit=duty.unit.name,
@@ -372,8 +372,12 @@ class ReportingDialog:
         late, current = duty.plan.schedule.reportable_periods(now)
         other = late if duty.period == current else current
         label = other.vietnamese_name()
+        # "Overdue" only while the unit still owes figures there; a complete late period
+        # is still offered, for corrections, under its plain name.
         if duty.plan.schedule.deadline(other) <= now:
-            label = _("{period} (overdue)").format(period=label)
+            there = await self._latest(duty, other)
+            if any(i.code not in there for i in duty.indicators):
+                label = _("{period} (overdue)").format(period=label)
         buttons = [(Button(_("Start"), Press.START),)]
         if 0 < missing < total:
             buttons.append((Button(_("Correct reported figures"), Press.ALL_INDICATORS),))
@@ -465,7 +469,7 @@ class ReportingDialog:
                 duty, _indicator = await self._duty(draft)
                 latest = await self._latest(duty, duty.period)
                 missing = sum(1 for i in duty.indicators if i.code not in latest)
-                return self._intro(duty, missing, len(duty.indicators))
+                return await self._intro(duty, missing, len(duty.indicators))
             case Step.CONFIRM:
                 return await self._confirmation(draft)
             case Step.COMMENT | Step.NOTE:

@@ -154,12 +154,24 @@ async def test_summary_accepts_typed_save_and_rejects_other_text(
     assert saved is not None and saved.value == PercentValue(Decimal(70))  # type: ignore[attr-defined]
 
 
-async def test_an_earlier_period_can_be_chosen(session: Session) -> None:
-    replies = await session.say("/huy")
+async def test_an_earlier_period_can_be_chosen_and_is_overdue_only_while_figures_are_owed(
+    session: Session, store: Store
+) -> None:
+    await session.say("/huy")
+    await session.say("/baocao")
+    # Thôn 1 sent every Q3 figure: Q3 is offered for corrections, not as overdue.
+    assert "Quý III/2026" in session.labels()
+    assert "Quý III/2026 (quá hạn)" not in session.labels()
+    replies = await session.press("Quý III/2026")
+    assert "Quý III/2026" in replies[-1]
+    await session.say("/huy")
+    thon_1 = (await store.units.by_name("Thôn 1"))[0]
+    async with store.transaction() as tx:  # Q3's figures taken back: Q3 is owed again
+        await tx.execute(
+            "DELETE FROM report_values WHERE unit_id = ? AND period = '2026-Q3'", (thon_1.id,)
+        )
     await session.say("/baocao")
     assert "Quý III/2026 (quá hạn)" in session.labels()
-    replies = await session.press("Quý III/2026 (quá hạn)")
-    assert "Quý III/2026" in replies[-1]
 
 
 async def test_multi_part_target_is_answered_part_by_part(store: Store) -> None:

@@ -36,7 +36,7 @@ def test_init_invite_plans_copy_units_people_backup(tmp_path: Path) -> None:
     }
     on_zalo = chitieu(tmp_path, "invite", "--unit", "Minh Tân", "--role", "member", env=zalo)
     assert on_zalo.returncode == 0, on_zalo.stderr
-    code = on_zalo.stdout.split()[5]  # "Mã mời / invite code: CODE  (…)"
+    code = on_zalo.stdout.split()[2]  # "Mã mời: CODE  (…)"
     assert on_zalo.stdout.splitlines()[1:] == [
         f"Zalo OA: quan tâm OA rồi nhắn / follow the OA, then send: {code}",
         f"Zalo Bot: nhắn cho bot / send the bot: {code}",

@@ -133,8 +133,10 @@ async def test_a_crash_mid_broadcast_sends_every_message_exactly_once(demo_db: s
         running(store)
         sender = OutboxSender(store, TelegramChannel(bot), limits=limits)
         task = asyncio.create_task(sender.run())
-        while api.total_delivered() < 60:
-            await asyncio.sleep(0.005)
+        async with asyncio.timeout(60):  # a sender that died must fail the test, not hang it
+            while api.total_delivered() < 60:
+                assert not task.done(), "the sender stopped before the broadcast was sent"
+                await asyncio.sleep(0.005)
         task.cancel()  # the bot is stopped in the middle of the broadcast
         with contextlib.suppress(asyncio.CancelledError):
             await task

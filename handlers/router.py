@@ -38,24 +38,28 @@ Record = Callable[[list[Reply]], Awaitable[None]]
 class Dialog(Protocol):
     """A multi-turn conversation whose state lives in conversation_state."""
 
-    async def handle(self, turn: Turn, person: Person, data: dict[str, Any]) -> list[Reply]: ...
+    async def handle(self, turn: Turn, person: Person, data: dict[str, Any]) -> list[Reply]:
+        """Answer a turn of the conversation, moving its state on."""
 
-    async def resume(self, turn: Turn, person: Person, data: dict[str, Any]) -> list[Reply]: ...
+    async def resume(self, turn: Turn, person: Person, data: dict[str, Any]) -> list[Reply]:
+        """Ask again where the person stopped (after a pause, another command, a restart)."""
 
-    async def cancel(self, turn: Turn) -> list[Reply]: ...
+    async def cancel(self, turn: Turn) -> list[Reply]:
+        """End the conversation, keeping nothing of it that was not saved."""
 
     async def takes(self, turn: Turn, data: dict[str, Any]) -> bool:
         """True when typed text is the label of one of the current step's buttons
         ("Bắt đầu"), which the router must then not read as one of its own words."""
-        ...
 
 
 class Doorkeeper(Protocol):
     """Turns from people the bot does not know yet: joining with a code, or how to."""
 
-    async def join(self, turn: Turn, code: str) -> list[Reply]: ...
+    async def join(self, turn: Turn, code: str) -> list[Reply]:
+        """A stranger (or someone registered) typed /start with a code."""
 
-    async def stranger(self, turn: Turn) -> list[Reply]: ...
+    async def stranger(self, turn: Turn) -> list[Reply]:
+        """Anything else from someone the bot does not know."""
 
 
 @dataclass(frozen=True)

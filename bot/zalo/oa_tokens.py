@@ -38,7 +38,8 @@ class TokenPair:
 class TokenStore(Protocol):
     """Where the current pair lives; the app keeps it in its database."""
 
-    async def load(self) -> TokenPair | None: ...
+    async def load(self) -> TokenPair | None:
+        """The pair saved last, or None before the first one."""
 
     async def save(self, pair: TokenPair) -> None:
         """Durably, before returning: the pair is used only after this succeeds."""

@@ -198,7 +198,7 @@ async def _invite_villages(args: argparse.Namespace, settings: Settings) -> int:
     from handlers.services import Services
 
     if args.role not in (None, "member"):
-        raise setup.OperatorError("--each-village makes member codes; leave out --role")
+        raise setup.OperatorError(_("--each-village makes member codes; leave out --role"))
     username = await setup.bot_username(settings)
     async with await setup.open_initialised(settings, args.clock) as store:
         services = Services(store=store, bot_username=username or "")
@@ -209,13 +209,16 @@ async def _invite_villages(args: argparse.Namespace, settings: Settings) -> int:
             days=VILLAGE_INVITE_DAYS if args.days is None else args.days,
         )  # fmt: skip
         if made is None:
-            raise setup.OperatorError(
-                f"{unit.level} {unit.name} has no villages (thôn, tổ dân phố)"
-            )
+            raise setup.OperatorError(_("{unit} has no villages (thôn, tổ dân phố)").format(
+                unit=f"{unit.level} {unit.name}"))  # fmt: skip
         sheet = made.sheet(services)
         out = args.out or Path(sheet.filename)
         out.write_bytes(sheet.content)
-        print(f"{len(made.invites)} mã mời / invite codes — {made.note(services)}")
+        print(
+            _("{count} invite codes — {note}").format(
+                count=len(made.invites), note=made.note(services)
+            )
+        )
         for invite in made.invites:
             print(f"{invite.unit}\t{invite.code}\t{invite.link or '/start ' + invite.code}")
         print(f"{out}: {sheet.caption}")
@@ -226,11 +229,11 @@ async def _invite_revoke(args: argparse.Namespace, settings: Settings) -> int:
     async with await setup.open_initialised(settings, args.clock) as store:
         invite = await store.invites.get(args.revoke)
         if invite is None:
-            raise setup.OperatorError("no such invite code")
+            raise setup.OperatorError(_("no such invite code"))
         if not await store.invites.revoke(args.revoke):
-            print("That code could no longer be used anyway.")
+            print(_("That code could no longer be used anyway."))
             return 0
-    print("Revoked: nobody can join with that code any more.")
+    print(_("Revoked: nobody can join with that code any more."))
     return 0
 
 
@@ -305,11 +308,17 @@ async def _people_remove(args: argparse.Namespace, settings: Settings) -> int:
     async with await setup.open_initialised(settings, args.clock) as store:
         person = await store.people.get(args.person)
         if person is None:
-            raise setup.OperatorError(f"no person with id {args.person}; see `chitieu people`")
+            raise setup.OperatorError(
+                _("no person with id {id}; see `chitieu people`").format(id=args.person)
+            )
         if not await store.members.remove(person.id, by=None):
-            print(f"{person.name} was already removed.")
+            print(_("{name} was already removed.").format(name=person.name))
             return 0
-    print(f"Removed {person.name}; the values they recorded stay, with their name.")
+    print(
+        _("Removed {name}; the values they recorded stay, with their name.").format(
+            name=person.name
+        )
+    )
     return 0
 
 

@@ -141,7 +141,7 @@ def test_invite_each_village_revoke_and_remove_at_the_terminal(run: Run, tmp_pat
     code, out, err = run("invite", "--each-village", "--unit", "Đồng Lạc", "--out", "moi.xlsx")
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0] == "6 mã mời / invite codes — Mỗi mã dùng được 10 lần, đến ngày 23/12/2026."
+    assert lines[0] == "6 mã mời — Mỗi mã dùng được 10 lần, đến ngày 23/12/2026."
     codes = dict(line.split("\t")[:2] for line in lines[1:7])
     assert list(codes) == VILLAGES
     assert lines[2] == f"Thôn 2\t{codes['Thôn 2']}\t/start {codes['Thôn 2']}"
@@ -151,20 +151,20 @@ def test_invite_each_village_revoke_and_remove_at_the_terminal(run: Run, tmp_pat
     # Without the bot's username the QR code holds the code itself.
     assert pictures == [qr_png(codes[v]) for v in VILLAGES]
 
-    assert run("invite", "--revoke", codes["Thôn 3"])[1].startswith("Revoked")
-    assert run("invite", "--revoke", codes["Thôn 3"])[1].startswith("That code")
+    assert run("invite", "--revoke", codes["Thôn 3"])[1].startswith("Đã thu hồi")
+    assert run("invite", "--revoke", codes["Thôn 3"])[1].startswith("Mã này vốn đã không còn")
     code, _out, err = run("invite", "--revoke", "NOPE2345")
-    assert code == 1 and "no such invite code" in err
+    assert code == 1 and "không có mã mời này" in err
     code, _out, err = run("invite", "--each-village", "--unit", "Thôn 1")
-    assert code == 1 and "has no villages" in err
+    assert code == 1 and "không có thôn, tổ dân phố nào" in err
     code, _out, err = run("invite", "--unit", "Thôn 1")
     assert code == 1 and "--role is required" in err
 
     people = run("people")[1]
     member = next(line for line in people.splitlines() if "Thôn 4 (thành viên 4)" in line)
     person_id = member.split()[0]
-    assert run("people", "remove", person_id)[1].startswith("Removed Tổ CNSCĐ Thôn 4")
-    assert run("people", "remove", person_id)[1].endswith("was already removed.\n")
+    assert run("people", "remove", person_id)[1].startswith("Đã xóa Tổ CNSCĐ Thôn 4")
+    assert run("people", "remove", person_id)[1].endswith("đã được xóa từ trước.\n")
     assert "(removed)" in next(
         line for line in run("people")[1].splitlines() if "Thôn 4 (thành viên 4)" in line
     )

@@ -171,8 +171,7 @@ class SQLiteBackend(Backend):
             # IMMEDIATE takes the write lock at once: a transaction that read first and
             # wrote later could otherwise fail with "database is locked" midway when
             # another process (an admin CLI) writes to the same file.
-            with _storage_errors():
-                await raw.execute("BEGIN IMMEDIATE")
+            await _begin(raw)
             try:
                 yield self._writer
             except BaseException:
@@ -284,6 +283,23 @@ class SQLiteBackend(Backend):
             if self._reader is not None:
                 await self._reader.raw.close()
             await self._writer.raw.close()
+
+
+async def _begin(raw: aiosqlite.Connection) -> None:
+    """BEGIN IMMEDIATE, even when the task is cancelled meanwhile: the statement goes on
+    in aiosqlite's thread regardless, and a transaction it opened with nobody left to end
+    it would make every later BEGIN fail. A cancel waits for the BEGIN, undoes it, and
+    then goes on as a cancel."""
+    begin = asyncio.ensure_future(raw.execute("BEGIN IMMEDIATE"))
+    try:
+        with _storage_errors():
+            await asyncio.shield(begin)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await begin
+            if raw.in_transaction:
+                await raw.rollback()
+        raise
 
 
 async def _batches(

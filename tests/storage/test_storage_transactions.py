@@ -69,3 +69,35 @@ def test_timestamps_are_utc_and_never_naive() -> None:
     assert from_db(text) == local
     with pytest.raises(ValueError):
         to_db(dt.datetime(2025, 9, 25))
+
+
+async def test_a_transaction_cancelled_at_any_moment_leaves_the_store_usable(
+    store: Store, tree: Tree
+) -> None:
+    # A stop signal cancels whatever is running: a cancel that lands while BEGIN runs
+    # in the driver's thread once left the connection inside a transaction, and every
+    # write after it failed.
+    village = tree.villages["Nà Pậu"]
+    written = 0
+
+    async def write(n: int) -> None:
+        nonlocal written
+        async with store.transaction():
+            await store.values.record(village, PLAN_ID, "3.1", "2025", CountValue(n))
+        written += 1
+
+    for ticks in range(40):
+        task = asyncio.create_task(write(ticks))
+        for _ in range(ticks % 20):
+            await asyncio.sleep(0)
+        if ticks >= 20:
+            await asyncio.sleep(0.001 * (ticks - 20))
+        task.cancel()
+        await asyncio.wait([task])
+    await write(1000)
+    history = await store.values.history(village, PLAN_ID, "3.1", "2025")
+    # A cancel can also land just after a COMMIT, so a write its task never saw finish
+    # may be in; none is half in, and the one after all the cancels went in.
+    assert written <= len(history) <= 41
+    assert sorted(v.version for v in history) == list(range(1, len(history) + 1))
+    assert max(history, key=lambda v: v.version).value == CountValue(1000)

@@ -58,8 +58,13 @@ async def test_a_stop_signal_finishes_the_sends_on_the_wire_and_requeues_the_res
         try:
             await until(lambda: len(server.texts()) >= 15, timeout=60)
             process.send_signal(signum)
-            async with asyncio.timeout(30):
+            try:
+                async with asyncio.timeout(30):
+                    _, stderr = await process.communicate()
+            except TimeoutError:
+                process.kill()
                 _, stderr = await process.communicate()
+                pytest.fail("still running 30 s after the signal:\n" + stderr.decode())
         finally:
             if process.returncode is None:
                 process.kill()

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Sequence
@@ -38,12 +39,19 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
         return 2
     set_locale(settings.locale)
     try:
-        return int(asyncio.run(args.func(args, settings)))
+        code = int(asyncio.run(args.func(args, settings)))
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at the exit
+        return code
     except (setup.OperatorError, StorageError) as exc:
         print(f"chitieu: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `chitieu units | head`: the reader has what it wanted. Python would still try
+        # to flush stdout at exit and print a second error; point it at nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -56,3 +56,16 @@ def test_init_invite_plans_copy_units_people_backup(tmp_path: Path) -> None:
     backup = tmp_path / "copy.sqlite3"
     assert chitieu(tmp_path, "backup", str(backup)).returncode == 0 and backup.stat().st_size > 0
     assert chitieu(tmp_path, "people").returncode == 0
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:
+    # `chitieu units | head -1`: head leaves after one line, and the rest has nowhere to go.
+    assert chitieu(tmp_path, "init").returncode == 0
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "CHITIEU_DB": str(tmp_path / "x.db")}
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "units"], env=env, cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr

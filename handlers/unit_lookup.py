@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from handlers.messages import Reply
 from handlers.services import Services
 from indicators.people import Person, Role
 from indicators.questions import LEVEL_WORDS
 from indicators.text import best_matches, fold, folded_words
 from indicators.units import Unit
+from locales import _
 
 FUZZY_CUTOFF = 85.0
 
@@ -34,6 +36,9 @@ class Refused:
 @dataclass(frozen=True, slots=True)
 class NotFound:
     phrase: str
+
+    def reply(self) -> Reply:
+        return Reply(_("I found no unit called “{name}” among yours.").format(name=self.phrase))
 
 
 Lookup = Found | Refused | NotFound

@@ -120,6 +120,17 @@ _NAME_STOP = {
     "excel", "file", "6", "sau", "dau", "cuoi", "q1", "q2", "q3", "q4", "h1", "h2", "ve",
     "trong", "cua", "muon", "biet", "minh", "hinh",
 }  # fmt: skip
+# Stop words that place names share once the accents are gone ("huyện Chợ Mới" is not
+# "huyện ... cho", "Bảo Lâm" not "báo cáo"): typed with other accents than these, the
+# word is part of the name. Without accents it stays a stop, as it most often is.
+_STOP_AS_TYPED: dict[str, frozenset[str]] = {
+    "cho": frozenset({"cho"}), "bao": frozenset({"bao", "báo"}),
+    "da": frozenset({"da", "đã"}), "co": frozenset({"co", "có"}),
+    "la": frozenset({"la", "là"}), "le": frozenset({"le", "lệ"}),
+    "tien": frozenset({"tien", "tiến"}), "chi": frozenset({"chi", "chỉ"}),
+    "con": frozenset({"con", "còn"}), "dau": frozenset({"dau", "đâu", "đầu"}),
+    "so": frozenset({"so", "số"}), "can": frozenset({"can", "cần"}),
+}  # fmt: skip
 _NAME_MAX_WORDS = 4
 _ROMAN = {"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"}
 
@@ -400,7 +411,7 @@ def _typed_unit(
                 numbered_next = index + 1 < len(words) and words[index + 1].isdigit()
                 # "Thôn 6" and "tổ dân phố số 3": a number right after the level is a name.
                 first_number = name == [] and (word.isdigit() or (word == "so" and numbered_next))
-                if word in _NAME_STOP and not first_number:
+                if _ends_name(word, originals[index]) and not first_number:
                     break
                 name.append(word)
                 index += 1
@@ -411,9 +422,18 @@ def _typed_unit(
             for position in range(start, index):
                 taken[position] = True
             numbered = all(w.isdigit() or w in _ROMAN or w == "so" for w in name)
-            phrase = " ".join([*level_words, *name] if numbered else name)
-            return phrase, level
+            # As typed (lowercase, accents kept): matching folds it, and an answer that
+            # found no such unit quotes it the way the person wrote it.
+            typed = originals[start:index] if numbered else originals[end:index]
+            return " ".join(typed), level
     return None, None
+
+
+def _ends_name(word: str, typed: str) -> bool:
+    if word not in _NAME_STOP:
+        return False
+    spellings = _STOP_AS_TYPED.get(word)
+    return spellings is None or typed in spellings
 
 
 def _original_words(text: str) -> list[str]:

@@ -186,8 +186,7 @@ class Questions:
         if isinstance(found, Refused):
             return [await self._refusal(person, found.unit)]
         if isinstance(found, NotFound):
-            return [Reply(_("I found no unit called “{name}” among yours.").format(
-                name=question.unit))]  # fmt: skip
+            return [found.reply()]
         if isinstance(found, Found):
             unit = found.unit
         ask = None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from handlers.messages import Reply
 from handlers.reporting.assignments import assignments
 from handlers.services import Services
-from handlers.unit_lookup import Found, Refused, find_unit, home_unit, scope_names
+from handlers.unit_lookup import NotFound, Refused, find_unit, home_unit, scope_names
 from handlers.wording.figures import unit_label
 from indicators.people import Person, Role
 from indicators.periods import Period
@@ -52,9 +52,8 @@ async def named_scope(services: Services, person: Person, text: str) -> Named | 
         found = await find_unit(services, person, question.unit, question.unit_level)
         if isinstance(found, Refused):
             return _refusal(person, home, found.unit)
-        if not isinstance(found, Found):
-            return Reply(_("I found no unit called “{name}” among yours.").format(
-                name=question.unit))  # fmt: skip
+        if isinstance(found, NotFound):
+            return found.reply()
         unit = found.unit
     if question.period is not None:
         problem = await _period_problem(services, unit, question.period)

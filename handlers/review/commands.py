@@ -22,7 +22,7 @@ from handlers.review.period import PeriodReview, plans_to_review, review_period
 from handlers.review.texts import ACCEPT_BUTTON, LOCK_BUTTON, RETURN_BUTTON, review_reply
 from handlers.router import OFFICIALS, Command, CommandRun, Router
 from handlers.services import Services
-from handlers.unit_lookup import Found, find_unit, home_unit, may_see
+from handlers.unit_lookup import Found, NotFound, find_unit, home_unit, may_see
 from handlers.wording.figures import unit_label
 from handlers.wording.values import format_value
 from indicators.people import Person
@@ -181,7 +181,7 @@ class Review:
             return [Reply(example)]
         found = await find_unit(self.services, person, question.unit, question.unit_level)
         if not isinstance(found, Found):
-            return [Reply(_("I found no unit called “{name}” among yours.").format(name=question.unit))]  # fmt: skip
+            return [NotFound(question.unit).reply()]
         for plan in await plans_to_review(self.services, unit, period):
             rows = await self.store.values.latest(
                 [found.unit.id], plan.id, period.code, indicator_codes=[question.code]

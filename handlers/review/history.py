@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from handlers.messages import Reply
 from handlers.queued_replies import fit
 from handlers.services import Services
-from handlers.unit_lookup import Found, Refused, find_unit, home_unit
+from handlers.unit_lookup import Found, NotFound, Refused, find_unit, home_unit
 from handlers.wording.figures import unit_label
 from handlers.wording.values import format_value
 from indicators.people import Person, Role
@@ -75,7 +75,7 @@ async def history_replies(services: Services, person: Person, text: str) -> list
         if isinstance(found, Refused):
             return [Reply(_("Sorry, {unit} is outside what you can see.").format(unit=unit_label(found.unit)))]  # fmt: skip
         if not isinstance(found, Found):
-            return [Reply(_("I found no unit called “{name}” among yours.").format(name=question.unit))]  # fmt: skip
+            return [NotFound(question.unit).reply()]
         unit = found.unit
     chosen = _plan_with(plans, question.code, question.period, services.now().year)
     if chosen is None:

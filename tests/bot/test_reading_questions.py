@@ -230,7 +230,7 @@ async def test_a_report_names_a_period_the_plan_has(store: Store, channel: str) 
         text = await talk.say("báo cáo quý 1 năm 2027")
         assert text.startswith("Quý I/2027 chưa bắt đầu")
         text = await talk.say("báo cáo thôn 9")
-        assert text == "Không tìm thấy đơn vị “thon 9” trong phạm vi của anh/chị."
+        assert text == "Không tìm thấy đơn vị “thôn 9” trong phạm vi của anh/chị."
         text = await talk.say("/baocao quý 3")
         assert text.startswith("Báo cáo số liệu của Đồng Lạc, kỳ Quý III/2026")
         assert "thay cho" not in text

@@ -60,6 +60,13 @@ async def test_a_member_naming_a_unit_above_them_is_told_so(store: Store) -> Non
             [reply] = await session.say(asked)
             assert REFUSED in reply, asked
             assert reply.endswith("Anh/chị chỉ xem được số liệu của Thôn 1."), asked
+        # A unit that exists nowhere is said to be unknown, quoted as typed, even when
+        # its name shares a common word once accents are gone ("Chợ" and "cho").
+        for asked in ("/chuadat huyện Chợ Mới", "tiến độ thôn Nà Pài"):
+            [reply] = await session.say(asked)
+            assert reply.startswith("Không tìm thấy đơn vị “"), (asked, reply)
+        [reply] = await session.say("/chuadat huyện Chợ Mới")
+        assert "“chợ mới”" in reply
         # A question without a unit is about their own, as before.
         [own] = await session.say("/chuadat")
         assert own.startswith("Chỉ tiêu chưa đạt — Thôn 1")

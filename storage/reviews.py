@@ -20,7 +20,7 @@ from storage.audit import dumps, write_audit
 from storage.backends import Backend, Row, StorageError, Tx
 from storage.clock import from_db, optional_from_db
 from storage.units import ANCESTRY_CTE
-from storage.values import NewValue, StoredValue, Values
+from storage.values import NewValue, StoredValue, Values, is_current
 
 
 class Decision(StrEnum):
@@ -80,6 +80,7 @@ class Recorded:
 
     stored: list[StoredValue]
     proposals: list[Proposal]
+    unchanged: list[NewValue]  # locked cells typed again as they stand: nothing to approve
 
 
 _REVIEW_COLUMNS = (
@@ -266,6 +267,7 @@ class Reviews:
         proposals. All in one transaction; a redelivered update proposes nothing twice."""
         async with self._db.transaction() as tx:
             free: list[NewValue] = []
+            unchanged: list[NewValue] = []
             proposal_ids: list[int] = []
             locks: dict[tuple[int, str, str], Lock | None] = {}
             for item in items:
@@ -274,6 +276,8 @@ class Reviews:
                     locks[key] = await self._lock_of(tx, item.plan_id, item.period, item.unit_id)
                 if locks[key] is None:
                     free.append(item)
+                elif await is_current(tx, item):
+                    unchanged.append(item)
                 else:
                     proposal_ids.append(
                         await self._propose(tx, item, person_id, channel, update_key)
@@ -289,7 +293,7 @@ class Reviews:
                     {"proposal_ids": proposal_ids, "channel": channel},
                 )
         proposals = [p for pid in proposal_ids if (p := await self.proposal(pid)) is not None]
-        return Recorded(stored, proposals)
+        return Recorded(stored, proposals, unchanged)
 
     async def _propose(
         self,

@@ -370,6 +370,20 @@ class Values:
         return found if isinstance(found, str) else None
 
 
+async def is_current(tx: Tx, item: NewValue) -> bool:
+    """Whether the cell's current version already holds this figure and note."""
+    item = _check(item)
+    row = await tx.fetch_one(
+        f"SELECT {_COLUMNS} FROM report_values v WHERE v.unit_id = ? AND v.plan_id = ?"
+        f" AND v.indicator_code = ? AND v.period = ? AND {_IS_LATEST}",
+        (item.unit_id, item.plan_id, item.indicator_code, item.period),
+    )
+    if row is None:
+        return False
+    current = _stored(row)
+    return current.value == item.value and current.note == item.note
+
+
 async def _lock_cells(tx: Tx, items: Sequence[NewValue]) -> None:
     """Where writers run side by side, make those of the same cell wait for each other
     until the end of their transactions; in one order (sorted), so that two batches

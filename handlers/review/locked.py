@@ -42,6 +42,9 @@ async def record_or_propose(
         records, person_id=person.id, channel=channel, update_key=update_key
     )
     outcome = Saved(len(recorded.stored))
+    if recorded.unchanged:
+        outcome.notes.append(_("{codes}: the same as the reviewed figure of the locked period; nothing changes.").format(
+            codes=", ".join(dict.fromkeys(v.indicator_code for v in recorded.unchanged))))  # fmt: skip
     own: list[Proposal] = []
     asked: list[Proposal] = []
     for proposal in recorded.proposals:

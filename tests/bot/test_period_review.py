@@ -188,6 +188,16 @@ async def test_review_return_correct_lock_and_approve(store: Store, clock) -> No
         assert f"sửa sau khi khóa kỳ; {OFFICIAL} đã duyệt" in history
         assert "Kỳ này đã được khóa ngày" in history
 
+        # The same figure and note typed again after the lock: nothing to approve.
+        await hai.send(button_update(HAI, fix_33))
+        await hai.say("98")
+        await hai.press("Xác nhận")
+        await hai.say("Đã đối chiếu lại với danh sách dân cư")
+        await hai.press("Bỏ qua")
+        [same] = await hai.press("Lưu")
+        assert same.startswith("3.3: giống số liệu đã duyệt của kỳ đã khóa"), same
+        assert await store.reviews.waiting([thon_2], PLAN, "2026-Q3") == []
+
         # The appendix says the figures were reviewed.
         await lan.say("xuất báo cáo excel quý 3")
     assert _last_line(api, -1) == "Số liệu đã được duyệt ngày 23/11/2026"

@@ -63,6 +63,21 @@ async def test_locked_cells_become_proposals_once_per_update(store: Store, tree:
         await store.reviews.decide(9999, approve=True, by=official.id)
 
 
+async def test_a_locked_figure_typed_again_as_it_stands_proposes_nothing(
+    store: Store, tree: Tree
+) -> None:
+    na_pau = tree.villages["Nà Pậu"]
+    await store.values.record(na_pau, PLAN_ID, "3.3", Q3, PercentValue(Decimal(60)), note="ghi chú")
+    await store.reviews.lock(PLAN_ID, Q3, na_pau, by=None)
+    same = NewValue(na_pau, PLAN_ID, "3.3", Q3, PercentValue(Decimal("60.0")), " ghi chú ")
+    recorded = await store.reviews.record_or_propose([same], person_id=None, channel="telegram")
+    assert (recorded.stored, recorded.proposals, len(recorded.unchanged)) == ([], [], 1)
+    # Another note is a change, and waits for approval like any other.
+    noted = NewValue(na_pau, PLAN_ID, "3.3", Q3, PercentValue(Decimal(60)), "đã kiểm tra")
+    recorded = await store.reviews.record_or_propose([noted], person_id=None, channel="telegram")
+    assert len(recorded.proposals) == 1 and recorded.unchanged == []
+
+
 async def test_refusing_keeps_the_value_and_the_proposal(store: Store, tree: Tree) -> None:
     na_pau = tree.villages["Nà Pậu"]
     await store.values.record(na_pau, PLAN_ID, "3.1", Q3, RatioValue(100, 200))

@@ -101,7 +101,10 @@ async def _send_and_remind(
 ) -> None:
     senders = [
         OutboxSender(
-            services.store, channel, on_drained=lambda: broadcasts.finish_completed(services)
+            services.store,
+            channel,
+            on_drained=lambda: broadcasts.finish_completed(services),
+            shared=settings.shared_send_budget,
         )
         for channel in channels
     ]

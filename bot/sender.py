@@ -49,6 +49,10 @@ class Limits:
     retry_in_place: int = 5  # 429s one message waits out before going back to the queue
     poll: float = 1.0  # seconds between looks at the outbox when idle
     stop_timeout: float = 10.0  # how long a stop waits for sends on the wire
+    # With other processes sending too: a message claimed longer ago than this belongs
+    # to a process that died (a claim lives for seconds, a few minutes under 429s).
+    stale_claim: float = 600.0
+    abandoned_look: float = 60.0  # seconds between looks for such claims
 
     @classmethod
     def for_channel(cls, capabilities: Capabilities) -> Limits:
@@ -104,6 +108,46 @@ class Pace:
         self._next = max(self._next, self._paused_until)
 
 
+class SharedPace:
+    """The channel's rate shared with the other processes that send for the same bot,
+    through the database. Time is cut into WINDOWS_PER_SECOND windows, each granting a
+    share of the rate to all processes together. A sliding second can touch one window
+    more than a second holds, and a process held up by a busy moment can send a slot
+    it took in the window before: the share is sized so that even then the rate stays
+    within the channel's (SHARE of it)."""
+
+    WINDOWS_PER_SECOND = 5
+    SHARE = 0.75
+
+    def __init__(self, store: Store, channel: str, per_second: float) -> None:
+        self.store = store
+        self.channel = channel
+        self.per_window = max(1, int(per_second * self.SHARE / self.WINDOWS_PER_SECOND))
+        self._pruned = 0
+
+    async def wait(self) -> None:
+        backoff = Backoff(first=0.2)
+        while True:
+            now = self.store.clock.now().timestamp()
+            window = int(now * self.WINDOWS_PER_SECOND)
+            try:
+                if await self.store.send_budget.take(self.channel, window, self.per_window):
+                    await self._prune(window)
+                    return
+            except StorageUnavailable as error:
+                log.warning("outbox: the shared rate cannot be read (%s)", error)
+                await asyncio.sleep(backoff.next_delay())
+                continue
+            await asyncio.sleep((window + 1) / self.WINDOWS_PER_SECOND - now)
+
+    async def _prune(self, window: int) -> None:
+        if window - self._pruned < 60 * self.WINDOWS_PER_SECOND:
+            return
+        self._pruned = window
+        with contextlib.suppress(StorageUnavailable):
+            await self.store.send_budget.prune(self.channel, window - self.WINDOWS_PER_SECOND)
+
+
 class ChatPace:
     """The earliest next send per chat: groups are slower."""
 
@@ -156,7 +200,9 @@ class OutboxSender:
         *,
         limits: Limits | None = None,
         on_drained: Callable[[], Awaitable[object]] | None = None,
+        shared: bool = False,
     ) -> None:
+        """`shared`: other processes send for the same bot; the rate is theirs too."""
         self.store = store
         self.sender = channel
         self.limits = limits or Limits.for_channel(channel.capabilities)
@@ -165,12 +211,15 @@ class OutboxSender:
         self.on_drained = on_drained
         self.counters = Counters()
         self.pace = Pace(self.limits.per_second)
+        self.shared = SharedPace(store, self.channel, self.limits.per_second) if shared else None
         self.chat_pace = ChatPace(self.limits.private_interval, self.limits.group_interval)
         self._lanes: dict[str, deque[OutboxMessage]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._in_flight = 0
         self._stopping = False
         self._settled_since_drained = True  # a first look for finished broadcasts at start
+        self._unsent: list[int] = []  # claimed, then given back by a stop
+        self._next_abandoned_look = 0.0
         self._progress = asyncio.Event()
 
     def wake(self) -> None:
@@ -181,7 +230,7 @@ class OutboxSender:
         """Send until cancelled; cancelling stops cleanly (see the module's docstring).
         A database that cannot work now is waited out: the loop backs off and retries."""
         try:
-            reset = await self._stored(self.store.outbox.reset_stale_sending, "the start's reset")
+            reset = await self._stored(self._reset_interrupted, "the start's reset")
             if reset:
                 log.info("outbox: %s messages interrupted by the last stop are pending again",
                          reset)  # fmt: skip
@@ -189,6 +238,8 @@ class OutboxSender:
             while True:
                 # Cleared before looking, so that progress made meanwhile is not missed.
                 self._progress.clear()
+                if self.shared is not None:
+                    await self._reset_abandoned()
                 try:
                     claimed = await self._claim()
                 except StorageUnavailable as error:
@@ -207,6 +258,31 @@ class OutboxSender:
         except asyncio.CancelledError:
             await self._stop()
             raise
+
+    async def _reset_interrupted(self) -> int:
+        """At the start: alone, whatever is still 'sending' was cut off by the last stop;
+        beside other processes, only what a process that died left claimed."""
+        if self.shared is None:
+            return await self.store.outbox.reset_stale_sending()
+        return await self.store.outbox.reset_stale_sending(self._stale_before())
+
+    async def _reset_abandoned(self) -> None:
+        """Beside other processes, now and then: the claims of one that died."""
+        now = time.monotonic()
+        if now < self._next_abandoned_look:
+            return
+        self._next_abandoned_look = now + self.limits.abandoned_look
+        try:
+            reset = await self.store.outbox.reset_stale_sending(self._stale_before())
+        except StorageUnavailable as error:
+            log.warning("outbox: cannot look for abandoned claims (%s)", error)
+            return
+        if reset:
+            log.info("outbox: %d messages claimed by a process that stopped are pending again",
+                     reset)  # fmt: skip
+
+    def _stale_before(self) -> dt.datetime:
+        return self.clock.now() - dt.timedelta(seconds=self.limits.stale_claim)
 
     async def _claim(self) -> int:
         free = self.limits.in_flight - self._in_flight
@@ -257,6 +333,8 @@ class OutboxSender:
             self._in_flight -= len(lane)
             if lane and not self._stopping:
                 await self._requeue(lane)
+            elif lane:
+                self._unsent.extend(message.id for message in lane)
             self._progress.set()
 
     async def _requeue(self, lane: deque[OutboxMessage]) -> None:
@@ -282,7 +360,11 @@ class OutboxSender:
             if pending:
                 await asyncio.wait(pending)
         try:
-            reset = await asyncio.shield(self.store.outbox.reset_stale_sending())
+            if self.shared is None:
+                reset = await asyncio.shield(self.store.outbox.reset_stale_sending())
+            else:
+                # Only this process's own: the others' claims are on their wires.
+                reset = await asyncio.shield(self.store.outbox.release(self._unsent))
         except StorageUnavailable as error:
             log.warning("outbox: stopped; claimed messages are reset at the next start (%s)",
                         error)  # fmt: skip
@@ -308,6 +390,8 @@ class OutboxSender:
         for _ in range(self.limits.retry_in_place):
             await self.chat_pace.wait(message.recipient)
             await self.pace.wait()
+            if self.shared is not None:
+                await self.shared.wait()
             if self._stopping:
                 return False
             self.chat_pace.sent(message.recipient, group=group)

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     locale: str = "vi"
     reminder_days: str = "7,3,1"  # days before the last reporting day
     reminder_hour: str = "08:00"  # Vietnam's time of every reminder round
+    # More than one process sends for the same bots (a receiver and its workers): each
+    # send then takes a slot of a rate shared through the database (storage/send_budget.py).
+    shared_send_budget: bool = False
     # Where the terminal chat saves the files it cannot show (charts, appendix tables).
     files_dir: str = "chitieu-files"
     # No time-zone setting: periods and deadlines are Vietnam's administrative calendar

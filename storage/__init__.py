@@ -42,6 +42,7 @@ from storage.people import People
 from storage.plans import Plans, PlanVersion, bundled_text
 from storage.reminders import ReminderRounds, SentRound
 from storage.reviews import Lock, Proposal, Recorded, Reviews, ValueReview
+from storage.send_budget import SendBudget
 from storage.units import Units
 from storage.updates import Updates
 from storage.values import NewValue, StoredValue, Values
@@ -76,6 +77,7 @@ class Store:
         self.members = Members(db)
         self.link_codes = LinkCodes(db)
         self.zalo_tokens = ZaloTokens(db)
+        self.send_budget = SendBudget(db)
 
     @classmethod
     async def open(cls, database: str | Path, *, clock: Clock) -> Store:

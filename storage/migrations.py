@@ -511,6 +511,20 @@ _PEOPLE_ON_TWO_MESSENGERS: list[str] = [
     """,
 ]
 
+# The sending rate of one messenger account shared by several processes (see
+# storage/send_budget.py): sends taken per short window of time, all processes together.
+# The window number counts from the epoch in fractions of a second: BIGINT.
+_SHARED_SEND_BUDGET: list[str] = [
+    """
+    CREATE TABLE send_budget (
+        channel TEXT NOT NULL,
+        window_id BIGINT NOT NULL,
+        used INTEGER NOT NULL,
+        PRIMARY KEY (channel, window_id)
+    )
+    """,
+]
+
 MIGRATIONS: list[tuple[int, Sequence[Step]]] = [
     (1, _INITIAL_SCHEMA),
     (2, _UNIT_ALIASES),
@@ -520,6 +534,7 @@ MIGRATIONS: list[tuple[int, Sequence[Step]]] = [
     (6, _INBOX_AND_BOT_UPDATES),
     (7, _REVIEWS_AND_REMOVALS),
     (8, _PEOPLE_ON_TWO_MESSENGERS),
+    (9, _SHARED_SEND_BUDGET),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -266,6 +266,18 @@ class Outbox:
             counts[OutboxState(row["state"])] = row["n"]
         return counts
 
+    async def release(self, message_ids: Sequence[int]) -> int:
+        """Claimed messages this process will not send after all (it is stopping): back to
+        pending for whoever sends next; how many."""
+        if not message_ids:
+            return 0
+        marks = ", ".join("?" * len(message_ids))
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                f"UPDATE outbox SET state = 'pending' WHERE state = 'sending' AND id IN ({marks})",
+                tuple(message_ids),
+            )
+
     async def reset_stale_sending(self, claimed_before: dt.datetime | None = None) -> int:
         """Put messages stuck in 'sending' back to pending; how many. At startup call it
         without a cutoff: whatever was being sent when the process died is stale."""

@@ -33,6 +33,7 @@ ON_BOTH_BACKENDS = frozenset(
         "test_telegram_questions",
         "test_reminder_rounds",
         "test_broadcasts",
+        "test_shared_send_budget",
     }
 )
 

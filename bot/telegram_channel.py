@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import html
 import logging
+import secrets
 import warnings
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -417,8 +418,17 @@ async def running_telegram(
         updater = application.updater
         assert updater is not None
         if webhook_url:
+            # A secret of this run's own, registered with the webhook: Telegram sends it
+            # back with every update, and a POST without it is refused (403) before
+            # anything reads it. Updates are recorded in the inbox before the answer.
             await updater.start_webhook(
-                listen="0.0.0.0", port=webhook_port, webhook_url=webhook_url, bootstrap_retries=-1
+                listen="0.0.0.0",
+                port=webhook_port,
+                url_path=urlsplit(webhook_url).path.lstrip("/"),
+                webhook_url=webhook_url,
+                secret_token=secrets.token_urlsafe(32),
+                allowed_updates=Update.ALL_TYPES,
+                bootstrap_retries=-1,
             )
         else:
             await retrying("telegram: deleteWebhook", application.bot.delete_webhook,

@@ -22,7 +22,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -125,6 +125,23 @@ class _Connection(Connection):
         return [dict(record.items()) for record in records]
 
 
+async def _finished(
+    step: Awaitable[None], *, undo: Callable[[], Awaitable[None]] | None = None
+) -> None:
+    """`step` to its end even if the task is cancelled meanwhile (then `undo` after it,
+    and the cancel goes on): asyncpg would otherwise hand the connection back to the
+    pool in the middle of it and log an error resetting it."""
+    running = asyncio.ensure_future(step)
+    try:
+        await asyncio.shield(running)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await running
+            if undo is not None:
+                await undo()
+        raise
+
+
 def _display(url: str) -> str:
     """The URL without its password, for messages."""
     parts = urlsplit(url)
@@ -156,11 +173,13 @@ class PostgresBackend(Backend):
         async with self._pool.acquire() as raw:
             self._check_open()
             transaction = raw.transaction()
-            await transaction.start()
+            # As on SQLite: a cancel landing during BEGIN or ROLLBACK waits for it to
+            # finish, so the connection goes back to the pool outside any transaction.
+            await _finished(transaction.start(), undo=transaction.rollback)
             try:
                 yield _Connection(raw)
             except BaseException:
-                await asyncio.shield(transaction.rollback())
+                await _finished(transaction.rollback())
                 raise
             else:
                 with _storage_errors():

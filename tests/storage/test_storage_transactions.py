@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 
 import pytest
 
@@ -72,7 +73,7 @@ def test_timestamps_are_utc_and_never_naive() -> None:
 
 
 async def test_a_transaction_cancelled_at_any_moment_leaves_the_store_usable(
-    store: Store, tree: Tree
+    store: Store, tree: Tree, caplog: pytest.LogCaptureFixture
 ) -> None:
     # A stop signal cancels whatever is running: a cancel that lands while BEGIN runs
     # in the driver's thread once left the connection inside a transaction, and every
@@ -101,3 +102,5 @@ async def test_a_transaction_cancelled_at_any_moment_leaves_the_store_usable(
     assert written <= len(history) <= 41
     assert sorted(v.version for v in history) == list(range(1, len(history) + 1))
     assert max(history, key=lambda v: v.version).value == CountValue(1000)
+    # Nor was a connection handed back inside a transaction (asyncpg logs an error then).
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

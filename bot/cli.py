@@ -274,12 +274,13 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.console import ConsoleChat, is_interactive, run_console
+    from bot.table_files import sent_tables
     from handlers.app import build_router
     from handlers.services import Services
 
     async with await setup.open_initialised(settings, args.clock) as store:
         person = await setup.console_person(store, args.person)
-        services = Services(store=store)
+        services = Services(store=store, read_tables=sent_tables)
         chat = ConsoleChat(build_router(services), f"person-{person.id}", person.name, sys.stdout,
                            Path(settings.files_dir))  # fmt: skip
         interactive = is_interactive()
@@ -340,7 +341,7 @@ async def _plans_copy(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _plans_template(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.plan_template import template_workbook
+    from handlers.plan_files.template import template_workbook
 
     args.file.write_bytes(template_workbook())
     print(_("Template written to {file}: fill in one row per indicator, then run"

@@ -60,3 +60,12 @@ def unit_tree(root: Unit, units: Sequence[Unit]) -> Node:
         )
 
     return build(root)
+
+
+_TIER_RANK = {Tier.VILLAGE: 0, Tier.COMMUNE: 1, Tier.DISTRICT: 2, Tier.PROVINCE: 3}
+
+
+def tier_above(upper: Tier, lower: Tier) -> bool:
+    """True when a unit of tier `upper` can hold units of tier `lower` (a commune holds
+    villages, a province communes in the two-tier tree and districts in the old one)."""
+    return _TIER_RANK[upper] > _TIER_RANK[lower]

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import secrets
 import signal
 import sys
 from collections.abc import Awaitable, Sequence
@@ -78,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--as", dest="person", help="person id or name (default: a demo member)")
+    chat.add_argument("--code", help="join with an invite code, as a new person")
+    chat.add_argument("--name", help="with --code: the new person's name")
     chat.set_defaults(func=_chat)
 
     units = sub.add_parser("units", help="list the units, or import them from a file")
@@ -279,15 +282,22 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from handlers.services import Services
 
     async with await setup.open_initialised(settings, args.clock) as store:
-        person = await setup.console_person(store, args.person)
+        first = "/start"
+        if args.code:
+            # A new person: the invite code makes them one, as /start CODE does on Telegram.
+            name = args.name or _("Terminal user")
+            external_id, first = f"new-{secrets.token_hex(6)}", f"/start {args.code}"
+        else:
+            person = await setup.console_person(store, args.person)
+            name, external_id = person.name, f"person-{person.id}"
         services = Services(store=store, read_tables=sent_tables)
-        chat = ConsoleChat(build_router(services), f"person-{person.id}", person.name, sys.stdout,
+        chat = ConsoleChat(build_router(services), external_id, name, sys.stdout,
                            Path(settings.files_dir))  # fmt: skip
         interactive = is_interactive()
         if interactive:
             print(_("chitieu — {name}. Press a button by typing /1, /2…; /exit leaves.").format(
-                name=person.name) + "\n")  # fmt: skip
-        await run_console(chat, sys.stdin, interactive=interactive)
+                name=name) + "\n")  # fmt: skip
+        await run_console(chat, sys.stdin, interactive=interactive, first=first)
     return 0
 
 

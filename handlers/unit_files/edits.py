@@ -221,8 +221,19 @@ class UnitEdits:
         source = await self.services.unit(int(data["unit"]))
         into = await self.services.unit(int(data["into"]))
         await units.merge(source.id, into.id, by=person.id)
-        return Reply(_("Merged: {source} is now part of {into}.").format(
-            source=unit_label(source), into=unit_label(into)))  # fmt: skip
+        # The old unit's team reports for the unit it went into from now on; what they
+        # reported before keeps the old unit.
+        team = [p for p in await self.store.people.in_subtree(source.id) if p.unit_id == source.id]
+        for member in team:
+            await self.store.people.update(member.id, unit_id=into.id, by=person.id)
+        done = _("Merged: {source} is now part of {into}.").format(
+            source=unit_label(source), into=unit_label(into)
+        )
+        if team:
+            done += " " + _("{n} people of {source} are now in the team of {into}.").format(
+                n=len(team), source=unit_label(source), into=unit_label(into)
+            )
+        return Reply(done)
 
     async def resume(self, turn: Turn, person: Person, data: dict[str, Any]) -> list[Reply]:
         await self.store.conversations.clear(turn.channel, turn.external_id)

@@ -84,8 +84,13 @@ async def test_earlier_periods_name_units_as_they_were(store: Store) -> None:
         [ask] = await lan.say("gộp thôn 5 vào thôn 4")
         assert ask.startswith("Gộp Thôn 5 vào Thôn 4?")
         [merged] = await lan.press("Xác nhận")
-        assert merged == "Đã gộp: Thôn 5 nay thuộc Thôn 4."
+        assert (
+            merged == "Đã gộp: Thôn 5 nay thuộc Thôn 4. 1 người của Thôn 5 nay thuộc tổ của Thôn 4."
+        )
         assert "Thôn 5" not in await _children(store, commune)
+        thon_4 = (await store.units.by_name("Thôn 4", level="thôn"))[0]
+        team = [p.name for p in await store.people.in_subtree(thon_4.id) if p.unit_id == thon_4.id]
+        assert "Tổ CNSCĐ Thôn 5 (thành viên 5)" in team
 
         # Q3 ended before both changes: its answer names the units as they were then.
         [then] = await lan.say("cáp quang quý 3")

@@ -12,6 +12,7 @@ went into answers for them from then on, and earlier periods still show the old 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from handlers.messages import Button, Reply, Turn, TurnKind
@@ -34,6 +35,7 @@ CANCEL = "ue:cancel"
 MAX_NAME = 80
 
 _CONFIRM_WORDS = {"xac nhan", "dong y", "co", "ok"}
+_Change = Callable[[Turn, Person, str], Awaitable[list[Reply]]]
 _ADD = ("them don vi", "them")
 _RENAME = ("doi ten", "sua ten")
 _MERGE = ("gop", "sap nhap")
@@ -80,11 +82,10 @@ class UnitEdits:
             return await self._guarded(turn, person, self._merge, merge)
         return None
 
-    async def _guarded(self, turn: Turn, person: Person, run: Any, rest: str) -> list[Reply]:
+    async def _guarded(self, turn: Turn, person: Person, run: _Change, rest: str) -> list[Reply]:
         if not person.is_official:
             return [Reply(_("Only commune officials can add, rename or merge units."))]
-        replies: list[Reply] = await run(turn, person, rest)
-        return replies
+        return await run(turn, person, rest)
 
     async def _mine(self, person: Person, phrase: str) -> Unit | Reply:
         """The unit `phrase` names below the official's own unit, or the answer why not."""

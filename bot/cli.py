@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import secrets
 import signal
 import sys
 from collections.abc import Awaitable, Sequence
@@ -86,6 +87,8 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--as", dest="person", help="person id or name (default: a demo member)")
+    chat.add_argument("--code", help="join with an invite code, as a new person")
+    chat.add_argument("--name", help="with --code: the new person's name")
     chat.set_defaults(func=_chat)
 
     units = sub.add_parser("units", help="list the units, or import them from a file")
@@ -282,19 +285,27 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.console import ConsoleChat, is_interactive, run_console
+    from bot.table_files import sent_tables
     from handlers.app import build_router
     from handlers.services import Services
 
     async with await setup.open_initialised(settings, args.clock) as store:
-        person = await setup.console_person(store, args.person)
-        services = Services(store=store)
-        chat = ConsoleChat(build_router(services), f"person-{person.id}", person.name, sys.stdout,
+        first = "/start"
+        if args.code:
+            # A new person: the invite code makes them one, as /start CODE does on Telegram.
+            name = args.name or _("Terminal user")
+            external_id, first = f"new-{secrets.token_hex(6)}", f"/start {args.code}"
+        else:
+            person = await setup.console_person(store, args.person)
+            name, external_id = person.name, f"person-{person.id}"
+        services = Services(store=store, read_tables=sent_tables)
+        chat = ConsoleChat(build_router(services), external_id, name, sys.stdout,
                            Path(settings.files_dir))  # fmt: skip
         interactive = is_interactive()
         if interactive:
             print(_("chitieu — {name}. Press a button by typing /1, /2…; /exit leaves.").format(
-                name=person.name) + "\n")  # fmt: skip
-        await run_console(chat, sys.stdin, interactive=interactive)
+                name=name) + "\n")  # fmt: skip
+        await run_console(chat, sys.stdin, interactive=interactive, first=first)
     return 0
 
 
@@ -348,7 +359,7 @@ async def _plans_copy(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _plans_template(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.plan_template import template_workbook
+    from handlers.plan_files.template import template_workbook
 
     args.file.write_bytes(template_workbook())
     print(_("Template written to {file}: fill in one row per indicator, then run"

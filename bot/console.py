@@ -10,18 +10,24 @@ from itertools import count
 from pathlib import Path
 from typing import TextIO
 
-from handlers.messages import Button, OutFile, Reply, Turn, TurnKind
+from handlers.messages import Button, InFile, OutFile, Reply, Turn, TurnKind
+from handlers.queued_replies import from_payload
 from handlers.router import Router
 from locales import _
 
 CHANNEL = "console"
 
 
+FILE_COMMANDS = ("/tep", "/gui")  # "/tep danh-sach-thon.xlsx": send a file to the bot
+MAX_FILE_BYTES = 20 * 1024 * 1024  # what Telegram lets a bot download; plan files are small
+
+
 class ConsoleChat:
     """One person talking to the bot; "/1", "/2"… press the last reply's buttons.
 
     Buttons are pressed with a slash so that a bare "1" stays a figure. A terminal cannot
-    show a chart or a table, so files are saved to `files` and their path is printed.
+    show a chart or a table, so files are saved to `files` and their path is printed;
+    "/tep PATH" sends a file (a unit list, a plan appendix) as a messenger would.
     """
 
     def __init__(
@@ -49,9 +55,48 @@ class ConsoleChat:
         return replace(base, text=text)
 
     async def say(self, line: str) -> list[Reply]:
-        replies = await self.router.handle(self.to_turn(line))
+        turn = self.file_turn(line)
+        if isinstance(turn, str):
+            print(turn + "\n", file=self.out)
+            return []
+        replies = await self.router.handle(turn or self.to_turn(line))
         self.show(replies)
         return replies
+
+    async def deliver(self) -> None:
+        """Show what was queued for this person on the terminal (a figure sent back by
+        the official, with its button) and count it as sent."""
+        store = self.router.store
+        person = await store.people.by_identity(CHANNEL, self.external_id)
+        if person is None:
+            return
+        messages = await store.outbox.claim_for_person(CHANNEL, person.id)
+        if not messages:
+            return
+        print(_("— {n} message(s) for you —").format(n=len(messages)), file=self.out)
+        self.show([from_payload(message.payload) for message in messages])
+        for message in messages:
+            await store.outbox.mark_sent(message.id)
+
+    def file_turn(self, line: str) -> Turn | str | None:
+        """The turn sending the file a "/tep PATH" line names, why it cannot be sent, or
+        None for any other line."""
+        head, _sep, rest = line.strip().partition(" ")
+        if head.lower() not in FILE_COMMANDS:
+            return None
+        if not rest.strip():
+            return _("Which file? For example: /tep danh-sach-thon.xlsx")
+        path = Path(rest.strip()).expanduser()
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                return _("{name} is too large to send.").format(name=path.name)
+            content = path.read_bytes()
+        except OSError as exc:
+            return _("{name}: the file cannot be opened ({reason}).").format(
+                name=path.name, reason=exc.strerror or type(exc).__name__
+            )
+        base = Turn(CHANNEL, self.external_id, self.external_id, TurnKind.OTHER, name=self.name)
+        return replace(base, document=InFile(path.name, content))
 
     def show(self, replies: list[Reply]) -> None:
         shown = [button for reply in replies for row in reply.buttons for button in row]
@@ -101,10 +146,17 @@ class ConsoleChat:
 
 
 async def run_console(
-    chat: ConsoleChat, source: TextIO, *, interactive: bool, read: Callable[[str], str] = input
+    chat: ConsoleChat,
+    source: TextIO,
+    *,
+    interactive: bool,
+    read: Callable[[str], str] = input,
+    first: str = "/start",
 ) -> None:
-    """Read turns until end of input; interactive sessions get a prompt."""
-    await chat.say("/start")
+    """Read turns until end of input; interactive sessions get a prompt. `first` opens
+    the session ("/start CODE" joins with an invite code)."""
+    await chat.say(first)
+    await chat.deliver()
     while True:
         if interactive:
             try:
@@ -119,6 +171,7 @@ async def run_console(
         if interactive and line.strip() in ("/exit", "/thoat"):
             break
         await chat.say(line)
+        await chat.deliver()
 
 
 def is_interactive() -> bool:

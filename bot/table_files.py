@@ -44,8 +44,9 @@ def read_tables(path: Path, *, allow: tuple[str, ...] = (".docx", ".xlsx", ".csv
 
 
 def sent_tables(name: str, content: bytes) -> list[Table]:
-    """The tables of a plan file sent to the bot (handlers.services.TableReader)."""
-    return tables_from_bytes(name, content, allow=(".docx", ".xlsx"))
+    """The tables of a plan file or unit list sent to the bot
+    (handlers.services.TableReader)."""
+    return tables_from_bytes(name, content, allow=(".docx", ".xlsx", ".csv"))
 
 
 def tables_from_bytes(

@@ -13,6 +13,8 @@ from handlers.reporting import commands as reporting
 from handlers.review import commands as review
 from handlers.router import Router
 from handlers.services import Services
+from handlers.unit_files import dialog as unit_files
+from handlers.unit_files import edits as unit_edits
 
 
 def build_router(services: Services) -> Router:
@@ -23,7 +25,9 @@ def build_router(services: Services) -> Router:
     router.add_help_and_cancel()
     rounds.register(router, report_dialog)
     announcements.register(router)
-    plan_files.register(router)  # first of the readers: it takes every document
+    plan_dialog = plan_files.register(router)  # first of the readers: it takes every document
+    unit_files.register(router, plan_dialog)  # ahead of it: unit lists only
+    unit_edits.register(router)
     review.register(router, report_dialog)
     members.register(router)
     dispatch.register(router)

@@ -110,8 +110,13 @@ class Router:
     def add_button(self, prefix: str, run: ButtonRun) -> None:
         self.buttons[prefix] = run
 
-    def add_reader(self, reader: Reader) -> None:
-        self.readers.append(reader)
+    def add_reader(self, reader: Reader, *, before: Reader | None = None) -> None:
+        """Readers are asked in order; `before` puts one ahead of a reader that would
+        take its turns (the plan file's reader takes every document)."""
+        if before is None:
+            self.readers.append(reader)
+        else:
+            self.readers.insert(self.readers.index(before), reader)
 
     def command_menu(self, role: Role | None = None) -> list[tuple[str, str]]:
         """Commands with their descriptions in the active locale, for the messenger's menu."""

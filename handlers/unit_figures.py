@@ -9,15 +9,16 @@ most indicators are a situation at a moment, and the latest one stands for the p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from handlers.services import Services
-from indicators.periods import Period
+from indicators.periods import VIETNAM_TZ, Period
 from indicators.plan import Group, Indicator, Plan, Tier, plans_for_period
 from indicators.reporting_status import ReportingStatus, covering_periods, reporting_status
 from indicators.rollup import Figure, Node, Rollup
-from indicators.units import Unit, unit_tree
+from indicators.units import Unit, name_at, unit_tree
 from storage.values import StoredValue
 
 # How far back the default period may fall when the open one has no values yet.
@@ -80,6 +81,27 @@ async def tree(services: Services, unit: Unit) -> Node:
     return unit_tree(unit, await services.store.units.subtree(unit.id))
 
 
+async def _tree_then(
+    services: Services, unit: Unit, units: list[Unit], period: Period
+) -> Node | None:
+    """The tree as it stood at the end of `period`, when a rename or a merge came after
+    it (the names of then, the merged units on their own, so that an answer about an
+    earlier period names the units as they were); None when nothing changed since."""
+    moment = period_end(period)
+    former = await services.store.units.former_names_since(unit.id, moment)
+    merged_since = any(u.merged_at is not None and u.merged_at > moment for u in units)
+    if not former and not merged_since:
+        return None
+    names = {u.id: name_at(u.name, former[u.id], moment) for u in units if u.id in former}
+    return unit_tree(unit, units, as_of=moment, names=names)
+
+
+def period_end(period: Period) -> dt.datetime:
+    """The first moment after the period, in Vietnam's time."""
+    day = period.end + dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(), tzinfo=VIETNAM_TZ)
+
+
 async def standings(
     services: Services,
     unit: Unit,
@@ -91,7 +113,9 @@ async def standings(
 ) -> list[Standing]:
     """The unit's standing in each of its plans for `asked` (default: the open period,
     or with `fallback` the latest earlier one with values if it has none yet)."""
-    node = node or await tree(services, unit)
+    units = [] if node is not None else await services.store.units.subtree(unit.id)
+    given = node
+    node = node or unit_tree(unit, units)
     shape = Rollup(node, {})
     chosen = plans_for_period(await services.store.plans.of_unit(unit.id), asked, services.now())
     found = []
@@ -104,8 +128,15 @@ async def standings(
         if asked is None and fallback:
             used = await _with_values(services, unit, plan, period)
         stored = await period_values(services, unit, plan, used)
-        rollup = shape.with_values({key: row.value for key, row in stored.items()})
-        found.append(Standing(unit, plan, used, period, node, rollup, stored))
+        values = {key: row.value for key, row in stored.items()}
+        then = None if given is not None else await _tree_then(services, unit, units, used)
+        if then is None:
+            found.append(
+                Standing(unit, plan, used, period, node, shape.with_values(values), stored)
+            )
+        else:
+            named = replace(unit, name=then.name)  # headers name the unit as it was too
+            found.append(Standing(named, plan, used, period, then, Rollup(then, values), stored))
     return found
 
 

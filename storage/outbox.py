@@ -206,6 +206,32 @@ class Outbox:
             )
         return [_message(row) for row in claimed]
 
+    async def claim_for_person(self, channel: str, person_id: int) -> list[OutboxMessage]:
+        """Claim every waiting message of `channel` to one of the person's chats there,
+        oldest first: the terminal hands a person what was queued for them when they
+        open it, since no sender runs for it."""
+        async with self._db.transaction() as tx:
+            rows = await tx.fetch_all(
+                f"SELECT id FROM outbox WHERE {_WAITING} AND channel = ? AND recipient IN"
+                " (SELECT chat_id FROM identities WHERE person_id = ? AND channel = ?"
+                " AND chat_id IS NOT NULL) ORDER BY created_at, id",
+                (channel, person_id, channel),
+            )
+            ids = [row["id"] for row in rows]
+            if not ids:
+                return []
+            marks = ", ".join("?" * len(ids))
+            await tx.execute(
+                "UPDATE outbox SET state = 'sending', claimed_at = ?, attempts = attempts + 1"
+                f" WHERE id IN ({marks})",
+                (tx.stamp, *ids),
+            )
+            claimed = await tx.fetch_all(
+                f"SELECT {_COLUMNS} FROM outbox WHERE id IN ({marks}) ORDER BY created_at, id",
+                ids,
+            )
+        return [_message(row) for row in claimed]
+
     async def mark_sent(self, message_id: int) -> bool:
         async with self._db.transaction() as tx:
             changed = await tx.execute(

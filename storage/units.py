@@ -8,6 +8,7 @@ old parent's subtree includes it too, so reports on an old plan still see it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from indicators.plan import UnitSpec
@@ -15,7 +16,7 @@ from indicators.text import fold, normalize
 from indicators.units import FormerName, Unit
 from storage.audit import write_audit
 from storage.backends import Backend, Row, StorageError, Tx
-from storage.clock import from_db, optional_from_db
+from storage.clock import from_db, optional_from_db, to_db
 
 UNIT_COLUMNS = "id, name, level, parent_id, merged_into_id, merged_at, created_at"
 
@@ -239,6 +240,25 @@ class Units:
             (unit_id,),
         )
         return [FormerName(row["name"], from_db(row["replaced_at"])) for row in rows]
+
+    async def former_names_since(
+        self, root_id: int, moment: dt.datetime
+    ) -> dict[int, list[FormerName]]:
+        """The former names replaced after `moment` of the units in `root_id`'s subtree,
+        by unit, oldest first: what `indicators.units.name_at` needs for that moment."""
+        rows = await self._db.fetch_all(
+            f"WITH RECURSIVE {SUBTREE_CTE}"
+            " SELECT n.unit_id, n.name, n.replaced_at FROM unit_names n"
+            " JOIN subtree s ON s.id = n.unit_id WHERE n.replaced_at > ?"
+            " ORDER BY n.unit_id, n.replaced_at, n.id",
+            (root_id, to_db(moment)),
+        )
+        found: dict[int, list[FormerName]] = {}
+        for row in rows:
+            found.setdefault(row["unit_id"], []).append(
+                FormerName(row["name"], from_db(row["replaced_at"]))
+            )
+        return found
 
     async def name_index(self, root_id: int | None = None) -> list[tuple[int, str]]:
         """(unit id, name) for every current name, former name and alias, for fuzzy

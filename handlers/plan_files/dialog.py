@@ -39,7 +39,7 @@ _YEAR = re.compile(r"^\s*nam\s+(20\d\d)\s*$")
 _CONFIRM_WORDS = {"xac nhan", "dong y", "ap dung", "co", "ok"}
 
 
-def _table_data(table: Table) -> dict[str, Any]:
+def table_data(table: Table) -> dict[str, Any]:
     return {
         "rows": [[row.number, list(row.cells)] for row in table.rows],
         "caption": list(table.caption),
@@ -47,12 +47,12 @@ def _table_data(table: Table) -> dict[str, Any]:
     }
 
 
-def _table(data: dict[str, Any]) -> Table:
+def table_from_data(data: dict[str, Any]) -> Table:
     rows = tuple(Row(int(n), tuple(str(c) for c in cells)) for n, cells in data["rows"])
     return Table(rows, tuple(str(c) for c in data.get("caption", [])), str(data.get("where", "")))
 
 
-def _plan_table(tables: list[Table]) -> Table | None:
+def plan_table(tables: list[Table]) -> Table | None:
     """The table the reader reads: the first with an STT and a name column."""
     return next((t for t in tables if read_header(t.rows) is not None), None)
 
@@ -81,7 +81,7 @@ class PlanFileDialog:
             tables = self.services.read_tables(document.filename, document.content)
         except ValueError as problem:
             return [Reply(str(problem))]
-        table = _plan_table(tables)
+        table = plan_table(tables)
         unit = await home_unit(self.services, person)
         year_match = re.search(r"\b(20\d\d)\b", turn.text)
         year = int(year_match.group(1)) if year_match else None
@@ -94,7 +94,7 @@ class PlanFileDialog:
             "unit": unit.id,
             "year": year,
             "file": document.filename,
-            "table": _table_data(table),
+            "table": table_data(table),
         }
         return await self._review(turn, unit, data)
 
@@ -105,7 +105,7 @@ class PlanFileDialog:
 
     async def _reading(self, unit: Unit, data: dict[str, Any]) -> Reading:
         reading, _destination = await read_for_unit(
-            self.store, [_table(data["table"])], unit, data.get("year"), str(data["file"])
+            self.store, [table_from_data(data["table"])], unit, data.get("year"), str(data["file"])
         )
         return reading
 
@@ -150,7 +150,7 @@ class PlanFileDialog:
         row: int | None,
         target: str,
     ) -> list[Reply]:
-        table = _table(data["table"])
+        table = table_from_data(data["table"])
         reading, destination = await read_for_unit(
             self.store, [table], unit, data.get("year"), str(data["file"])
         )
@@ -161,7 +161,7 @@ class PlanFileDialog:
         if fixed is None:
             where = code or _("row {row}").format(row=row)
             return [Reply(_("I found no row {where} with a target to fix in the table; correct the file and send it again.").format(where=where))]  # fmt: skip
-        data["table"] = _table_data(fixed)
+        data["table"] = table_data(fixed)
         return await self._review(turn, unit, data)
 
     async def _apply(
@@ -207,7 +207,10 @@ def _fix(text: str) -> tuple[str | None, int | None, str] | None:
     return None
 
 
-def register(router: Router) -> None:
+def register(router: Router) -> PlanFileDialog:
+    """Add the plan file's dialog and reader; the dialog, for the unit list's reader,
+    which hands it the files that are not unit lists."""
     dialog = PlanFileDialog(router.services)
     router.add_dialog(DIALOG, dialog)
     router.add_reader(dialog.read)
+    return dialog

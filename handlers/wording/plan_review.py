@@ -232,6 +232,12 @@ def describe_unit_doubt(doubt: UnitDoubt) -> str:
         ),
         UnitProblem.AMBIGUOUS_PARENT: lambda: _("parent '{text}' names several units: {other}"),
         UnitProblem.NOTHING: lambda: _("the file has no units"),
+        UnitProblem.OUTSIDE_SCOPE: lambda: _(
+            "'{text}' would go outside {other}, which is the area you can change"
+        ),
+        UnitProblem.LEVEL_NOT_BELOW: lambda: _(
+            "'{text}' cannot go under a unit of level {other}: it is not a lower level"
+        ),
     }
     sentence = messages[doubt.problem]().format(text=shorten(doubt.text, 60), other=doubt.other)
     return _where(doubt.row, None) + sentence

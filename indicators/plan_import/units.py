@@ -31,6 +31,8 @@ class UnitProblem(StrEnum):
     UNKNOWN_PARENT = "unknown_parent"
     AMBIGUOUS_PARENT = "ambiguous_parent"
     NOTHING = "nothing"
+    OUTSIDE_SCOPE = "outside_scope"  # would go under a unit the official does not lead
+    LEVEL_NOT_BELOW = "level_not_below"  # a commune under a village
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.plan_template import template_workbook
 from bot.table_files import TableFileError, read_tables
+from handlers.plan_files.template import template_workbook
 from handlers.wording.plan_review import review_text
 from indicators.plan import Tier
 from indicators.plan_import.doubts import Problem

@@ -3,6 +3,7 @@ shares without denominators are judged by their bounds; counts of reporting unit
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 
@@ -13,6 +14,7 @@ from indicators.evaluation import Verdict, evaluate
 from indicators.plan import Indicator, Tier
 from indicators.plans import load_bundled
 from indicators.rollup import Node, Rollup
+from indicators.units import FormerName, Unit, name_at, unit_tree
 from indicators.values import (
     AnyValue,
     CountValue,
@@ -189,3 +191,21 @@ def test_combined_ratio_is_the_exact_share_of_the_whole(pairs: list[tuple[int, i
     whole = RatioValue(sum(n for n, _ in pairs), sum(d for _, d in pairs))
     assert figure.value == whole
     assert figure.evaluation == evaluate(FIBRE.target, whole)
+
+
+def test_the_unit_tree_as_it_stood_before_a_rename_and_a_merge() -> None:
+    at = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
+    later = at + dt.timedelta(days=30)
+    commune = Unit(1, "Đồng Lạc", "xã", None, None, None, at)
+    thon_4 = Unit(2, "Thôn 4", "thôn", 1, None, None, at)
+    thon_5 = Unit(3, "Thôn 5", "thôn", 1, 2, later, at)
+    units = [commune, thon_4, thon_5]
+    now = unit_tree(commune, units)
+    assert [c.name for c in now.children] == ["Thôn 4"]
+    assert [(c.name, c.reports) for c in now.children[0].children] == [("Thôn 5", False)]
+    then = unit_tree(commune, units, as_of=later - dt.timedelta(days=1), names={2: "Bản Cũ"})
+    assert [(c.name, c.reports) for c in then.children] == [("Bản Cũ", True), ("Thôn 5", True)]
+    former = [FormerName("Thôn 3", at), FormerName("Nà Pài", later)]
+    assert name_at("Khuổi Lịa", former, at - dt.timedelta(days=1)) == "Thôn 3"
+    assert name_at("Khuổi Lịa", former, at) == "Nà Pài"
+    assert name_at("Khuổi Lịa", former, later) == "Khuổi Lịa"

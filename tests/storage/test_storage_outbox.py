@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from indicators.people import Role
 from storage import NewMessage, OutboxState, Store
 from tests.storage.storage_fixtures import NOW
 
@@ -74,3 +75,18 @@ async def test_sending_rows_go_back_to_pending_after_a_crash(database: str, cloc
         assert (again.id, again.attempts) == (message_id, 2)
         assert await store.outbox.reset_stale_sending(claimed_before=NOW) == 0
         assert await store.outbox.reset_stale_sending(claimed_before=SOON) == 1
+
+
+async def test_the_terminal_claims_a_persons_own_messages(store: Store) -> None:
+    unit = await store.units.add("Nà Pài", "thôn")
+    person = await store.people.add_person("Tổ Nà Pài", Role.MEMBER, unit.id)
+    other = await store.people.add_person("Tổ khác", Role.MEMBER, unit.id)
+    await store.people.link_identity(person.id, "console", "new-1", chat_id="new-1")
+    await store.people.link_identity(person.id, "console", "person-1", chat_id=None)
+    await store.people.link_identity(other.id, "console", "new-2", chat_id="new-2")
+    mine = await store.outbox.enqueue("console", "new-1", {"text": "Trả lại 1.1"})
+    await store.outbox.enqueue("console", "new-2", {"text": "Không phải của anh/chị"})
+    await store.outbox.enqueue("telegram", "new-1", {"text": "Kênh khác"})
+    [claimed] = await store.outbox.claim_for_person("console", person.id)
+    assert claimed.id == mine and claimed.state is OutboxState.SENDING
+    assert await store.outbox.claim_for_person("console", person.id) == []

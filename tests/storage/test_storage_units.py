@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from indicators.people import Role
@@ -61,6 +63,16 @@ async def test_rename_keeps_the_old_name_findable(store: Store, tree: Tree) -> N
     assert (village, "Bản Cuôn") in names and (village, "Bản Cuôn 1") in names
     [entry] = await store.audit.entries(action="unit.renamed")
     assert entry.details == {"unit_id": village, "from": "Bản Cuôn", "to": "Bản Cuôn 1"}
+
+
+async def test_former_names_since_a_moment(store: Store, tree: Tree) -> None:
+    village = tree.villages["Bản Cuôn"]
+    await store.units.rename(village, "Bản Cuôn 1")
+    assert await store.units.former_names_since(tree.dong_lac, NOW) == {}
+    before = NOW - dt.timedelta(days=1)
+    since = await store.units.former_names_since(tree.dong_lac, before)
+    assert [(f.name, f.replaced_at) for f in since[village]] == [("Bản Cuôn", NOW)]
+    assert await store.units.former_names_since(tree.nam_cuong, before) == {}
 
 
 async def test_merge_keeps_past_values_attributable(store: Store, tree: Tree) -> None:

@@ -28,6 +28,7 @@ from storage.backends import (
     open_backend,
 )
 from storage.broadcasts import Broadcast, Broadcasts
+from storage.bulk import Bulk
 from storage.choices import ShownChoices
 from storage.clock import Clock, FixedClock, SystemClock
 from storage.contacts import Contact, Contacts, UnitChat, Unreachable
@@ -76,6 +77,7 @@ class Store:
         self.members = Members(db)
         self.link_codes = LinkCodes(db)
         self.zalo_tokens = ZaloTokens(db)
+        self.bulk = Bulk(db)
 
     @classmethod
     async def open(cls, database: str | Path, *, clock: Clock) -> Store:
@@ -145,6 +147,7 @@ __all__ = [
     "Backend",
     "Broadcast",
     "Broadcasts",
+    "Bulk",
     "Clock",
     "ConflictError",
     "Contact",

@@ -111,7 +111,8 @@ def _numbered(items: Sequence[object]) -> list[object]:
     return [x for pair in enumerate(items) for x in pair]
 
 
-def _check(item: NewValue) -> NewValue:
+def check_value(item: NewValue) -> NewValue:
+    """The item as stored (code trimmed, note normalised); ValueError if malformed."""
     if not PERIOD.fullmatch(item.period):
         raise ValueError(f"period {item.period!r} is not like 2024, 2024-H1, 2024-Q3, 2024-09")
     if not item.indicator_code.strip() or not item.plan_id.strip():
@@ -160,7 +161,7 @@ class Values:
         """Record all of `items` in one transaction, all or nothing; the stored versions in
         the order given. The same cell twice in `items` makes two versions (unless an
         update key is given, which records a cell once per update)."""
-        checked = [_check(item) for item in items]
+        checked = [check_value(item) for item in items]
         if not checked:
             return []
         async with self._db.transaction() as tx:

@@ -89,8 +89,7 @@ class Scale:
         # The schema version is part of the name: a database built by an older schema is
         # migrated on opening anyway, but a new index may change how long building takes.
         return (
-            f"national-c{self.communes}-v{self.villages}-q{self.quarters}-p{self.people}"
-            f"-s{LATEST}"
+            f"national-c{self.communes}-v{self.villages}-q{self.quarters}-p{self.people}-s{LATEST}"
         )
 
     @property
@@ -230,6 +229,7 @@ async def build(database: str, scale: Scale) -> Built:
         recorded += await store.bulk.add_values(batch, channel="bench")
         progress.add(len(batch))
         progress.close()
+        await store.bulk.analyze()
 
         progress = Progress("people", scale.people)
         officials = {"national": country, "province": provinces[0], "commune": communes[0]}
@@ -403,9 +403,7 @@ class CachedServer:
         try:
             if fresh:
                 await connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            exists = await connection.fetchval(
-                "SELECT 1 FROM pg_database WHERE datname = $1", name
-            )
+            exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
             if not exists:
                 await connection.execute(f"CREATE DATABASE {name}")
         finally:

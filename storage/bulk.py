@@ -128,6 +128,13 @@ class Bulk:
             )
         return len(checked)
 
+    async def analyze(self) -> None:
+        """Gather the planner's statistics after a load: right after millions of rows
+        went in, PostgreSQL would otherwise plan for an empty table until autovacuum
+        comes round, and SQLite has none until asked."""
+        async with self._db.transaction() as tx:
+            await tx.execute("ANALYZE")
+
 
 async def _next_id(tx: Tx, table: str) -> int:
     highest = await tx.fetch_value(f"SELECT MAX(id) FROM {table}")

@@ -9,6 +9,7 @@ import pytest
 from indicators.people import Role
 from indicators.values import PercentValue, RatioValue
 from storage import ConflictError, NewValue, Store
+from storage.units import SUBTREE_CTE
 
 PLAN = "bulk-plan"
 
@@ -100,3 +101,26 @@ async def test_malformed_rows_are_refused_before_anything_is_written(store: Stor
     assert len(await store.units.subtree(country)) == 1 + 2 + 4
     assert await store.bulk.add_values([]) == 0
     assert await store.bulk.add_units([]) == []
+
+
+async def test_subtrees_are_walked_by_index_once_the_planner_has_statistics(
+    store: Store, backend: str
+) -> None:
+    """No unit merged: a full index of merged_into_id would look like one value shared by
+    all rows, and SQLite's planner then scanned every unit at each step of a walk."""
+    if backend != "sqlite":
+        pytest.skip("the query plan looked at is SQLite's")
+    [country] = await store.bulk.add_units([("Việt Nam", "quốc gia", None)])
+    provinces = await store.bulk.add_units([(f"Tỉnh {p}", "tỉnh", country) for p in range(10)])
+    communes = await store.bulk.add_units(
+        [(f"Xã {p}-{c}", "xã", p) for p in provinces for c in range(20)]
+    )
+    await store.bulk.add_units([(f"Thôn {v}", "thôn", c) for c in communes for v in range(5)])
+    await store.bulk.analyze()
+    plan = await store.db.fetch_all(
+        f"EXPLAIN QUERY PLAN WITH RECURSIVE {SUBTREE_CTE} SELECT id FROM subtree",
+        (provinces[0],),
+    )
+    steps = [str(row["detail"]) for row in plan]
+    assert not [s for s in steps if s.startswith("SCAN u")], steps
+    assert len(await store.units.subtree(provinces[0])) == 1 + 20 + 100

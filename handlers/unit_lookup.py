@@ -101,13 +101,19 @@ async def named_anywhere(services: Services, person: Person, folded: str) -> Loo
     is found here: in scope, it is the unit asked about; outside, a refusal.
     """
     words = f" {folded} "
-    named: list[tuple[int, int]] = []  # (length of the phrase, unit id)
-    for unit_id, name in await services.store.units.name_index():
+    # Names first, units after: a country repeats a few thousand names over its 83,000
+    # units, and only the few names in the words need their units looked up.
+    phrases: dict[str, int] = {}  # name → length of its phrase
+    for name in await services.store.units.distinct_names():
         phrase = _phrase(name)
         if not phrase or f" {phrase} " not in words:
             continue
         if " " in phrase or any(f" {level} {phrase} " in words for level in LEVEL_WORDS):
-            named.append((len(phrase), unit_id))
+            phrases[name] = len(phrase)
+    named = [
+        (phrases[name], unit_id)  # (length of the phrase, unit id)
+        for unit_id, name in await services.store.units.named(phrases)
+    ]
     if not named:
         return None
     longest = max(length for length, _ in named)

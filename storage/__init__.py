@@ -28,6 +28,7 @@ from storage.backends import (
     open_backend,
 )
 from storage.broadcasts import Broadcast, Broadcasts
+from storage.bulk import Bulk
 from storage.choices import ShownChoices
 from storage.clock import Clock, FixedClock, SystemClock
 from storage.contacts import Contact, Contacts, UnitChat, Unreachable
@@ -78,6 +79,7 @@ class Store:
         self.link_codes = LinkCodes(db)
         self.zalo_tokens = ZaloTokens(db)
         self.send_budget = SendBudget(db)
+        self.bulk = Bulk(db)
 
     @classmethod
     async def open(cls, database: str | Path, *, clock: Clock) -> Store:
@@ -147,6 +149,7 @@ __all__ = [
     "Backend",
     "Broadcast",
     "Broadcasts",
+    "Bulk",
     "Clock",
     "ConflictError",
     "Contact",

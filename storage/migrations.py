@@ -525,6 +525,17 @@ _SHARED_SEND_BUDGET: list[str] = [
     """,
 ]
 
+# Subtree walks follow merged_into_id as well as parent_id. Almost no unit is merged, so
+# once the planner has statistics (ANALYZE, PRAGMA optimize) the full index looks like
+# one value shared by every row, and SQLite walked a country's subtree by scanning all
+# 83,000 units at each step (a province's values: 40 s instead of 0.1 s). Indexing only
+# the merged units keeps the index as selective as it really is; `merged_into_id = ?`
+# implies the index's condition on both databases.
+_PARTIAL_MERGED_INDEX: list[str] = [
+    "DROP INDEX IF EXISTS units_merged_into_idx",
+    "CREATE INDEX units_merged_into_idx ON units (merged_into_id) WHERE merged_into_id IS NOT NULL",
+]
+
 MIGRATIONS: list[tuple[int, Sequence[Step]]] = [
     (1, _INITIAL_SCHEMA),
     (2, _UNIT_ALIASES),
@@ -535,6 +546,7 @@ MIGRATIONS: list[tuple[int, Sequence[Step]]] = [
     (7, _REVIEWS_AND_REMOVALS),
     (8, _PEOPLE_ON_TWO_MESSENGERS),
     (9, _SHARED_SEND_BUDGET),
+    (10, _PARTIAL_MERGED_INDEX),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -118,6 +118,11 @@ class _Connection(Connection):
         with _storage_errors():
             await self.raw.executemany(sql, rows)
 
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Params]) -> None:
+        # COPY: one stream of binary rows, an order of magnitude faster than INSERTs.
+        with _storage_errors():
+            await self.raw.copy_records_to_table(table, records=rows, columns=list(columns))
+
     async def fetch_all(self, sql: str, params: Params) -> list[Row]:
         with _storage_errors():
             records = await self.raw.fetch(sql, *params)

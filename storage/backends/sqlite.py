@@ -91,6 +91,13 @@ class _Connection(Connection):
         with _storage_errors():
             await self.raw.executemany(sql, rows)
 
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Params]) -> None:
+        # executemany runs the prepared INSERT in C for every row: SQLite has no faster
+        # path from Python.
+        names = ", ".join(columns)
+        marks = ", ".join("?" * len(columns))
+        await self.execute_many(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
     async def fetch_all(self, sql: str, params: Params) -> list[Row]:
         with _storage_errors():
             # The row factory makes dicts; Iterable[Row] is what aiosqlite's stubs say.

@@ -75,6 +75,38 @@ async def test_former_names_since_a_moment(store: Store, tree: Tree) -> None:
     assert await store.units.former_names_since(tree.nam_cuong, before) == {}
 
 
+async def test_name_index_of_a_subtree_lists_current_former_names_and_aliases(
+    store: Store, tree: Tree
+) -> None:
+    village = tree.villages["Nà Pậu"]
+    await store.units.rename(village, "Thôn Nà Pậu", by=None)
+    await store.units.add_alias(village, "Thôn 1")
+    outside = tree.villages["Khuổi Nạc"]
+    await store.units.add_alias(outside, "Thôn 4")
+    names = await store.units.name_index(tree.dong_lac)
+    assert names == sorted(names)
+    assert {n for uid, n in names if uid == village} == {"Nà Pậu", "Thôn Nà Pậu", "Thôn 1"}
+    assert all(uid != outside for uid, _n in names)
+    assert {uid for uid, _n in names} == {tree.dong_lac, *(
+        tree.villages[v] for v in ("Nà Pậu", "Bản Cuôn", "Nà Kéo"))}  # fmt: skip
+
+
+async def test_units_are_found_by_the_distinct_names_in_use(store: Store, tree: Tree) -> None:
+    village = tree.villages["Bản Cuôn"]
+    await store.units.rename(village, "Bản Cuôn 1", by=None)
+    await store.units.add_alias(tree.villages["Bản Khắt"], "Bản Cuôn")
+    names = await store.units.distinct_names()
+    assert names == sorted(set(names)) and {"Bản Cuôn", "Bản Cuôn 1", "Nà Pậu"} <= set(names)
+    # Every holder of a name: former name, current name and alias alike; an exact name,
+    # not one that only folds the same ("Ban Cuon").
+    assert await store.units.named(["Bản Cuôn", "Ban Cuon"]) == [
+        (village, "Bản Cuôn"),
+        (tree.villages["Bản Khắt"], "Bản Cuôn"),
+    ]
+    assert await store.units.named(["Bản Cuôn 1"]) == [(village, "Bản Cuôn 1")]
+    assert await store.units.named([]) == []
+
+
 async def test_merge_keeps_past_values_attributable(store: Store, tree: Tree) -> None:
     # 2025: Nam Cường is merged into Đồng Lạc; its villages now belong to Đồng Lạc.
     old_village = tree.villages["Khuổi Nạc"]

@@ -191,20 +191,7 @@ class Outbox:
                 f"{self._db.dialect.skip_locked}",
                 (at, *channel_params, limit),
             )
-            ids = [row["id"] for row in rows]
-            if not ids:
-                return []
-            marks = ", ".join("?" * len(ids))
-            await tx.execute(
-                "UPDATE outbox SET state = 'sending', claimed_at = ?, attempts = attempts + 1"
-                f" WHERE id IN ({marks})",
-                (at, *ids),
-            )
-            claimed = await tx.fetch_all(
-                f"SELECT {_COLUMNS} FROM outbox WHERE id IN ({marks}) ORDER BY next_attempt_at, id",
-                ids,
-            )
-        return [_message(row) for row in claimed]
+            return await _claim(tx, [row["id"] for row in rows], "next_attempt_at, id")
 
     async def claim_for_person(self, channel: str, person_id: int) -> list[OutboxMessage]:
         """Claim every waiting message of `channel` to one of the person's chats there,
@@ -217,20 +204,7 @@ class Outbox:
                 " AND chat_id IS NOT NULL) ORDER BY created_at, id",
                 (channel, person_id, channel),
             )
-            ids = [row["id"] for row in rows]
-            if not ids:
-                return []
-            marks = ", ".join("?" * len(ids))
-            await tx.execute(
-                "UPDATE outbox SET state = 'sending', claimed_at = ?, attempts = attempts + 1"
-                f" WHERE id IN ({marks})",
-                (tx.stamp, *ids),
-            )
-            claimed = await tx.fetch_all(
-                f"SELECT {_COLUMNS} FROM outbox WHERE id IN ({marks}) ORDER BY created_at, id",
-                ids,
-            )
-        return [_message(row) for row in claimed]
+            return await _claim(tx, [row["id"] for row in rows], "created_at, id")
 
     async def mark_sent(self, message_id: int) -> bool:
         async with self._db.transaction() as tx:
@@ -316,3 +290,19 @@ class Outbox:
                 "UPDATE outbox SET state = 'pending' WHERE state = 'sending' AND claimed_at < ?",
                 (to_db(claimed_before),),
             )
+
+
+async def _claim(tx: Tx, ids: list[int], order: str) -> list[OutboxMessage]:
+    """Mark the messages as being sent (one more attempt) and read them back in `order`."""
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    await tx.execute(
+        "UPDATE outbox SET state = 'sending', claimed_at = ?, attempts = attempts + 1"
+        f" WHERE id IN ({marks})",
+        (tx.stamp, *ids),
+    )
+    claimed = await tx.fetch_all(
+        f"SELECT {_COLUMNS} FROM outbox WHERE id IN ({marks}) ORDER BY {order}", ids
+    )
+    return [_message(row) for row in claimed]

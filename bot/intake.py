@@ -1,15 +1,16 @@
 """What a channel receives, made durable: updates are recorded in the inbox before the
-messenger is told they arrived, handled one at a time in the order they came, and every
-reply a turn gives reaches the person — directly, or through the outbox when sending it
-directly failed or a crash cut it off.
+messenger is told they arrived, handled chats side by side and each chat's in the order
+they came, and every reply a turn gives reaches the person — directly, or through the
+outbox when sending it directly failed or a crash cut it off.
 
 The channel supplies two things: how to handle one recorded update (Telegram runs it
 through python-telegram-bot's Application, whose handler calls `Router.handle` with
 `recorder(turn)` and then `delivered`), and how to tell the people behind updates that
 could not be recorded that the system is busy. Nothing here knows a messenger.
 
-One worker takes the rows today; the inbox keeps each row's chat so that several
-workers could later take rows per chat, in order.
+A chat's turns never wait on another chat's: each chat with updates gets a lane of its
+own (LANES at most at once), so a slow turn, a stalled send or a chat whose replies wait
+on the messenger's per-chat limit holds its own lane only.
 """
 
 from __future__ import annotations
@@ -30,7 +31,11 @@ log = logging.getLogger(__name__)
 
 Process = Callable[[InboxUpdate], Awaitable[None]]
 TellBusy = Callable[[Sequence[Arrival]], Awaitable[None]]
-STOP_TIMEOUT = 15.0  # how long a stop waits for the update being handled (its sends too)
+STOP_TIMEOUT = 15.0  # how long a stop waits for the updates being handled (their sends too)
+# Chats handled at once. Each holds at most one turn at a time, so one chat waiting on
+# its messenger (a stalled send, one message a second to a person) holds one place only.
+LANES = 16
+LANE_BATCH = 20  # a chat's updates read at once; the lane reads again after them
 
 
 def queued_payloads(reply: Reply, turn: Turn) -> list[dict[str, Any]]:
@@ -58,14 +63,22 @@ class Intake:
     """One channel account's inbox and the worker that handles it."""
 
     def __init__(
-        self, store: Store, channel: str, *, process: Process, tell_busy: TellBusy
+        self,
+        store: Store,
+        channel: str,
+        *,
+        process: Process,
+        tell_busy: TellBusy,
+        lanes: int = LANES,
     ) -> None:
         self.store = store
         self.channel = channel
         self.bot = ""  # the account (Telegram: the bot's id and server), once known
         self.process = process
         self.tell_busy = tell_busy
+        self.lanes = lanes
         self._arrived = asyncio.Event()
+        self._lanes: dict[str, asyncio.Task[None]] = {}  # chat → the task handling it
         self._recorded: set[str] = set()  # update ids whose turn marked its row handled
         self._unreplied: set[str] = set()  # ...and whose replies are still to confirm
 
@@ -91,8 +104,10 @@ class Intake:
 
     async def run(self) -> None:
         """Until cancelled: first hand the replies a crash cut off to the outbox, then
-        handle unhandled updates in order as they arrive. A stop lets the update being
-        handled finish, its replies included."""
+        handle unhandled updates as they arrive, chat by chat: up to `lanes` chats side
+        by side, each chat's updates one at a time in the order they came. A stop lets
+        the update each chat is in finish, its replies included; the updates not begun
+        stay in the inbox for the next start."""
         backoff = Backoff()
         while True:
             try:
@@ -102,25 +117,69 @@ class Intake:
                 log.warning("%s: inbox not readable yet (%s)", self.channel, error)
                 await backoff.wait()
         backoff.reset()
-        while True:
-            self._arrived.clear()
-            try:
-                rows = await self.store.inbox.unhandled(self.channel, self.bot)
-            except StorageUnavailable as error:
-                log.warning("%s: inbox not readable (%s)", self.channel, error)
-                await backoff.wait()
-                continue
-            backoff.reset()
-            for row in rows:
-                task = asyncio.ensure_future(self._handle(row))
-                try:
-                    await asyncio.shield(task)
-                except asyncio.CancelledError:
-                    with contextlib.suppress(Exception, asyncio.CancelledError):
-                        await asyncio.wait_for(task, STOP_TIMEOUT)
-                    raise
-            if not rows:
+        try:
+            while True:
+                self._arrived.clear()
+                free = self.lanes - len(self._lanes)
+                if free > 0:
+                    try:
+                        # Chats with a lane already are among the first: ask for enough.
+                        chats = await self.store.inbox.waiting_chats(
+                            self.channel, self.bot, free + len(self._lanes)
+                        )
+                    except StorageUnavailable as error:
+                        log.warning("%s: inbox not readable (%s)", self.channel, error)
+                        await backoff.wait()
+                        continue
+                    backoff.reset()
+                    for chat in chats:
+                        if chat not in self._lanes and len(self._lanes) < self.lanes:
+                            self._lanes[chat] = asyncio.create_task(self._lane(chat))
+                # Woken by a new update, or by a lane ending (a place free, or an update
+                # of its chat that came after its last look).
                 await self._arrived.wait()
+        finally:
+            lanes = list(self._lanes.values())
+            for lane in lanes:
+                lane.cancel()
+            if lanes:
+                await asyncio.wait(lanes)
+
+    async def _lane(self, chat: str) -> None:
+        """One chat's updates in order, until it has none left; a cancel (a stop) lets
+        the update being handled finish (STOP_TIMEOUT at most) and ends the lane."""
+        backoff = Backoff()
+        try:
+            while True:
+                try:
+                    rows = await self.store.inbox.unhandled(
+                        self.channel, self.bot, LANE_BATCH, chat_key=chat
+                    )
+                except StorageUnavailable as error:
+                    log.warning("%s: inbox not readable (%s)", self.channel, error)
+                    await backoff.wait()
+                    continue
+                backoff.reset()
+                if not rows:
+                    return
+                for row in rows:
+                    task = asyncio.ensure_future(self._handle(row))
+                    try:
+                        await asyncio.shield(task)
+                    except asyncio.CancelledError:
+                        with contextlib.suppress(Exception, asyncio.CancelledError):
+                            await asyncio.wait_for(task, STOP_TIMEOUT)
+                        raise
+                    except Exception:
+                        # The row stays unhandled; read again after a pause rather than
+                        # spin on it (or end the lane, which the next look would reopen).
+                        log.exception("%s: update %s left unhandled", self.channel,
+                                      row.update_id)  # fmt: skip
+                        await backoff.wait()
+                        break
+        finally:
+            del self._lanes[chat]
+            self._arrived.set()
 
     async def _handle(self, row: InboxUpdate) -> None:
         try:

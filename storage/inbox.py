@@ -8,8 +8,9 @@ replies cut off by the last stop are handed to the outbox, and unhandled rows ar
 handled first, in order. Rows are keyed by (channel, bot, update_id): a redelivered
 update is recorded once.
 
-Handling takes the oldest unhandled row; `chat_key` exists so that several workers can
-later each take a chat's oldest row (rows of one chat in order, chats in parallel).
+Handling goes chat by chat: `waiting_chats` says which chats have rows to handle (the
+one waiting longest first), and `unhandled` with a chat gives that chat's rows in the
+order they arrived, so that chats are handled side by side and each in order.
 """
 
 from __future__ import annotations
@@ -87,14 +88,29 @@ class Inbox:
                 )
         return added
 
-    async def unhandled(self, channel: str, bot: str, limit: int = 100) -> list[InboxUpdate]:
-        """The oldest updates not handled yet, in the order they arrived."""
+    async def unhandled(
+        self, channel: str, bot: str, limit: int = 100, *, chat_key: str | None = None
+    ) -> list[InboxUpdate]:
+        """The oldest updates not handled yet (of one chat, if given), in the order they
+        arrived."""
+        chat = "" if chat_key is None else " AND chat_key = ?"
         rows = await self._db.fetch_all(
             "SELECT id, update_id, chat_key, payload_json, received_at FROM inbox"
-            " WHERE channel = ? AND bot = ? AND handled_at IS NULL ORDER BY id LIMIT ?",
-            (channel, bot, limit),
+            f" WHERE channel = ? AND bot = ? AND handled_at IS NULL{chat} ORDER BY id LIMIT ?",
+            (channel, bot, limit) if chat_key is None else (channel, bot, chat_key, limit),
         )
         return [_update(row) for row in rows]
+
+    async def waiting_chats(self, channel: str, bot: str, limit: int) -> list[str]:
+        """The chats with updates not handled yet, the one whose oldest waited longest
+        first."""
+        rows = await self._db.fetch_all(
+            "SELECT chat_key, MIN(id) AS first_id FROM inbox"
+            " WHERE channel = ? AND bot = ? AND handled_at IS NULL"
+            " GROUP BY chat_key ORDER BY first_id LIMIT ?",
+            (channel, bot, limit),
+        )
+        return [str(row["chat_key"]) for row in rows]
 
     async def handled(
         self,

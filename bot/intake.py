@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -25,6 +26,7 @@ from bot.backoff import Backoff
 from handlers.messages import Reply, Turn
 from handlers.queued_replies import MAX_QUEUED_TEXT, to_payload
 from handlers.router import Record
+from locales import _
 from storage import Arrival, InboxUpdate, NewMessage, StorageUnavailable, Store
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,12 @@ STOP_TIMEOUT = 15.0  # how long a stop waits for the updates being handled (thei
 # its messenger (a stalled send, one message a second to a person) holds one place only.
 LANES = 16
 LANE_BATCH = 20  # a chat's updates read at once; the lane reads again after them
+# A person who sends more than FLOOD_LIMIT updates within FLOOD_WINDOW is flooding: the
+# first update beyond it gets them told so, it and the rest within the window are marked
+# handled without a turn (FLOODING), so the flood costs the bot almost nothing.
+FLOOD_LIMIT = 20
+FLOOD_WINDOW = dt.timedelta(seconds=60)
+FLOODING = "flood"
 
 
 def queued_payloads(reply: Reply, turn: Turn) -> list[dict[str, Any]]:
@@ -57,6 +65,13 @@ def queued_payloads(reply: Reply, turn: Turn) -> list[dict[str, Any]]:
         for i, piece in enumerate(pieces)
         if piece or (i == last and reply.buttons)
     ]
+
+
+def flood_notice() -> str:
+    return _(
+        "You are sending too many messages in a short time. Please wait a minute before "
+        "sending more: the messages sent meanwhile are not taken."
+    )
 
 
 class Intake:
@@ -182,6 +197,8 @@ class Intake:
             self._arrived.set()
 
     async def _handle(self, row: InboxUpdate) -> None:
+        if await self._flooding(row):
+            return
         try:
             await self.process(row)
         except Exception:
@@ -195,6 +212,42 @@ class Intake:
             lambda: self.store.inbox.handled(self.channel, self.bot, row.update_id),
             f"update {row.update_id} handled",
         )
+
+    async def _flooding(self, row: InboxUpdate) -> bool:
+        """Whether the update is one too many of a flood; if so it is marked handled
+        without a turn, and the first of a flood gets its sender told (in the outbox, in
+        the same transaction, so told once however often this runs)."""
+        if not row.chat_key:
+            return False
+        try:
+            recent = await self.store.inbox.recent(
+                self.channel, self.bot, row, row.received_at - FLOOD_WINDOW
+            )
+        except StorageUnavailable:
+            return False  # the turn itself answers busy
+        if recent.arrived <= FLOOD_LIMIT:
+            return False
+        notice = None
+        if recent.skipped == 0:
+            private = row.sender_key == row.chat_key
+            payload = to_payload(
+                Reply(flood_notice()), external_id=row.sender_key if private else None
+            )
+            notice = NewMessage(self.channel, row.chat_key, payload, self._key(row.update_id, 0))
+
+        async def skip() -> None:
+            async with self.store.transaction():
+                marked = await self.store.inbox.handled(
+                    self.channel, self.bot, row.update_id, skipped=FLOODING
+                )
+                if marked and notice is not None:
+                    await self.store.outbox.enqueue_many([notice])
+
+        await self._until_stored(skip, f"update {row.update_id} skipped")
+        log.info("%s: update %s skipped: its sender sent %d within %.0f s%s",
+                 self.channel, row.update_id, recent.arrived, FLOOD_WINDOW.total_seconds(),
+                 ", told so" if notice is not None else "")  # fmt: skip
+        return True
 
     async def _until_stored(self, write: Callable[[], Awaitable[object]], what: str) -> None:
         """A write the next steps depend on, retried until the database takes it."""

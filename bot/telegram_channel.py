@@ -205,7 +205,13 @@ class _RecordingQueue(asyncio.Queue[object]):
 
 def to_arrival(update: Update) -> Arrival:
     chat = update.effective_chat
-    return Arrival(str(update.update_id), "" if chat is None else str(chat.id), update.to_dict())
+    user = update.effective_user
+    return Arrival(
+        str(update.update_id),
+        "" if chat is None else str(chat.id),
+        update.to_dict(),
+        sender_key="" if user is None else str(user.id),
+    )
 
 
 async def _tell_busy(bot: object, arrivals: Sequence[Arrival]) -> None:

@@ -33,6 +33,7 @@ class Arrival:
     update_id: str
     chat_key: str  # the chat it belongs to ("" when it belongs to none)
     payload: dict[str, Any]
+    sender_key: str = ""  # the person who sent it, within the chat ("" when no one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,15 @@ class InboxUpdate:
     chat_key: str
     payload: dict[str, Any]
     received_at: dt.datetime
+    sender_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Recent:
+    """A sender's updates within a window, up to and including one update."""
+
+    arrived: int  # how many of theirs arrived in the window
+    skipped: int  # how many of those, before the update, were skipped for flooding
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +71,7 @@ def _update(row: Row) -> InboxUpdate:
         chat_key=row["chat_key"],
         payload=json.loads(row["payload_json"]),
         received_at=from_db(row["received_at"]),
+        sender_key=row["sender_key"],
     )
 
 
@@ -75,13 +86,15 @@ class Inbox:
         async with self._db.transaction() as tx:
             for arrival in arrivals:
                 added += await tx.execute(
-                    "INSERT INTO inbox (channel, bot, update_id, chat_key, payload_json,"
-                    " received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    "INSERT INTO inbox (channel, bot, update_id, chat_key, sender_key,"
+                    " payload_json, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
                     (
                         channel,
                         bot,
                         arrival.update_id,
                         arrival.chat_key,
+                        arrival.sender_key,
                         dumps(arrival.payload),
                         tx.stamp,
                     ),
@@ -95,7 +108,7 @@ class Inbox:
         arrived."""
         chat = "" if chat_key is None else " AND chat_key = ?"
         rows = await self._db.fetch_all(
-            "SELECT id, update_id, chat_key, payload_json, received_at FROM inbox"
+            "SELECT id, update_id, chat_key, sender_key, payload_json, received_at FROM inbox"
             f" WHERE channel = ? AND bot = ? AND handled_at IS NULL{chat} ORDER BY id LIMIT ?",
             (channel, bot, limit) if chat_key is None else (channel, bot, chat_key, limit),
         )
@@ -118,24 +131,43 @@ class Inbox:
         bot: str,
         update_id: str,
         replies: Sequence[dict[str, Any]] = (),
+        *,
+        skipped: str | None = None,
     ) -> bool:
         """Mark an update handled, with the replies still to deliver (none: nothing to
-        deliver); False if it was not in the inbox or handled already. Call it in the
-        transaction of the turn's effects."""
+        deliver), or `skipped` for a reason without a turn; False if it was not in the
+        inbox or handled already. Call it in the transaction of the turn's effects."""
         async with self._db.transaction() as tx:
             changed = await tx.execute(
-                "UPDATE inbox SET handled_at = ?, replies_json = ?, replied_at = ?"
+                "UPDATE inbox SET handled_at = ?, replies_json = ?, replied_at = ?, skipped = ?"
                 " WHERE channel = ? AND bot = ? AND update_id = ? AND handled_at IS NULL",
                 (
                     tx.stamp,
                     json.dumps(list(replies), ensure_ascii=False) if replies else None,
                     None if replies else tx.stamp,
+                    skipped,
                     channel,
                     bot,
                     update_id,
                 ),
             )
         return changed == 1
+
+    async def recent(
+        self, channel: str, bot: str, update: InboxUpdate, since: dt.datetime
+    ) -> Recent:
+        """How many updates the sender of `update` sent in its chat from `since` up to
+        it, and how many of those before it were skipped for flooding."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) AS arrived,"
+            " COALESCE(SUM(CASE WHEN skipped IS NOT NULL AND id < ? THEN 1 ELSE 0 END), 0)"
+            " AS skipped FROM inbox WHERE channel = ? AND bot = ? AND chat_key = ?"
+            " AND sender_key = ? AND received_at >= ? AND id <= ?",
+            (update.id, channel, bot, update.chat_key, update.sender_key, to_db(since),
+             update.id),
+        )  # fmt: skip
+        assert row is not None  # an aggregate always has its row
+        return Recent(arrived=int(row["arrived"]), skipped=int(row["skipped"]))
 
     async def replied(self, channel: str, bot: str, update_id: str) -> bool:
         """The replies of a handled update were delivered (or queued in the outbox)."""

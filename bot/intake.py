@@ -10,7 +10,10 @@ could not be recorded that the system is busy. Nothing here knows a messenger.
 
 A chat's turns never wait on another chat's: each chat with updates gets a lane of its
 own (LANES at most at once), so a slow turn, a stalled send or a chat whose replies wait
-on the messenger's per-chat limit holds its own lane only.
+on the messenger's per-chat limit holds its own lane only. Several processes may work
+one inbox (`chitieu run --worker`): each chat is claimed in the database for a lease,
+so a chat is handled by one process at a time, in order, and a dead process's chats
+are taken over once its leases run out.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -41,6 +47,10 @@ LANE_BATCH = 20  # a chat's updates read at once; the lane reads again after the
 # A person who sends more than FLOOD_LIMIT updates within FLOOD_WINDOW is flooding: the
 # first update beyond it gets them told so, it and the rest within the window are marked
 # handled without a turn (FLOODING), so the flood costs the bot almost nothing.
+# How long a claimed chat stays this worker's without a renewal (renewed every third of
+# it): how long a dead worker's chats wait before another takes them over.
+LEASE = dt.timedelta(seconds=15)
+POLL = 1.0  # seconds between looks for updates another process recorded
 FLOOD_LIMIT = 20
 FLOOD_WINDOW = dt.timedelta(seconds=60)
 FLOODING = "flood"
@@ -85,6 +95,7 @@ class Intake:
         process: Process,
         tell_busy: TellBusy,
         lanes: int = LANES,
+        lease: dt.timedelta = LEASE,
     ) -> None:
         self.store = store
         self.channel = channel
@@ -92,6 +103,10 @@ class Intake:
         self.process = process
         self.tell_busy = tell_busy
         self.lanes = lanes
+        self.lease = lease
+        # Who holds the chats this one handles: unique among the processes sharing the
+        # database, and readable for an operator looking at inbox_chats.
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._arrived = asyncio.Event()
         self._lanes: dict[str, asyncio.Task[None]] = {}  # chat → the task handling it
         self._recorded: set[str] = set()  # update ids whose turn marked its row handled
@@ -118,29 +133,22 @@ class Intake:
     # --- handling ----------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Until cancelled: first hand the replies a crash cut off to the outbox, then
-        handle unhandled updates as they arrive, chat by chat: up to `lanes` chats side
-        by side, each chat's updates one at a time in the order they came. A stop lets
-        the update each chat is in finish, its replies included; the updates not begun
-        stay in the inbox for the next start."""
+        """Until cancelled: handle updates as they arrive, chat by chat: up to `lanes`
+        chats side by side, each chat's updates one at a time in the order they came,
+        each chat claimed in the database so that other processes working the same
+        inbox leave it alone (see storage/inbox.py). A stop lets the update each chat
+        is in finish, its replies included, and gives the chats back; the updates not
+        begun stay in the inbox for whichever process looks next."""
         backoff = Backoff()
-        while True:
-            try:
-                await self._queue_cut_off_replies()
-                break
-            except StorageUnavailable as error:
-                log.warning("%s: inbox not readable yet (%s)", self.channel, error)
-                await backoff.wait()
-        backoff.reset()
+        renewing = asyncio.create_task(self._renew())
         try:
             while True:
                 self._arrived.clear()
                 free = self.lanes - len(self._lanes)
                 if free > 0:
                     try:
-                        # Chats with a lane already are among the first: ask for enough.
-                        chats = await self.store.inbox.waiting_chats(
-                            self.channel, self.bot, free + len(self._lanes)
+                        chats = await self.store.inbox.claim(
+                            self.channel, self.bot, self.worker, free, self.lease
                         )
                     except StorageUnavailable as error:
                         log.warning("%s: inbox not readable (%s)", self.channel, error)
@@ -148,27 +156,47 @@ class Intake:
                         continue
                     backoff.reset()
                     for chat in chats:
-                        if chat not in self._lanes and len(self._lanes) < self.lanes:
+                        if chat not in self._lanes:
                             self._lanes[chat] = asyncio.create_task(self._lane(chat))
-                # Woken by a new update, or by a lane ending (a place free, or an update
-                # of its chat that came after its last look).
-                await self._arrived.wait()
+                # Woken by an update recorded here, or a lane ending (a place free, or an
+                # update of its chat that came after its last look); or, for updates
+                # other processes record, by the time.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._arrived.wait(), POLL)
         finally:
             lanes = list(self._lanes.values())
             for lane in lanes:
                 lane.cancel()
             if lanes:
                 await asyncio.wait(lanes)
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+
+    async def _renew(self) -> None:
+        """Keep the chats this worker holds, for as long as it runs."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            if not self._lanes:
+                continue
+            try:
+                await self.store.inbox.renew(self.channel, self.bot, self.worker, self.lease)
+            except StorageUnavailable as error:
+                log.warning("%s: chat leases not renewed (%s)", self.channel, error)
 
     async def _lane(self, chat: str) -> None:
-        """One chat's updates in order, until it has none left; a cancel (a stop) lets
-        the update being handled finish (STOP_TIMEOUT at most) and ends the lane."""
+        """One chat's updates in order, until it has none left (or another worker took
+        it over); a cancel (a stop) lets the update being handled finish (STOP_TIMEOUT
+        at most) and ends the lane. The chat is given back at the end."""
         backoff = Backoff()
         try:
+            await self._until_stored(
+                lambda: self._queue_cut_off_replies(chat), "replies cut off by a stop"
+            )
             while True:
                 try:
                     rows = await self.store.inbox.unhandled(
-                        self.channel, self.bot, LANE_BATCH, chat_key=chat
+                        self.channel, self.bot, LANE_BATCH, chat_key=chat, held_by=self.worker
                     )
                 except StorageUnavailable as error:
                     log.warning("%s: inbox not readable (%s)", self.channel, error)
@@ -193,8 +221,14 @@ class Intake:
                         await backoff.wait()
                         break
         finally:
-            del self._lanes[chat]
-            self._arrived.set()
+            try:
+                await self.store.inbox.release(self.channel, self.bot, self.worker, chat)
+            except StorageUnavailable as error:
+                log.warning("%s: a chat not given back, its lease runs out (%s)",
+                            self.channel, error)  # fmt: skip
+            finally:
+                del self._lanes[chat]
+                self._arrived.set()
 
     async def _handle(self, row: InboxUpdate) -> None:
         if await self._flooding(row):
@@ -262,10 +296,11 @@ class Intake:
                             self.channel, what, error, delay)  # fmt: skip
                 await asyncio.sleep(delay)
 
-    async def _queue_cut_off_replies(self) -> None:
-        """Replies of turns handled before the last stop, possibly never delivered: to
-        the outbox (one may arrive twice: the one on the wire at a crash)."""
-        cut_off = await self.store.inbox.unreplied(self.channel, self.bot)
+    async def _queue_cut_off_replies(self, chat: str) -> None:
+        """Replies of the chat's turns handled before a stop or by a worker that died,
+        possibly never delivered: to the outbox (one may arrive twice: the one on the
+        wire at a crash). The chat is held, so no turn of it is under way elsewhere."""
+        cut_off = await self.store.inbox.unreplied(self.channel, self.bot, chat_key=chat)
         for row in cut_off:
             async with self.store.transaction():
                 messages = [
@@ -275,7 +310,7 @@ class Intake:
                 await self.store.outbox.enqueue_many(messages)
                 await self.store.inbox.replied(self.channel, self.bot, row.update_id)
         if cut_off:
-            log.info("%s: replies of %d updates cut off by the last stop are queued",
+            log.info("%s: replies of %d updates cut off by a stop are queued",
                      self.channel, len(cut_off))  # fmt: skip
 
     def _key(self, update_id: str, index: int) -> str:

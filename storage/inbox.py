@@ -8,9 +8,14 @@ replies cut off by the last stop are handed to the outbox, and unhandled rows ar
 handled first, in order. Rows are keyed by (channel, bot, update_id): a redelivered
 update is recorded once.
 
-Handling goes chat by chat: `waiting_chats` says which chats have rows to handle (the
-one waiting longest first), and `unhandled` with a chat gives that chat's rows in the
-order they arrived, so that chats are handled side by side and each in order.
+Handling goes chat by chat, and several processes may share the work: a worker
+`claim`s chats with work left (the one waiting longest first) for a lease it `renew`s
+while it works and `release`s when the chat has nothing left; `unhandled` with a chat
+gives that chat's rows in the order they arrived, as long as the worker holds it. On
+PostgreSQL the claim skips the chats another worker is claiming at the same moment
+(`FOR UPDATE SKIP LOCKED`); on SQLite every write transaction excludes the others. A
+worker that dies leaves its leases to run out; then another takes its chats, first
+handing the replies it may not have delivered to the outbox.
 """
 
 from __future__ import annotations
@@ -102,28 +107,120 @@ class Inbox:
         return added
 
     async def unhandled(
-        self, channel: str, bot: str, limit: int = 100, *, chat_key: str | None = None
+        self,
+        channel: str,
+        bot: str,
+        limit: int = 100,
+        *,
+        chat_key: str | None = None,
+        held_by: str | None = None,
     ) -> list[InboxUpdate]:
-        """The oldest updates not handled yet (of one chat, if given), in the order they
-        arrived."""
-        chat = "" if chat_key is None else " AND chat_key = ?"
+        """The oldest updates not handled yet (of one chat, if given; only while the
+        worker `held_by` holds that chat, if given), in the order they arrived."""
+        where, params = self._where(channel, bot, chat_key, held_by)
         rows = await self._db.fetch_all(
             "SELECT id, update_id, chat_key, sender_key, payload_json, received_at FROM inbox"
-            f" WHERE channel = ? AND bot = ? AND handled_at IS NULL{chat} ORDER BY id LIMIT ?",
-            (channel, bot, limit) if chat_key is None else (channel, bot, chat_key, limit),
+            f" WHERE {where} AND handled_at IS NULL ORDER BY id LIMIT ?",
+            (*params, limit),
         )
         return [_update(row) for row in rows]
 
-    async def waiting_chats(self, channel: str, bot: str, limit: int) -> list[str]:
-        """The chats with updates not handled yet, the one whose oldest waited longest
-        first."""
-        rows = await self._db.fetch_all(
-            "SELECT chat_key, MIN(id) AS first_id FROM inbox"
-            " WHERE channel = ? AND bot = ? AND handled_at IS NULL"
-            " GROUP BY chat_key ORDER BY first_id LIMIT ?",
-            (channel, bot, limit),
+    @staticmethod
+    def _where(
+        channel: str, bot: str, chat_key: str | None, held_by: str | None
+    ) -> tuple[str, tuple[str, ...]]:
+        where = "channel = ? AND bot = ?"
+        params: tuple[str, ...] = (channel, bot)
+        if chat_key is not None:
+            where += " AND chat_key = ?"
+            params += (chat_key,)
+        if held_by is not None:
+            where += (
+                " AND EXISTS (SELECT 1 FROM inbox_chats c WHERE c.channel = inbox.channel"
+                " AND c.bot = inbox.bot AND c.chat_key = inbox.chat_key AND c.claimed_by = ?)"
+            )
+            params += (held_by,)
+        return where, params
+
+    async def claim(
+        self, channel: str, bot: str, worker: str, limit: int, lease: dt.timedelta
+    ) -> list[str]:
+        """Take up to `limit` chats with work left that no one holds (or whose holder's
+        lease ran out) for `worker`, until `lease` from now; the chats, the one waiting
+        longest first."""
+        # Most looks find nothing to take: a read says so without a write transaction.
+        waiting = await self._db.fetch_one(
+            "SELECT 1 AS found FROM inbox i LEFT JOIN inbox_chats c"
+            " ON c.channel = i.channel AND c.bot = i.bot AND c.chat_key = i.chat_key"
+            " WHERE i.channel = ? AND i.bot = ? AND i.replied_at IS NULL"
+            " AND (c.lease_until IS NULL OR c.lease_until < ?) LIMIT 1",
+            (channel, bot, to_db(self._db.clock.now())),
         )
-        return [str(row["chat_key"]) for row in rows]
+        if waiting is None:
+            return []
+        async with self._db.transaction() as tx:
+            # A chat's row is made when it is first claimed, so that recording an update
+            # (on the receiving path) stays one insert.
+            await tx.execute(
+                "INSERT INTO inbox_chats (channel, bot, chat_key)"
+                " SELECT DISTINCT channel, bot, chat_key FROM inbox"
+                " WHERE channel = ? AND bot = ? AND replied_at IS NULL"
+                " ON CONFLICT DO NOTHING",
+                (channel, bot),
+            )
+            # More candidates than places: other workers may be taking the first ones.
+            candidates = await tx.fetch_all(
+                "SELECT i.chat_key, MIN(i.id) AS first_id FROM inbox i JOIN inbox_chats c"
+                " ON c.channel = i.channel AND c.bot = i.bot AND c.chat_key = i.chat_key"
+                " WHERE i.channel = ? AND i.bot = ? AND i.replied_at IS NULL"
+                " AND (c.lease_until IS NULL OR c.lease_until < ?)"
+                " GROUP BY i.chat_key ORDER BY first_id LIMIT ?",
+                (channel, bot, tx.stamp, limit * 4),
+            )
+            if not candidates:
+                return []
+            chats: list[str] = []
+            for candidate in candidates:
+                # One at a time, in order: a lock taken is a chat kept from the others,
+                # so no more are locked than taken. The lease is read again under the
+                # lock: another worker may have taken the chat since the look above.
+                locked = await tx.fetch_one(
+                    "SELECT chat_key FROM inbox_chats WHERE channel = ? AND bot = ?"
+                    " AND chat_key = ? AND (lease_until IS NULL OR lease_until < ?)"
+                    + self._db.dialect.skip_locked,
+                    (channel, bot, candidate["chat_key"], tx.stamp),
+                )
+                if locked is not None:
+                    chats.append(str(locked["chat_key"]))
+                    if len(chats) == limit:
+                        break
+            if chats:
+                marks = ", ".join("?" * len(chats))
+                await tx.execute(
+                    "UPDATE inbox_chats SET claimed_by = ?, lease_until = ?"
+                    f" WHERE channel = ? AND bot = ? AND chat_key IN ({marks})",
+                    (worker, to_db(tx.now + lease), channel, bot, *chats),
+                )
+        return chats
+
+    async def renew(self, channel: str, bot: str, worker: str, lease: dt.timedelta) -> int:
+        """Extend the lease of every chat `worker` holds to `lease` from now; how many."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                "UPDATE inbox_chats SET lease_until = ?"
+                " WHERE channel = ? AND bot = ? AND claimed_by = ?",
+                (to_db(tx.now + lease), channel, bot, worker),
+            )
+
+    async def release(self, channel: str, bot: str, worker: str, chat_key: str) -> bool:
+        """The worker is done with the chat (if it still held it)."""
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE inbox_chats SET claimed_by = NULL, lease_until = NULL"
+                " WHERE channel = ? AND bot = ? AND chat_key = ? AND claimed_by = ?",
+                (channel, bot, chat_key, worker),
+            )
+        return changed == 1
 
     async def handled(
         self,
@@ -179,12 +276,17 @@ class Inbox:
             )
         return changed == 1
 
-    async def unreplied(self, channel: str, bot: str, limit: int = 1000) -> list[Unreplied]:
+    async def unreplied(
+        self, channel: str, bot: str, limit: int = 1000, *, chat_key: str | None = None
+    ) -> list[Unreplied]:
+        """Handled updates whose replies may not have reached the person (of one chat,
+        if given), in the order they arrived."""
+        where, params = self._where(channel, bot, chat_key, None)
         rows = await self._db.fetch_all(
             "SELECT id, update_id, chat_key, replies_json FROM inbox"
-            " WHERE channel = ? AND bot = ? AND handled_at IS NOT NULL AND replied_at IS NULL"
+            f" WHERE {where} AND handled_at IS NOT NULL AND replied_at IS NULL"
             " ORDER BY id LIMIT ?",
-            (channel, bot, limit),
+            (*params, limit),
         )
         return [
             Unreplied(
@@ -200,8 +302,15 @@ class Inbox:
         """Forget updates handled and replied to that arrived before `before`; how many.
         Unhandled or unreplied rows stay, however old: they are work still to do."""
         async with self._db.transaction() as tx:
-            return await tx.execute(
+            pruned = await tx.execute(
                 "DELETE FROM inbox WHERE received_at < ? AND handled_at IS NOT NULL"
                 " AND replied_at IS NOT NULL",
                 (to_db(before),),
             )
+            # A chat nobody holds and with nothing left; made again at its next claim.
+            await tx.execute(
+                "DELETE FROM inbox_chats WHERE claimed_by IS NULL AND NOT EXISTS"
+                " (SELECT 1 FROM inbox i WHERE i.channel = inbox_chats.channel"
+                " AND i.bot = inbox_chats.bot AND i.chat_key = inbox_chats.chat_key)"
+            )
+        return pruned

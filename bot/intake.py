@@ -310,7 +310,7 @@ class Intake:
                 await self.store.outbox.enqueue_many(messages)
                 await self.store.inbox.replied(self.channel, self.bot, row.update_id)
         if cut_off:
-            log.info("%s: replies of %d updates cut off by a stop are queued",
+            log.info("%s: replies of %d updates cut off by a stop or a dead process are queued",
                      self.channel, len(cut_off))  # fmt: skip
 
     def _key(self, update_id: str, index: int) -> str:

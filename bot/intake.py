@@ -77,6 +77,18 @@ def queued_payloads(reply: Reply, turn: Turn) -> list[dict[str, Any]]:
     ]
 
 
+def _alive(pid: int) -> bool:
+    """Whether a process of this machine runs with that id (another's may reuse a dead
+    one's id: then its chats wait for their leases, as from another machine)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
+
+
 def flood_notice() -> str:
     return _(
         "You are sending too many messages in a short time. Please wait a minute before "
@@ -140,6 +152,7 @@ class Intake:
         is in finish, its replies included, and gives the chats back; the updates not
         begun stay in the inbox for whichever process looks next."""
         backoff = Backoff()
+        await self._until_stored(self._free_dead_neighbours, "chats of dead processes")
         renewing = asyncio.create_task(self._renew())
         try:
             while True:
@@ -172,6 +185,20 @@ class Intake:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
+
+    async def _free_dead_neighbours(self) -> None:
+        """Chats held by processes of this machine that are gone (a SIGKILL, a crash
+        just before this restart) are given back now rather than when their leases run
+        out. A process of another machine cannot be asked: its leases run out."""
+        host = self.worker.split(":", 1)[0]
+        for holder in await self.store.inbox.holders(self.channel, self.bot, f"{host}:"):
+            if holder == self.worker:
+                continue
+            pid = holder.split(":")[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                freed = await self.store.inbox.release_all(self.channel, self.bot, holder)
+                log.info("%s: %d chats of a process that is gone are free again",
+                         self.channel, freed)  # fmt: skip
 
     async def _renew(self) -> None:
         """Keep the chats this worker holds, for as long as it runs."""

@@ -203,6 +203,27 @@ class Inbox:
                 )
         return chats
 
+    async def holders(self, channel: str, bot: str, prefix: str) -> list[str]:
+        """The workers whose name starts with `prefix` holding chats, lease run out or not."""
+        # As many rows as processes holding chats: a few, filtered here rather than with
+        # LIKE, where a host name's "_" would be a wildcard.
+        rows = await self._db.fetch_all(
+            "SELECT DISTINCT claimed_by FROM inbox_chats WHERE channel = ? AND bot = ?"
+            " AND claimed_by IS NOT NULL",
+            (channel, bot),
+        )
+        holders = [str(row["claimed_by"]) for row in rows]
+        return [holder for holder in holders if holder.startswith(prefix)]
+
+    async def release_all(self, channel: str, bot: str, worker: str) -> int:
+        """Give back every chat `worker` holds (it is known to be gone); how many."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                "UPDATE inbox_chats SET claimed_by = NULL, lease_until = NULL"
+                " WHERE channel = ? AND bot = ? AND claimed_by = ?",
+                (channel, bot, worker),
+            )
+
     async def renew(self, channel: str, bot: str, worker: str, lease: dt.timedelta) -> int:
         """Extend the lease of every chat `worker` holds to `lease` from now; how many."""
         async with self._db.transaction() as tx:

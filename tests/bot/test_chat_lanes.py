@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import os
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,7 +19,8 @@ from telegram.request import HTTPXRequest
 from bot.intake import FLOOD_WINDOW, Intake
 from bot.telegram_channel import CHANNEL, build_application, intake, poll
 from handlers.app import build_router
-from storage import Store
+from storage import Arrival, Store
+from storage.clock import to_db
 from tests.bot.bot_process import listening, until
 from tests.bot.conftest import invite_code, services_for
 from tests.bot.fake_bot_server import TOKEN, FakeBotServer, message
@@ -165,3 +168,40 @@ async def test_a_stop_finishes_the_turns_under_way_and_leaves_the_rest_for_the_n
             await until(lambda: len(server.texts(STUCK)) >= 4, timeout=HANG_GUARD)
         assert [_kind(text) for text in server.texts(STUCK)[2:]] == ["/huy", "/trogiup"]
         assert await store.inbox.unhandled(CHANNEL, bot) == []
+
+
+async def test_chats_of_a_dead_process_of_this_machine_are_taken_at_once(
+    demo_db: str, clock: TestClock
+) -> None:
+    """A process SIGKILLed just before a restart leaves leases that would hold its chats
+    for CHITIEU_INBOX_LEASE: the restarted one sees that their holder is gone and takes
+    them at once (the test clock stands still, so no lease ever runs out here). A chat
+    held by a live process stays its own."""
+    gone = await asyncio.create_subprocess_exec("true")
+    await gone.wait()
+    host = socket.gethostname()
+    server = FakeBotServer()
+    async with await Store.open(demo_db, clock=clock) as store, listening(server) as url:
+        bot = f"{server.bot_id}@{url.split('/')[2]}"
+        later = to_db(clock.now() + dt.timedelta(days=1))
+        for chat, holder in (
+            (STUCK, f"{host}:{gone.pid}:dead"),
+            (OTHER, f"{host}:{os.getpid()}:x"),
+        ):
+            await store.inbox.record(
+                CHANNEL,
+                bot,
+                [Arrival(str(chat), str(chat), {"update_id": chat, **message(chat, "xin chào")})],
+            )
+            async with store.transaction() as tx:
+                await tx.execute(
+                    "INSERT INTO inbox_chats (channel, bot, chat_key, claimed_by, lease_until)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (CHANNEL, bot, str(chat), holder, later),
+                )
+        async with serving(store, url):
+            await until(lambda: bool(server.texts(STUCK)), timeout=HANG_GUARD)
+        assert NOT_REGISTERED in server.texts(STUCK)[0]
+        assert server.texts(OTHER) == []
+        [left] = await store.inbox.unhandled(CHANNEL, bot)
+        assert left.chat_key == str(OTHER)

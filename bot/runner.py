@@ -113,7 +113,8 @@ async def _work(settings: Settings, store: Store) -> None:
         receive=False,
         lease=dt.timedelta(seconds=settings.inbox_lease),
     ) as telegram:
-        await _send_and_remind(settings, services, [telegram], [], remind=False)
+        # A worker always sends beside another process: its sends share the bot's rate.
+        await _send_and_remind(settings, services, [telegram], [], remind=False, shared=True)
 
 
 def file_notice() -> str:
@@ -130,13 +131,14 @@ async def _send_and_remind(
     receiving: list[asyncio.Task[None]],
     *,
     remind: bool = True,
+    shared: bool = False,
 ) -> None:
     senders = [
         OutboxSender(
             services.store,
             channel,
             on_drained=lambda: broadcasts.finish_completed(services),
-            shared=settings.shared_send_budget,
+            shared=shared or settings.shared_send_budget,
         )
         for channel in channels
     ]

@@ -172,6 +172,7 @@ async def test_three_workers_one_killed_handle_every_update_once_and_in_order(
             "CHITIEU_TELEGRAM_API_URL": url,
             "CHITIEU_REMINDER_DAYS": "",
             "CHITIEU_INBOX_LEASE": str(LEASE_SECONDS),
+            "CHITIEU_SHARED_SEND_BUDGET": "true",  # as the README runs them
             CLOCK: clock_setting(clock),
         }
         env.pop("CHITIEU_DB", None)

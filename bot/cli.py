@@ -83,6 +83,10 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run", help="run the configured channels (Telegram, Zalo Official Account, Zalo Bot)"
     )
+    run.add_argument(
+        "--worker", action="store_true",
+        help="only handle the Telegram inbox another `chitieu run` receives into (and send)",
+    )  # fmt: skip
     run.set_defaults(func=_run)
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
@@ -255,6 +259,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         and settings.zalo_oa() is None
     ):
         raise setup.OperatorError(_("none of CHITIEU_TELEGRAM_TOKEN, CHITIEU_ZALO_BOT_TOKEN and CHITIEU_ZALO_APP_ID is set: nothing to run. Use `chitieu chat` in the terminal."))  # fmt: skip
+    if args.worker and settings.telegram_token is None:
+        raise setup.OperatorError(_("`chitieu run --worker` handles the Telegram inbox, and CHITIEU_TELEGRAM_TOKEN is not set."))  # fmt: skip
     from bot.runner import run_channels
     from bot.telegram_channel import TokenRejected
 
@@ -264,7 +270,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    running = asyncio.create_task(run_channels(settings, args.clock))
+    running = asyncio.create_task(run_channels(settings, args.clock, worker=args.worker))
     stopping = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)

@@ -1,22 +1,30 @@
 """What a channel receives, made durable: updates are recorded in the inbox before the
-messenger is told they arrived, handled one at a time in the order they came, and every
-reply a turn gives reaches the person — directly, or through the outbox when sending it
-directly failed or a crash cut it off.
+messenger is told they arrived, handled chats side by side and each chat's in the order
+they came, and every reply a turn gives reaches the person — directly, or through the
+outbox when sending it directly failed or a crash cut it off.
 
 The channel supplies two things: how to handle one recorded update (Telegram runs it
 through python-telegram-bot's Application, whose handler calls `Router.handle` with
 `recorder(turn)` and then `delivered`), and how to tell the people behind updates that
 could not be recorded that the system is busy. Nothing here knows a messenger.
 
-One worker takes the rows today; the inbox keeps each row's chat so that several
-workers could later take rows per chat, in order.
+A chat's turns never wait on another chat's: each chat with updates gets a lane of its
+own (LANES at most at once), so a slow turn, a stalled send or a chat whose replies wait
+on the messenger's per-chat limit holds its own lane only. Several processes may work
+one inbox (`chitieu run --worker`): each chat is claimed in the database for a lease,
+so a chat is handled by one process at a time, in order, and a dead process's chats
+are taken over once its leases run out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -24,13 +32,28 @@ from bot.backoff import Backoff
 from handlers.messages import Reply, Turn
 from handlers.queued_replies import MAX_QUEUED_TEXT, to_payload
 from handlers.router import Record
+from locales import _
 from storage import Arrival, InboxUpdate, NewMessage, StorageUnavailable, Store
 
 log = logging.getLogger(__name__)
 
 Process = Callable[[InboxUpdate], Awaitable[None]]
 TellBusy = Callable[[Sequence[Arrival]], Awaitable[None]]
-STOP_TIMEOUT = 15.0  # how long a stop waits for the update being handled (its sends too)
+STOP_TIMEOUT = 15.0  # how long a stop waits for the updates being handled (their sends too)
+# Chats handled at once. Each holds at most one turn at a time, so one chat waiting on
+# its messenger (a stalled send, one message a second to a person) holds one place only.
+LANES = 16
+LANE_BATCH = 20  # a chat's updates read at once; the lane reads again after them
+# A person who sends more than FLOOD_LIMIT updates within FLOOD_WINDOW is flooding: the
+# first update beyond it gets them told so, it and the rest within the window are marked
+# handled without a turn (FLOODING), so the flood costs the bot almost nothing.
+# How long a claimed chat stays this worker's without a renewal (renewed every third of
+# it): how long a dead worker's chats wait before another takes them over.
+LEASE = dt.timedelta(seconds=15)
+POLL = 1.0  # seconds between looks for updates another process recorded
+FLOOD_LIMIT = 20
+FLOOD_WINDOW = dt.timedelta(seconds=60)
+FLOODING = "flood"
 
 
 def queued_payloads(reply: Reply, turn: Turn) -> list[dict[str, Any]]:
@@ -54,18 +77,50 @@ def queued_payloads(reply: Reply, turn: Turn) -> list[dict[str, Any]]:
     ]
 
 
+def _alive(pid: int) -> bool:
+    """Whether a process of this machine runs with that id (another's may reuse a dead
+    one's id: then its chats wait for their leases, as from another machine)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
+
+
+def flood_notice() -> str:
+    return _(
+        "You are sending too many messages in a short time. Please wait a minute before "
+        "sending more: the messages sent meanwhile are not taken."
+    )
+
+
 class Intake:
     """One channel account's inbox and the worker that handles it."""
 
     def __init__(
-        self, store: Store, channel: str, *, process: Process, tell_busy: TellBusy
+        self,
+        store: Store,
+        channel: str,
+        *,
+        process: Process,
+        tell_busy: TellBusy,
+        lanes: int = LANES,
+        lease: dt.timedelta = LEASE,
     ) -> None:
         self.store = store
         self.channel = channel
         self.bot = ""  # the account (Telegram: the bot's id and server), once known
         self.process = process
         self.tell_busy = tell_busy
+        self.lanes = lanes
+        self.lease = lease
+        # Who holds the chats this one handles: unique among the processes sharing the
+        # database, and readable for an operator looking at inbox_chats.
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._arrived = asyncio.Event()
+        self._lanes: dict[str, asyncio.Task[None]] = {}  # chat → the task handling it
         self._recorded: set[str] = set()  # update ids whose turn marked its row handled
         self._unreplied: set[str] = set()  # ...and whose replies are still to confirm
 
@@ -90,39 +145,121 @@ class Intake:
     # --- handling ----------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Until cancelled: first hand the replies a crash cut off to the outbox, then
-        handle unhandled updates in order as they arrive. A stop lets the update being
-        handled finish, its replies included."""
+        """Until cancelled: handle updates as they arrive, chat by chat: up to `lanes`
+        chats side by side, each chat's updates one at a time in the order they came,
+        each chat claimed in the database so that other processes working the same
+        inbox leave it alone (see storage/inbox.py). A stop lets the update each chat
+        is in finish, its replies included, and gives the chats back; the updates not
+        begun stay in the inbox for whichever process looks next."""
         backoff = Backoff()
-        while True:
-            try:
-                await self._queue_cut_off_replies()
-                break
-            except StorageUnavailable as error:
-                log.warning("%s: inbox not readable yet (%s)", self.channel, error)
-                await backoff.wait()
-        backoff.reset()
-        while True:
-            self._arrived.clear()
-            try:
-                rows = await self.store.inbox.unhandled(self.channel, self.bot)
-            except StorageUnavailable as error:
-                log.warning("%s: inbox not readable (%s)", self.channel, error)
-                await backoff.wait()
+        await self._until_stored(self._free_dead_neighbours, "chats of dead processes")
+        renewing = asyncio.create_task(self._renew())
+        try:
+            while True:
+                self._arrived.clear()
+                free = self.lanes - len(self._lanes)
+                if free > 0:
+                    try:
+                        chats = await self.store.inbox.claim(
+                            self.channel, self.bot, self.worker, free, self.lease
+                        )
+                    except StorageUnavailable as error:
+                        log.warning("%s: inbox not readable (%s)", self.channel, error)
+                        await backoff.wait()
+                        continue
+                    backoff.reset()
+                    for chat in chats:
+                        if chat not in self._lanes:
+                            self._lanes[chat] = asyncio.create_task(self._lane(chat))
+                # Woken by an update recorded here, or a lane ending (a place free, or an
+                # update of its chat that came after its last look); or, for updates
+                # other processes record, by the time.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._arrived.wait(), POLL)
+        finally:
+            lanes = list(self._lanes.values())
+            for lane in lanes:
+                lane.cancel()
+            if lanes:
+                await asyncio.wait(lanes)
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+
+    async def _free_dead_neighbours(self) -> None:
+        """Chats held by processes of this machine that are gone (a SIGKILL, a crash
+        just before this restart) are given back now rather than when their leases run
+        out. A process of another machine cannot be asked: its leases run out."""
+        host = self.worker.split(":", 1)[0]
+        for holder in await self.store.inbox.holders(self.channel, self.bot, f"{host}:"):
+            if holder == self.worker:
                 continue
-            backoff.reset()
-            for row in rows:
-                task = asyncio.ensure_future(self._handle(row))
+            pid = holder.split(":")[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                freed = await self.store.inbox.release_all(self.channel, self.bot, holder)
+                log.info("%s: %d chats of a process that is gone are free again",
+                         self.channel, freed)  # fmt: skip
+
+    async def _renew(self) -> None:
+        """Keep the chats this worker holds, for as long as it runs."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            if not self._lanes:
+                continue
+            try:
+                await self.store.inbox.renew(self.channel, self.bot, self.worker, self.lease)
+            except StorageUnavailable as error:
+                log.warning("%s: chat leases not renewed (%s)", self.channel, error)
+
+    async def _lane(self, chat: str) -> None:
+        """One chat's updates in order, until it has none left (or another worker took
+        it over); a cancel (a stop) lets the update being handled finish (STOP_TIMEOUT
+        at most) and ends the lane. The chat is given back at the end."""
+        backoff = Backoff()
+        try:
+            await self._until_stored(
+                lambda: self._queue_cut_off_replies(chat), "replies cut off by a stop"
+            )
+            while True:
                 try:
-                    await asyncio.shield(task)
-                except asyncio.CancelledError:
-                    with contextlib.suppress(Exception, asyncio.CancelledError):
-                        await asyncio.wait_for(task, STOP_TIMEOUT)
-                    raise
-            if not rows:
-                await self._arrived.wait()
+                    rows = await self.store.inbox.unhandled(
+                        self.channel, self.bot, LANE_BATCH, chat_key=chat, held_by=self.worker
+                    )
+                except StorageUnavailable as error:
+                    log.warning("%s: inbox not readable (%s)", self.channel, error)
+                    await backoff.wait()
+                    continue
+                backoff.reset()
+                if not rows:
+                    return
+                for row in rows:
+                    task = asyncio.ensure_future(self._handle(row))
+                    try:
+                        await asyncio.shield(task)
+                    except asyncio.CancelledError:
+                        with contextlib.suppress(Exception, asyncio.CancelledError):
+                            await asyncio.wait_for(task, STOP_TIMEOUT)
+                        raise
+                    except Exception:
+                        # The row stays unhandled; read again after a pause rather than
+                        # spin on it (or end the lane, which the next look would reopen).
+                        log.exception("%s: update %s left unhandled", self.channel,
+                                      row.update_id)  # fmt: skip
+                        await backoff.wait()
+                        break
+        finally:
+            try:
+                await self.store.inbox.release(self.channel, self.bot, self.worker, chat)
+            except StorageUnavailable as error:
+                log.warning("%s: a chat not given back, its lease runs out (%s)",
+                            self.channel, error)  # fmt: skip
+            finally:
+                del self._lanes[chat]
+                self._arrived.set()
 
     async def _handle(self, row: InboxUpdate) -> None:
+        if await self._flooding(row):
+            return
         try:
             await self.process(row)
         except Exception:
@@ -137,6 +274,42 @@ class Intake:
             f"update {row.update_id} handled",
         )
 
+    async def _flooding(self, row: InboxUpdate) -> bool:
+        """Whether the update is one too many of a flood; if so it is marked handled
+        without a turn, and the first of a flood gets its sender told (in the outbox, in
+        the same transaction, so told once however often this runs)."""
+        if not row.chat_key:
+            return False
+        try:
+            recent = await self.store.inbox.recent(
+                self.channel, self.bot, row, row.received_at - FLOOD_WINDOW
+            )
+        except StorageUnavailable:
+            return False  # the turn itself answers busy
+        if recent.arrived <= FLOOD_LIMIT:
+            return False
+        notice = None
+        if recent.skipped == 0:
+            private = row.sender_key == row.chat_key
+            payload = to_payload(
+                Reply(flood_notice()), external_id=row.sender_key if private else None
+            )
+            notice = NewMessage(self.channel, row.chat_key, payload, self._key(row.update_id, 0))
+
+        async def skip() -> None:
+            async with self.store.transaction():
+                marked = await self.store.inbox.handled(
+                    self.channel, self.bot, row.update_id, skipped=FLOODING
+                )
+                if marked and notice is not None:
+                    await self.store.outbox.enqueue_many([notice])
+
+        await self._until_stored(skip, f"update {row.update_id} skipped")
+        log.info("%s: update %s skipped: its sender sent %d within %.0f s%s",
+                 self.channel, row.update_id, recent.arrived, FLOOD_WINDOW.total_seconds(),
+                 ", told so" if notice is not None else "")  # fmt: skip
+        return True
+
     async def _until_stored(self, write: Callable[[], Awaitable[object]], what: str) -> None:
         """A write the next steps depend on, retried until the database takes it."""
         backoff = Backoff()
@@ -150,10 +323,11 @@ class Intake:
                             self.channel, what, error, delay)  # fmt: skip
                 await asyncio.sleep(delay)
 
-    async def _queue_cut_off_replies(self) -> None:
-        """Replies of turns handled before the last stop, possibly never delivered: to
-        the outbox (one may arrive twice: the one on the wire at a crash)."""
-        cut_off = await self.store.inbox.unreplied(self.channel, self.bot)
+    async def _queue_cut_off_replies(self, chat: str) -> None:
+        """Replies of the chat's turns handled before a stop or by a worker that died,
+        possibly never delivered: to the outbox (one may arrive twice: the one on the
+        wire at a crash). The chat is held, so no turn of it is under way elsewhere."""
+        cut_off = await self.store.inbox.unreplied(self.channel, self.bot, chat_key=chat)
         for row in cut_off:
             async with self.store.transaction():
                 messages = [
@@ -163,7 +337,7 @@ class Intake:
                 await self.store.outbox.enqueue_many(messages)
                 await self.store.inbox.replied(self.channel, self.bot, row.update_id)
         if cut_off:
-            log.info("%s: replies of %d updates cut off by the last stop are queued",
+            log.info("%s: replies of %d updates cut off by a stop or a dead process are queued",
                      self.channel, len(cut_off))  # fmt: skip
 
     def _key(self, update_id: str, index: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 
 import httpx
@@ -29,16 +30,22 @@ from storage import Clock, Store
 log = logging.getLogger(__name__)
 
 
-async def run_channels(settings: Settings, clock: Clock) -> None:
+async def run_channels(settings: Settings, clock: Clock, *, worker: bool = False) -> None:
     """Until cancelled; then every sender stops cleanly (the sends on the wire finish and
     are recorded, the rest go back to the queue)."""
     settings.zalo_oa()  # before the database opens: a bad setting stops here
     async with await Store.open(settings.database_url, clock=clock) as store:
-        await serve(settings, store)
+        await serve(settings, store, worker=worker)
 
 
-async def serve(settings: Settings, store: Store) -> None:
-    """`run_channels` over a store already open."""
+async def serve(settings: Settings, store: Store, *, worker: bool = False) -> None:
+    """`run_channels` over a store already open. A `worker` receives nothing: it works
+    the Telegram inbox another process fills, and sends Telegram's outbox; the Zalo
+    channels (which have no inbox yet) and the reminder rounds stay with the process
+    that receives."""
+    if worker:
+        await _work(settings, store)
+        return
     zalo_oa = settings.zalo_oa()
     services = Services(store=store, read_tables=sent_tables)
     router = build_router(services)
@@ -59,6 +66,7 @@ async def serve(settings: Settings, store: Store) -> None:
                         webhook_url=settings.telegram_webhook_url,
                         webhook_port=settings.telegram_webhook_port,
                         on_started=started,
+                        lease=dt.timedelta(seconds=settings.inbox_lease),
                     )
                 )
             )
@@ -86,6 +94,29 @@ async def serve(settings: Settings, store: Store) -> None:
         await _send_and_remind(settings, services, outgoing, receiving)
 
 
+async def _work(settings: Settings, store: Store) -> None:
+    token = settings.telegram_token
+    assert token is not None  # `chitieu run --worker` refuses to start without one
+    services = Services(store=store, read_tables=sent_tables)
+    router = build_router(services)
+
+    def started(username: str) -> None:
+        services.bot_username = username
+
+    async with running_telegram(
+        token.get_secret_value(),
+        router,
+        base_url=settings.telegram_api_url,
+        webhook_url=None,
+        webhook_port=settings.telegram_webhook_port,
+        on_started=started,
+        receive=False,
+        lease=dt.timedelta(seconds=settings.inbox_lease),
+    ) as telegram:
+        # A worker always sends beside another process: its sends share the bot's rate.
+        await _send_and_remind(settings, services, [telegram], [], remind=False, shared=True)
+
+
 def file_notice() -> str:
     return _(
         "This messenger cannot carry the appendix file. Please ask for it on Telegram "
@@ -98,13 +129,16 @@ async def _send_and_remind(
     services: Services,
     channels: list[Channel],
     receiving: list[asyncio.Task[None]],
+    *,
+    remind: bool = True,
+    shared: bool = False,
 ) -> None:
     senders = [
         OutboxSender(
             services.store,
             channel,
             on_drained=lambda: broadcasts.finish_completed(services),
-            shared=settings.shared_send_budget,
+            shared=shared or settings.shared_send_budget,
         )
         for channel in channels
     ]
@@ -113,12 +147,11 @@ async def _send_and_remind(
         for sender in senders:
             sender.wake()
 
-    scheduler = ReminderScheduler(services, settings.reminders, wake=wake)
-    tasks = [
-        *receiving,
-        *(asyncio.create_task(sender.run()) for sender in senders),
-        asyncio.create_task(scheduler.run()),
-    ]
+    tasks = [*receiving, *(asyncio.create_task(sender.run()) for sender in senders)]
+    if remind:
+        # One process runs the rounds: workers beside it would start the same rounds.
+        scheduler = ReminderScheduler(services, settings.reminders, wake=wake)
+        tasks.append(asyncio.create_task(scheduler.run()))
     try:
         await asyncio.gather(*tasks)
     finally:

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     zalo_webhook_path: str = "/zalo/webhook"
     telegram_webhook_url: str | None = None
     telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # Seconds a process holds a chat of the inbox without renewing it: how long the
+    # chats of a process that died wait before another process takes them over.
+    inbox_lease: float = Field(default=15.0, ge=1.0, le=600.0)
     # The database, as a URL. CHITIEU_DB (a SQLite file's path) is the older shorthand;
     # when both are set the URL wins, so one deployment's .env can move to the URL
     # without removing the old line first.

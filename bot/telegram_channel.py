@@ -38,7 +38,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.backoff import Backoff, retrying
-from bot.intake import Intake
+from bot.intake import LEASE, Intake
 from bot.log_hygiene import quiet_libraries
 from handlers.channels import SENT, Capabilities, Outcome, SendOutcome
 from handlers.messages import InFile, Reply, Turn, TurnKind
@@ -144,6 +144,7 @@ def build_application(
     base_url: str = "https://api.telegram.org/bot",
     request: BaseRequest | None = None,
     rate_limit: bool = True,
+    lease: dt.timedelta = LEASE,
 ) -> Application:  # type: ignore[type-arg]
     """The Application, with its inbox (`intake(application)`); `request` replaces the
     HTTP layer (tests, proxies). Updates reach it through the inbox: `running_telegram`
@@ -171,7 +172,7 @@ def build_application(
     async def tell_busy(arrivals: Sequence[Arrival]) -> None:
         await _tell_busy(application.bot, arrivals)
 
-    inbox = Intake(router.store, CHANNEL, process=process, tell_busy=tell_busy)
+    inbox = Intake(router.store, CHANNEL, process=process, tell_busy=tell_busy, lease=lease)
     queue.intake = inbox
     application.bot_data["router"] = router
     application.bot_data["intake"] = inbox
@@ -205,7 +206,13 @@ class _RecordingQueue(asyncio.Queue[object]):
 
 def to_arrival(update: Update) -> Arrival:
     chat = update.effective_chat
-    return Arrival(str(update.update_id), "" if chat is None else str(chat.id), update.to_dict())
+    user = update.effective_user
+    return Arrival(
+        str(update.update_id),
+        "" if chat is None else str(chat.id),
+        update.to_dict(),
+        sender_key="" if user is None else str(user.id),
+    )
 
 
 async def _tell_busy(bot: object, arrivals: Sequence[Arrival]) -> None:
@@ -391,14 +398,17 @@ async def running_telegram(
     webhook_url: str | None,
     webhook_port: int,
     on_started: Callable[[str], None],
+    receive: bool = True,
+    lease: dt.timedelta = LEASE,
 ) -> AsyncIterator[TelegramChannel]:
-    """Telegram receiving (long polling, or a webhook) while the block runs; what it
-    yields sends the outbox through a Bot and connection pool of its own, so a broadcast
-    never queues interactive replies behind it.
+    """Telegram receiving (long polling, or a webhook) while the block runs, and the
+    inbox worked; without `receive`, the inbox only (a worker beside a process that
+    receives). What it yields sends the outbox through a Bot and connection pool of its
+    own, so a broadcast never queues interactive replies behind it.
 
     Start-up retries the Bot API (getMe, setMyCommands, deleteWebhook) with backoff,
     one log line per retry, for as long as it takes; only a rejected token stops it."""
-    application = build_application(token, router, base_url=base_url)
+    application = build_application(token, router, base_url=base_url, lease=lease)
     request = HTTPXRequest(
         connection_pool_size=OUTBOX_CONNECTIONS,
         read_timeout=SEND_TIMEOUT,
@@ -411,13 +421,17 @@ async def running_telegram(
         raise TokenRejected("the Bot API rejected CHITIEU_TELEGRAM_TOKEN") from None
     async with application, Bot(token, base_url=base_url, request=request) as sender_bot:
         on_started(application.bot.username)
-        await retrying("telegram: setMyCommands", lambda: register_commands(application),
-                       retry_on=PASSING, log=log)  # fmt: skip
+        if receive:
+            await retrying("telegram: setMyCommands", lambda: register_commands(application),
+                           retry_on=PASSING, log=log)  # fmt: skip
         inbox = intake(application)
         tasks = [asyncio.create_task(inbox.run())]
         updater = application.updater
         assert updater is not None
-        if webhook_url:
+        if not receive:
+            # deleteWebhook here would take the receiving process's webhook away.
+            log.info("telegram: working the inbox only; another process receives")
+        elif webhook_url:
             # A secret of this run's own, registered with the webhook: Telegram sends it
             # back with every update, and a POST without it is refused (403) before
             # anything reads it. Updates are recorded in the inbox before the answer.

@@ -8,8 +8,14 @@ replies cut off by the last stop are handed to the outbox, and unhandled rows ar
 handled first, in order. Rows are keyed by (channel, bot, update_id): a redelivered
 update is recorded once.
 
-Handling takes the oldest unhandled row; `chat_key` exists so that several workers can
-later each take a chat's oldest row (rows of one chat in order, chats in parallel).
+Handling goes chat by chat, and several processes may share the work: a worker
+`claim`s chats with work left (the one waiting longest first) for a lease it `renew`s
+while it works and `release`s when the chat has nothing left; `unhandled` with a chat
+gives that chat's rows in the order they arrived, as long as the worker holds it. On
+PostgreSQL the claim skips the chats another worker is claiming at the same moment
+(`FOR UPDATE SKIP LOCKED`); on SQLite every write transaction excludes the others. A
+worker that dies leaves its leases to run out; then another takes its chats, first
+handing the replies it may not have delivered to the outbox.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ class Arrival:
     update_id: str
     chat_key: str  # the chat it belongs to ("" when it belongs to none)
     payload: dict[str, Any]
+    sender_key: str = ""  # the person who sent it, within the chat ("" when no one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +48,15 @@ class InboxUpdate:
     chat_key: str
     payload: dict[str, Any]
     received_at: dt.datetime
+    sender_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Recent:
+    """A sender's updates within a window, up to and including one update."""
+
+    arrived: int  # how many of theirs arrived in the window
+    skipped: int  # how many of those, before the update, were skipped for flooding
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +76,7 @@ def _update(row: Row) -> InboxUpdate:
         chat_key=row["chat_key"],
         payload=json.loads(row["payload_json"]),
         received_at=from_db(row["received_at"]),
+        sender_key=row["sender_key"],
     )
 
 
@@ -74,27 +91,157 @@ class Inbox:
         async with self._db.transaction() as tx:
             for arrival in arrivals:
                 added += await tx.execute(
-                    "INSERT INTO inbox (channel, bot, update_id, chat_key, payload_json,"
-                    " received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    "INSERT INTO inbox (channel, bot, update_id, chat_key, sender_key,"
+                    " payload_json, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
                     (
                         channel,
                         bot,
                         arrival.update_id,
                         arrival.chat_key,
+                        arrival.sender_key,
                         dumps(arrival.payload),
                         tx.stamp,
                     ),
                 )
         return added
 
-    async def unhandled(self, channel: str, bot: str, limit: int = 100) -> list[InboxUpdate]:
-        """The oldest updates not handled yet, in the order they arrived."""
+    async def unhandled(
+        self,
+        channel: str,
+        bot: str,
+        limit: int = 100,
+        *,
+        chat_key: str | None = None,
+        held_by: str | None = None,
+    ) -> list[InboxUpdate]:
+        """The oldest updates not handled yet (of one chat, if given; only while the
+        worker `held_by` holds that chat, if given), in the order they arrived."""
+        where, params = self._where(channel, bot, chat_key, held_by)
         rows = await self._db.fetch_all(
-            "SELECT id, update_id, chat_key, payload_json, received_at FROM inbox"
-            " WHERE channel = ? AND bot = ? AND handled_at IS NULL ORDER BY id LIMIT ?",
-            (channel, bot, limit),
+            "SELECT id, update_id, chat_key, sender_key, payload_json, received_at FROM inbox"
+            f" WHERE {where} AND handled_at IS NULL ORDER BY id LIMIT ?",
+            (*params, limit),
         )
         return [_update(row) for row in rows]
+
+    @staticmethod
+    def _where(
+        channel: str, bot: str, chat_key: str | None, held_by: str | None
+    ) -> tuple[str, tuple[str, ...]]:
+        where = "channel = ? AND bot = ?"
+        params: tuple[str, ...] = (channel, bot)
+        if chat_key is not None:
+            where += " AND chat_key = ?"
+            params += (chat_key,)
+        if held_by is not None:
+            where += (
+                " AND EXISTS (SELECT 1 FROM inbox_chats c WHERE c.channel = inbox.channel"
+                " AND c.bot = inbox.bot AND c.chat_key = inbox.chat_key AND c.claimed_by = ?)"
+            )
+            params += (held_by,)
+        return where, params
+
+    async def claim(
+        self, channel: str, bot: str, worker: str, limit: int, lease: dt.timedelta
+    ) -> list[str]:
+        """Take up to `limit` chats with work left that no one holds (or whose holder's
+        lease ran out) for `worker`, until `lease` from now; the chats, the one waiting
+        longest first."""
+        # Most looks find nothing to take: a read says so without a write transaction.
+        waiting = await self._db.fetch_one(
+            "SELECT 1 AS found FROM inbox i LEFT JOIN inbox_chats c"
+            " ON c.channel = i.channel AND c.bot = i.bot AND c.chat_key = i.chat_key"
+            " WHERE i.channel = ? AND i.bot = ? AND i.replied_at IS NULL"
+            " AND (c.lease_until IS NULL OR c.lease_until < ?) LIMIT 1",
+            (channel, bot, to_db(self._db.clock.now())),
+        )
+        if waiting is None:
+            return []
+        async with self._db.transaction() as tx:
+            # A chat's row is made when it is first claimed, so that recording an update
+            # (on the receiving path) stays one insert.
+            await tx.execute(
+                "INSERT INTO inbox_chats (channel, bot, chat_key)"
+                " SELECT DISTINCT channel, bot, chat_key FROM inbox"
+                " WHERE channel = ? AND bot = ? AND replied_at IS NULL"
+                " ON CONFLICT DO NOTHING",
+                (channel, bot),
+            )
+            # More candidates than places: other workers may be taking the first ones.
+            candidates = await tx.fetch_all(
+                "SELECT i.chat_key, MIN(i.id) AS first_id FROM inbox i JOIN inbox_chats c"
+                " ON c.channel = i.channel AND c.bot = i.bot AND c.chat_key = i.chat_key"
+                " WHERE i.channel = ? AND i.bot = ? AND i.replied_at IS NULL"
+                " AND (c.lease_until IS NULL OR c.lease_until < ?)"
+                " GROUP BY i.chat_key ORDER BY first_id LIMIT ?",
+                (channel, bot, tx.stamp, limit * 4),
+            )
+            if not candidates:
+                return []
+            chats: list[str] = []
+            for candidate in candidates:
+                # One at a time, in order: a lock taken is a chat kept from the others,
+                # so no more are locked than taken. The lease is read again under the
+                # lock: another worker may have taken the chat since the look above.
+                locked = await tx.fetch_one(
+                    "SELECT chat_key FROM inbox_chats WHERE channel = ? AND bot = ?"
+                    " AND chat_key = ? AND (lease_until IS NULL OR lease_until < ?)"
+                    + self._db.dialect.skip_locked,
+                    (channel, bot, candidate["chat_key"], tx.stamp),
+                )
+                if locked is not None:
+                    chats.append(str(locked["chat_key"]))
+                    if len(chats) == limit:
+                        break
+            if chats:
+                marks = ", ".join("?" * len(chats))
+                await tx.execute(
+                    "UPDATE inbox_chats SET claimed_by = ?, lease_until = ?"
+                    f" WHERE channel = ? AND bot = ? AND chat_key IN ({marks})",
+                    (worker, to_db(tx.now + lease), channel, bot, *chats),
+                )
+        return chats
+
+    async def holders(self, channel: str, bot: str, prefix: str) -> list[str]:
+        """The workers whose name starts with `prefix` holding chats, lease run out or not."""
+        # As many rows as processes holding chats: a few, filtered here rather than with
+        # LIKE, where a host name's "_" would be a wildcard.
+        rows = await self._db.fetch_all(
+            "SELECT DISTINCT claimed_by FROM inbox_chats WHERE channel = ? AND bot = ?"
+            " AND claimed_by IS NOT NULL",
+            (channel, bot),
+        )
+        holders = [str(row["claimed_by"]) for row in rows]
+        return [holder for holder in holders if holder.startswith(prefix)]
+
+    async def release_all(self, channel: str, bot: str, worker: str) -> int:
+        """Give back every chat `worker` holds (it is known to be gone); how many."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                "UPDATE inbox_chats SET claimed_by = NULL, lease_until = NULL"
+                " WHERE channel = ? AND bot = ? AND claimed_by = ?",
+                (channel, bot, worker),
+            )
+
+    async def renew(self, channel: str, bot: str, worker: str, lease: dt.timedelta) -> int:
+        """Extend the lease of every chat `worker` holds to `lease` from now; how many."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                "UPDATE inbox_chats SET lease_until = ?"
+                " WHERE channel = ? AND bot = ? AND claimed_by = ?",
+                (to_db(tx.now + lease), channel, bot, worker),
+            )
+
+    async def release(self, channel: str, bot: str, worker: str, chat_key: str) -> bool:
+        """The worker is done with the chat (if it still held it)."""
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE inbox_chats SET claimed_by = NULL, lease_until = NULL"
+                " WHERE channel = ? AND bot = ? AND chat_key = ? AND claimed_by = ?",
+                (channel, bot, chat_key, worker),
+            )
+        return changed == 1
 
     async def handled(
         self,
@@ -102,24 +249,43 @@ class Inbox:
         bot: str,
         update_id: str,
         replies: Sequence[dict[str, Any]] = (),
+        *,
+        skipped: str | None = None,
     ) -> bool:
         """Mark an update handled, with the replies still to deliver (none: nothing to
-        deliver); False if it was not in the inbox or handled already. Call it in the
-        transaction of the turn's effects."""
+        deliver), or `skipped` for a reason without a turn; False if it was not in the
+        inbox or handled already. Call it in the transaction of the turn's effects."""
         async with self._db.transaction() as tx:
             changed = await tx.execute(
-                "UPDATE inbox SET handled_at = ?, replies_json = ?, replied_at = ?"
+                "UPDATE inbox SET handled_at = ?, replies_json = ?, replied_at = ?, skipped = ?"
                 " WHERE channel = ? AND bot = ? AND update_id = ? AND handled_at IS NULL",
                 (
                     tx.stamp,
                     json.dumps(list(replies), ensure_ascii=False) if replies else None,
                     None if replies else tx.stamp,
+                    skipped,
                     channel,
                     bot,
                     update_id,
                 ),
             )
         return changed == 1
+
+    async def recent(
+        self, channel: str, bot: str, update: InboxUpdate, since: dt.datetime
+    ) -> Recent:
+        """How many updates the sender of `update` sent in its chat from `since` up to
+        it, and how many of those before it were skipped for flooding."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) AS arrived,"
+            " COALESCE(SUM(CASE WHEN skipped IS NOT NULL AND id < ? THEN 1 ELSE 0 END), 0)"
+            " AS skipped FROM inbox WHERE channel = ? AND bot = ? AND chat_key = ?"
+            " AND sender_key = ? AND received_at >= ? AND id <= ?",
+            (update.id, channel, bot, update.chat_key, update.sender_key, to_db(since),
+             update.id),
+        )  # fmt: skip
+        assert row is not None  # an aggregate always has its row
+        return Recent(arrived=int(row["arrived"]), skipped=int(row["skipped"]))
 
     async def replied(self, channel: str, bot: str, update_id: str) -> bool:
         """The replies of a handled update were delivered (or queued in the outbox)."""
@@ -131,12 +297,17 @@ class Inbox:
             )
         return changed == 1
 
-    async def unreplied(self, channel: str, bot: str, limit: int = 1000) -> list[Unreplied]:
+    async def unreplied(
+        self, channel: str, bot: str, limit: int = 1000, *, chat_key: str | None = None
+    ) -> list[Unreplied]:
+        """Handled updates whose replies may not have reached the person (of one chat,
+        if given), in the order they arrived."""
+        where, params = self._where(channel, bot, chat_key, None)
         rows = await self._db.fetch_all(
             "SELECT id, update_id, chat_key, replies_json FROM inbox"
-            " WHERE channel = ? AND bot = ? AND handled_at IS NOT NULL AND replied_at IS NULL"
+            f" WHERE {where} AND handled_at IS NOT NULL AND replied_at IS NULL"
             " ORDER BY id LIMIT ?",
-            (channel, bot, limit),
+            (*params, limit),
         )
         return [
             Unreplied(
@@ -152,8 +323,15 @@ class Inbox:
         """Forget updates handled and replied to that arrived before `before`; how many.
         Unhandled or unreplied rows stay, however old: they are work still to do."""
         async with self._db.transaction() as tx:
-            return await tx.execute(
+            pruned = await tx.execute(
                 "DELETE FROM inbox WHERE received_at < ? AND handled_at IS NOT NULL"
                 " AND replied_at IS NOT NULL",
                 (to_db(before),),
             )
+            # A chat nobody holds and with nothing left; made again at its next claim.
+            await tx.execute(
+                "DELETE FROM inbox_chats WHERE claimed_by IS NULL AND NOT EXISTS"
+                " (SELECT 1 FROM inbox i WHERE i.channel = inbox_chats.channel"
+                " AND i.bot = inbox_chats.bot AND i.chat_key = inbox_chats.chat_key)"
+            )
+        return pruned

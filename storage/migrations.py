@@ -536,6 +536,40 @@ _PARTIAL_MERGED_INDEX: list[str] = [
     "CREATE INDEX units_merged_into_idx ON units (merged_into_id) WHERE merged_into_id IS NOT NULL",
 ]
 
+# Who sent each update, and updates not handled on purpose.
+#
+# inbox.sender_key: the person behind an update within its chat (a group has many), so
+# that one person flooding the bot is throttled without holding back the others; ''
+# for rows recorded before (counted with their chat) and updates of no one.
+# inbox.skipped: why an update was marked handled without running a turn ('flood': its
+# sender had sent more than the limit within the window); NULL when a turn ran.
+_INBOX_SENDERS: list[str] = [
+    "ALTER TABLE inbox ADD COLUMN sender_key TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE inbox ADD COLUMN skipped TEXT",
+    "CREATE INDEX inbox_sender_idx ON inbox (channel, bot, chat_key, sender_key, received_at)",
+]
+
+# Chats claimed by the process handling them, so that several processes sharing the
+# database handle each chat's updates in order and none twice: a process takes a chat
+# (claimed_by) for a while (lease_until), renews the lease while it works and clears it
+# when the chat has nothing left; a process that dies leaves a lease that runs out, and
+# another takes the chat over. Rows are added when a chat is first claimed.
+_INBOX_CHAT_LEASES: list[str] = [
+    """
+    CREATE TABLE inbox_chats (
+        channel TEXT NOT NULL,
+        bot TEXT NOT NULL,
+        chat_key TEXT NOT NULL,
+        claimed_by TEXT,
+        lease_until TEXT,
+        PRIMARY KEY (channel, bot, chat_key)
+    )
+    """,
+    "CREATE INDEX inbox_chats_claimed_idx ON inbox_chats (channel, bot, claimed_by)",
+    # The rows with work left (not handled, or replies not delivered), by chat.
+    "CREATE INDEX inbox_work_idx ON inbox (channel, bot, replied_at, chat_key, id)",
+]
+
 MIGRATIONS: list[tuple[int, Sequence[Step]]] = [
     (1, _INITIAL_SCHEMA),
     (2, _UNIT_ALIASES),
@@ -547,6 +581,8 @@ MIGRATIONS: list[tuple[int, Sequence[Step]]] = [
     (8, _PEOPLE_ON_TWO_MESSENGERS),
     (9, _SHARED_SEND_BUDGET),
     (10, _PARTIAL_MERGED_INDEX),
+    (11, _INBOX_SENDERS),
+    (12, _INBOX_CHAT_LEASES),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -32,6 +32,14 @@ class TestClock:
     def advance(self, delta: dt.timedelta) -> None:
         self.set(self.now() + delta)
 
-    def run(self) -> None:
+    def run(self, *, since: float | None = None) -> None:
+        """Tick at real speed from where the clock stands. `since`: the moment
+        (time.monotonic(), one clock for every process of the machine) at which it
+        stood there, so that the clocks of several processes made alike agree."""
         self._start = self.now()
-        self._origin = time.monotonic()
+        self._origin = time.monotonic() if since is None else since
+
+    @property
+    def ticking(self) -> tuple[dt.datetime, float] | None:
+        """Where a running clock stood and when (for `run(since=...)`); None if still."""
+        return None if self._origin is None else (self._start, self._origin)

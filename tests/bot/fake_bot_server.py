@@ -71,6 +71,9 @@ class FakeBotServer:
         self.keyboards: dict[int, list[list[dict[str, Any]]]] = {}  # chat → last buttons
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.latency = 0.0  # added to every sendMessage
+        # A send to a chat with a gate here waits until the gate is set, then takes
+        # effect: a chat whose replies are stuck on the way, without touching the others.
+        self.gates: dict[int, asyncio.Event] = {}
         # Called with each getUpdates offset before it acknowledges anything.
         self.on_offset: Callable[[int], None] | None = None
         self._pending: list[dict[str, Any]] = []
@@ -133,6 +136,9 @@ class FakeBotServer:
         else:
             if method == "sendMessage" and self.latency:
                 await asyncio.sleep(self.latency)
+            gate = self.gates.get(int(params.get("chat_id") or 0))
+            if gate is not None:
+                await gate.wait()
             result = self._effect(method, params)
         if fault == "stall":
             self.counters.effect_unseen += method == "sendMessage"

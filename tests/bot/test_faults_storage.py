@@ -108,6 +108,15 @@ async def test_a_turn_meeting_an_unwritable_database_is_answered_busy_and_not_ha
     assert await integrity(store) == "ok"
 
 
+async def _inbox_done(store: Store, server: FakeBotServer) -> bool:
+    if server.waiting:
+        return False
+    left = await store.db.fetch_value(
+        "SELECT COUNT(*) FROM inbox WHERE handled_at IS NULL OR replied_at IS NULL"
+    )
+    return left == 0
+
+
 def _other_process_writing(path: str, stop: threading.Event) -> int:
     """Short write transactions on the same file, as an operator's CLI makes them."""
     writes = 0
@@ -142,7 +151,9 @@ async def test_fifty_members_confirming_at_the_same_instant(
                     server.push(update)
                 await until(lambda: all(len(server.texts(m)) > before[m] for m in members),
                             timeout=60, bot=bot)  # fmt: skip
-                await asyncio.sleep(0.1)  # a turn's second message
+                # Chats are handled side by side: every turn is over (its replies
+                # delivered) only once the inbox has nothing left to handle or deliver.
+                await until(lambda: _inbox_done(store, server), timeout=60, bot=bot)
 
             await all_say([message(m, f"/start {c}") for m, c in zip(members, codes, strict=True)])
             await all_say([message(m, "/baocao") for m in members])

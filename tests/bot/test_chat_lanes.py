@@ -1,0 +1,207 @@
+"""Chats never wait on each other: through python-telegram-bot's real Application and
+the inbox against a fake Bot API over HTTP, a chat whose reply is stuck on the way holds
+no other chat, each chat's updates are answered in the order they came, exactly once,
+and a stop lets the turns being handled finish and leaves the rest for the next start."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from telegram.request import HTTPXRequest
+
+from bot.intake import FLOOD_WINDOW, Intake
+from bot.telegram_channel import CHANNEL, build_application, intake, poll
+from handlers.app import build_router
+from storage import Arrival, Store
+from storage.clock import to_db
+from tests.bot.bot_process import listening, until
+from tests.bot.conftest import invite_code, services_for
+from tests.bot.fake_bot_server import TOKEN, FakeBotServer, message
+from tests.clock import TestClock
+
+STUCK = 616161
+OTHER = 626262
+NOT_REGISTERED = "chưa đăng ký"
+NOTHING_TO_CANCEL = "Không có thao tác nào đang làm để hủy."
+HELP = "Hướng dẫn sử dụng:"
+HANG_GUARD = 60.0
+
+
+@dataclass
+class Serving:
+    inbox: Intake
+    run: asyncio.Task[None]
+    polling: asyncio.Task[None]
+
+    async def stop(self) -> None:
+        """As `running_telegram` stops: receiving first, then the inbox's turns."""
+        for task in (self.polling, self.run):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+@asynccontextmanager
+async def serving(store: Store, url: str) -> AsyncIterator[Serving]:
+    """Receiving (long polling) and the inbox of the real Application, on an HTTP layer
+    that waits for the fake server as long as it takes: a stuck send stays stuck, as a
+    chat's replies waiting on Telegram's per-chat limit would."""
+    request = HTTPXRequest(
+        connection_pool_size=64, read_timeout=120, write_timeout=120, pool_timeout=120
+    )
+    router = build_router(services_for(store))
+    application = build_application(TOKEN, router, base_url=url, request=request)
+    async with application:
+        inbox = intake(application)
+        running = Serving(
+            inbox,
+            asyncio.create_task(inbox.run()),
+            asyncio.create_task(poll(application.bot, inbox)),
+        )
+        try:
+            yield running
+        finally:
+            await running.stop()
+
+
+def sent_to(server: FakeBotServer, chat: int) -> int:
+    """sendMessage calls to a chat that reached the server (answered or not yet)."""
+    return sum(m == "sendMessage" and int(p["chat_id"]) == chat for m, p in server.calls)
+
+
+async def test_a_chat_whose_reply_is_stuck_does_not_hold_another_chat(
+    demo_db: str, clock: TestClock
+) -> None:
+    server = FakeBotServer()
+    gate = server.gates[STUCK] = asyncio.Event()
+    async with (
+        await Store.open(demo_db, clock=clock) as store,
+        listening(server) as url,
+        serving(store, url),
+    ):
+        server.push(message(STUCK, "xin chào"))
+        await until(lambda: sent_to(server, STUCK) == 1, timeout=HANG_GUARD)
+        server.push(message(OTHER, "xin chào"))
+        await until(lambda: bool(server.texts(OTHER)), timeout=HANG_GUARD)
+        assert server.texts(STUCK) == []  # still on its way
+        gate.set()
+        await until(lambda: bool(server.texts(STUCK)), timeout=HANG_GUARD)
+    for chat in (STUCK, OTHER):
+        [answer] = server.texts(chat)
+        assert NOT_REGISTERED in answer
+
+
+def _pattern(n: int, chat: int) -> list[str]:
+    """A different order of the two commands for every chat."""
+    return ["/huy" if (n * 7 + chat) % 3 else "/trogiup" for n in range(n)]
+
+
+def _kind(text: str) -> str:
+    if text == NOTHING_TO_CANCEL:
+        return "/huy"
+    assert text.startswith(HELP), text
+    return "/trogiup"
+
+
+async def test_each_chats_quick_messages_are_answered_in_order_once(
+    demo_db: str, clock: TestClock
+) -> None:
+    chats = [700_001 + n for n in range(5)]
+    server = FakeBotServer()
+    async with await Store.open(demo_db, clock=clock) as store, listening(server) as url:
+        async with serving(store, url):
+            for chat in chats:
+                server.push(message(chat, f"/start {await invite_code(store, 'Thôn 2')}"))
+            await until(lambda: all(len(server.texts(c)) >= 2 for c in chats), timeout=HANG_GUARD)
+            joined = {chat: len(server.texts(chat)) for chat in chats}
+            clock.advance(FLOOD_WINDOW + dt.timedelta(seconds=1))  # 20 more is no flood
+            said = {chat: _pattern(20, chat) for chat in chats}
+            for n in range(20):  # interleaved, as many people typing at once
+                for chat in chats:
+                    server.push(message(chat, said[chat][n]))
+            await until(
+                lambda: all(len(server.texts(c)) >= joined[c] + 20 for c in chats),
+                timeout=HANG_GUARD,
+            )
+            await until(lambda: not server.waiting, timeout=HANG_GUARD)
+        for chat in chats:
+            answers = server.texts(chat)[joined[chat] :]
+            assert [_kind(text) for text in answers] == said[chat]
+        bot = f"{server.bot_id}@{url.split('/')[2]}"
+        assert await store.inbox.unhandled(CHANNEL, bot) == []
+        assert await store.inbox.unreplied(CHANNEL, bot) == []
+
+
+async def test_a_stop_finishes_the_turns_under_way_and_leaves_the_rest_for_the_next_start(
+    demo_db: str, clock: TestClock
+) -> None:
+    server = FakeBotServer()
+    gate = server.gates[STUCK] = asyncio.Event()
+    async with await Store.open(demo_db, clock=clock) as store, listening(server) as url:
+        code = await invite_code(store, "Thôn 2")
+        async with serving(store, url) as running:
+            server.push(message(STUCK, f"/start {code}"))
+            server.push(message(STUCK, "/huy"))
+            server.push(message(STUCK, "/trogiup"))
+            server.push(message(OTHER, "xin chào"))
+            await until(lambda: sent_to(server, STUCK) == 1, timeout=HANG_GUARD)
+            await until(lambda: bool(server.texts(OTHER)), timeout=HANG_GUARD)
+            lane = running.inbox._lanes[str(STUCK)]
+            stopping = asyncio.create_task(running.stop())
+            await until(lambda: bool(lane.cancelling()), timeout=HANG_GUARD)
+            gate.set()  # the welcome goes out while the stop waits for it
+            await stopping
+            bot = running.inbox.bot
+        texts = server.texts(STUCK)
+        assert "Chào mừng" in texts[0] and len(texts) == 2  # welcome and menu, nothing more
+        left = await store.inbox.unhandled(CHANNEL, bot)
+        assert [row.payload["message"]["text"] for row in left] == ["/huy", "/trogiup"]
+        assert await store.inbox.unreplied(CHANNEL, bot) == []
+        async with serving(store, url):
+            await until(lambda: len(server.texts(STUCK)) >= 4, timeout=HANG_GUARD)
+        assert [_kind(text) for text in server.texts(STUCK)[2:]] == ["/huy", "/trogiup"]
+        assert await store.inbox.unhandled(CHANNEL, bot) == []
+
+
+async def test_chats_of_a_dead_process_of_this_machine_are_taken_at_once(
+    demo_db: str, clock: TestClock
+) -> None:
+    """A process SIGKILLed just before a restart leaves leases that would hold its chats
+    for CHITIEU_INBOX_LEASE: the restarted one sees that their holder is gone and takes
+    them at once (the test clock stands still, so no lease ever runs out here). A chat
+    held by a live process stays its own."""
+    gone = await asyncio.create_subprocess_exec("true")
+    await gone.wait()
+    host = socket.gethostname()
+    server = FakeBotServer()
+    async with await Store.open(demo_db, clock=clock) as store, listening(server) as url:
+        bot = f"{server.bot_id}@{url.split('/')[2]}"
+        later = to_db(clock.now() + dt.timedelta(days=1))
+        for chat, holder in (
+            (STUCK, f"{host}:{gone.pid}:dead"),
+            (OTHER, f"{host}:{os.getpid()}:x"),
+        ):
+            await store.inbox.record(
+                CHANNEL,
+                bot,
+                [Arrival(str(chat), str(chat), {"update_id": chat, **message(chat, "xin chào")})],
+            )
+            async with store.transaction() as tx:
+                await tx.execute(
+                    "INSERT INTO inbox_chats (channel, bot, chat_key, claimed_by, lease_until)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (CHANNEL, bot, str(chat), holder, later),
+                )
+        async with serving(store, url):
+            await until(lambda: bool(server.texts(STUCK)), timeout=HANG_GUARD)
+        assert NOT_REGISTERED in server.texts(STUCK)[0]
+        assert server.texts(OTHER) == []
+        [left] = await store.inbox.unhandled(CHANNEL, bot)
+        assert left.chat_key == str(OTHER)

@@ -172,6 +172,7 @@ def build_application(
     async def tell_busy(arrivals: Sequence[Arrival]) -> None:
         await _tell_busy(application.bot, arrivals)
 
+    router.add_channel(CHANNEL, CAPABILITIES)
     inbox = Intake(router.store, CHANNEL, process=process, tell_busy=tell_busy, lease=lease)
     queue.intake = inbox
     application.bot_data["router"] = router

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from handlers.channels import SMALLEST_TEXT, Capabilities, one_message_per_turn
 from handlers.failure_log import failure_summary
 from handlers.messages import Button, Reply, Turn, TurnKind
 from handlers.services import Services
@@ -82,6 +83,7 @@ class Router:
         self.readers: list[Reader] = []
         self._words: dict[str, str] = {}
         self.doorkeeper: Doorkeeper | None = None
+        self._max_text: dict[str, int] = {}  # channel → characters of one message
 
     def add_builtin_commands(self) -> None:
         """The start menu, cancelling and help; called by the composition root so that it
@@ -103,6 +105,10 @@ class Router:
         self.commands[command.name] = command
         for word in command.words:
             self._words[folded_words(word)] = command.name
+
+    def add_channel(self, name: str, capabilities: Capabilities) -> None:
+        """A channel's limits, which a turn's replies are joined within (see `handle`)."""
+        self._max_text[name] = capabilities.max_text
 
     def add_dialog(self, name: str, dialog: Dialog) -> None:
         self.dialogs[name] = dialog
@@ -135,10 +141,15 @@ class Router:
         moving the conversation on and `record`ing the replies (the channel's inbox) happen
         together or not at all. A database that cannot work now gets the person a "busy,
         try again" answer instead of an apology for a fault.
+
+        Consecutive text replies come back joined into one message where the channel's
+        limit allows, before they are recorded: what is recorded, sent and replayed
+        after a crash is then the same list, numbered the same way.
         """
+        max_text = self._max_text.get(turn.channel, SMALLEST_TEXT)
         try:
             async with self.store.transaction():
-                replies = await self._handle(turn)
+                replies = one_message_per_turn(await self._handle(turn), max_text)
                 if record is not None:
                     await record(replies)
                 return replies

@@ -39,7 +39,7 @@ Sleep = Callable[[float], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Limits:
-    per_second: float = 27.0  # the channel's overall pace (see for_channel)
+    per_second: float  # the channel's outbox pace: its Capabilities say (for_channel)
     private_interval: float = 1.0  # between two messages to one person
     group_interval: float = 3.0  # between two messages to one group
     in_flight: int = 32  # messages claimed and not yet settled
@@ -146,6 +146,31 @@ class SharedPace:
         self._pruned = window
         with contextlib.suppress(StorageUnavailable):
             await self.store.send_budget.prune(self.channel, window - self.WINDOWS_PER_SECOND)
+
+
+class Window:
+    """At most `per_second` sends in any second, shared by everything that sends on one
+    account: the outbox sender and the direct replies both take their turn here, so
+    together they stay within the platform's overall limit. No spacing: a send goes at
+    once while the last second has room, so a reply to a quiet bot waits for nothing."""
+
+    def __init__(
+        self, per_second: int, *, now: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
+    ) -> None:
+        self.per_second = per_second
+        self._now = now
+        self._sleep = sleep
+        self._recent: deque[float] = deque()
+
+    async def take(self) -> None:
+        while True:
+            now = self._now()
+            while self._recent and self._recent[0] <= now - 1.0:
+                self._recent.popleft()
+            if len(self._recent) < self.per_second:
+                self._recent.append(now)
+                return
+            await self._sleep(self._recent[0] + 1.0 - now)
 
 
 class ChatPace:

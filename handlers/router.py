@@ -176,14 +176,13 @@ class Router:
             and turn.text.strip()
         ):
             return await self.doorkeeper.join(turn, turn.text.strip())
-        person = await self.store.people.by_identity(turn.channel, turn.external_id)
+        # Someone who writes again can be written to again, even after blocking the bot
+        # once; and their next reminder goes to the messenger they used last.
+        person = await self.store.people.arrived(turn.channel, turn.external_id)
         if person is None:
             if self.doorkeeper is None:
                 return []
             return await self.doorkeeper.stranger(turn)
-        # Someone who writes again can be written to again, even after blocking the bot
-        # once; and their next reminder goes to the messenger they used last.
-        await self.store.people.seen(turn.channel, turn.external_id)
         state = await self.store.conversations.get(turn.channel, turn.external_id)
         dialog = self.dialogs.get(state.dialog) if state is not None else None
         command = self._command(turn)

@@ -255,20 +255,20 @@ class Inbox:
         """Mark an update handled, with the replies still to deliver (none: nothing to
         deliver), or `skipped` for a reason without a turn; False if it was not in the
         inbox or handled already. Call it in the transaction of the turn's effects."""
-        async with self._db.transaction() as tx:
-            changed = await tx.execute(
-                "UPDATE inbox SET handled_at = ?, replies_json = ?, replied_at = ?, skipped = ?"
-                " WHERE channel = ? AND bot = ? AND update_id = ? AND handled_at IS NULL",
-                (
-                    tx.stamp,
-                    json.dumps(list(replies), ensure_ascii=False) if replies else None,
-                    None if replies else tx.stamp,
-                    skipped,
-                    channel,
-                    bot,
-                    update_id,
-                ),
-            )
+        stamp = self._db.stamp()
+        changed = await self._db.execute(
+            "UPDATE inbox SET handled_at = ?, replies_json = ?, replied_at = ?, skipped = ?"
+            " WHERE channel = ? AND bot = ? AND update_id = ? AND handled_at IS NULL",
+            (
+                stamp,
+                json.dumps(list(replies), ensure_ascii=False) if replies else None,
+                None if replies else stamp,
+                skipped,
+                channel,
+                bot,
+                update_id,
+            ),
+        )
         return changed == 1
 
     async def recent(
@@ -289,12 +289,11 @@ class Inbox:
 
     async def replied(self, channel: str, bot: str, update_id: str) -> bool:
         """The replies of a handled update were delivered (or queued in the outbox)."""
-        async with self._db.transaction() as tx:
-            changed = await tx.execute(
-                "UPDATE inbox SET replied_at = ? WHERE channel = ? AND bot = ?"
-                " AND update_id = ? AND handled_at IS NOT NULL AND replied_at IS NULL",
-                (tx.stamp, channel, bot, update_id),
-            )
+        changed = await self._db.execute(
+            "UPDATE inbox SET replied_at = ? WHERE channel = ? AND bot = ?"
+            " AND update_id = ? AND handled_at IS NOT NULL AND replied_at IS NULL",
+            (self._db.stamp(), channel, bot, update_id),
+        )
         return changed == 1
 
     async def unreplied(

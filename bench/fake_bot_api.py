@@ -120,6 +120,10 @@ class FakeBotApi:
         # noise cancelling stream handlers makes.
         for writer in list(self._writers):
             writer.close()
+        # A long poll still waiting answers now (with nothing), so that its handler ends
+        # instead of being destroyed pending with the loop (a warning per task).
+        if self._arrived is not None:
+            self._arrived.set()
         connections = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         if connections:
             await asyncio.wait(connections, timeout=5)

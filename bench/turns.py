@@ -20,9 +20,10 @@ figure is the median of its runs:
   the no-limiter runs;
 - p95 latency (an update queued → the message that ends its answer delivered) with the
   members' steps paced to a fixed `--rate` updates/s, limiters as shipped;
-- messages per turn, and SQL statements per reporting turn (counted with the SQLite
-  connections' trace callback inside the router's turn, the steps after /baocao) and per
-  update (everything the process ran: inbox, turn, outbox polling).
+- messages per turn, and SQL statements per reporting turn (the statements of each
+  turn's own transaction, BEGIN and COMMIT included, for the steps after /baocao) and
+  per update (everything the process ran, from the SQLite connections' trace callback:
+  inbox, turns, outbox polling).
 
 A turn is answered when a message with buttons arrives (every step of the conversation
 ends with its buttons) or "Đã lưu"; for the echo bot, at its one message.
@@ -42,6 +43,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -311,6 +313,30 @@ def say(line: str) -> None:
     print(line, flush=True)
 
 
+class _Counting:
+    """A transaction's connection, counting the statements it runs into `box`."""
+
+    def __init__(self, connection: Any, box: list[int]) -> None:
+        self._connection = connection
+        self._box = box
+
+    async def execute(self, sql: str, params: Any) -> int:
+        self._box[0] += 1
+        return int(await self._connection.execute(sql, params))
+
+    async def execute_many(self, sql: str, rows: Any) -> None:
+        self._box[0] += 1
+        await self._connection.execute_many(sql, rows)
+
+    async def fetch_all(self, sql: str, params: Any) -> Any:
+        self._box[0] += 1
+        return await self._connection.fetch_all(sql, params)
+
+    async def copy_rows(self, table: str, columns: Any, rows: Any) -> None:
+        self._box[0] += 1
+        await self._connection.copy_rows(table, columns, rows)
+
+
 async def serve_chitieu(url: str, db: str, limiter: bool) -> None:
     from bot.sender import OutboxSender
     from bot.table_files import sent_tables
@@ -319,6 +345,7 @@ async def serve_chitieu(url: str, db: str, limiter: bool) -> None:
     from handlers.messages import Reply, Turn, TurnKind
     from handlers.router import Record
     from handlers.services import Services
+    from storage.backends import Tx
 
     async with await Store.open(db, clock=SystemClock()) as store:
         counted = {"all": 0, "turns": 0, "in_turns": 0}
@@ -334,12 +361,28 @@ async def serve_chitieu(url: str, db: str, limiter: bool) -> None:
         router = build_router(services)
         handle = router.handle
 
+        # Turns run side by side (one lane per chat), so a turn's statements are those of
+        # its own task: counted where its transaction reaches the connection, plus its
+        # BEGIN and COMMIT.
+        in_turn: ContextVar[list[int] | None] = ContextVar("in_turn", default=None)
+        real_conn = Tx._conn
+
+        def conn(tx: Tx) -> Any:
+            box = in_turn.get()
+            return real_conn(tx) if box is None else _Counting(real_conn(tx), box)
+
+        Tx._conn = conn  # type: ignore[method-assign]
+
         async def counting(turn: Turn, *, record: Record | None = None) -> list[Reply]:
-            before = counted["all"]
-            replies = await handle(turn, record=record)
+            box = [2]  # BEGIN, COMMIT
+            in_turn.set(box)
+            try:
+                replies = await handle(turn, record=record)
+            finally:
+                in_turn.set(None)
             if turn.kind is not TurnKind.COMMAND:  # the steps after /baocao
                 counted["turns"] += 1
-                counted["in_turns"] += counted["all"] - before
+                counted["in_turns"] += box[0]
             return replies
 
         router.handle = counting  # type: ignore[method-assign]

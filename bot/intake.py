@@ -349,14 +349,16 @@ class Intake:
         """For `Router.handle`: marks the turn's inbox row handled, with its replies, in
         the turn's own transaction."""
 
-        async def record(replies: list[Reply]) -> None:
+        async def record(replies: list[Reply]) -> bool:
             if turn.update_id is None:
-                return
+                return True
             payloads = [p for reply in replies for p in queued_payloads(reply, turn)]
-            if await self.store.inbox.handled(self.channel, turn.bot, turn.update_id, payloads):
-                self._recorded.add(turn.update_id)
-                if payloads:
-                    self._unreplied.add(turn.update_id)
+            if not await self.store.inbox.handled(self.channel, turn.bot, turn.update_id, payloads):
+                return False
+            self._recorded.add(turn.update_id)
+            if payloads:
+                self._unreplied.add(turn.update_id)
+            return True
 
         return record
 

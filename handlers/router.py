@@ -33,7 +33,14 @@ CommandRun = Callable[[Turn, Person, ConversationState | None], Awaitable[list[R
 ButtonRun = Callable[[Turn, Person], Awaitable[list[Reply]]]
 Reader = Callable[[Turn, Person], Awaitable[list[Reply] | None]]
 # Called with a turn's replies inside the turn's transaction (see Router.handle).
-Record = Callable[[list[Reply]], Awaitable[None]]
+# Records a turn's replies in the channel's inbox, in the turn's transaction: False when
+# the update was handled already (another process took it meanwhile), and the turn is
+# then undone. The inbox's mark is the turn's only deduplication (see Router.handle).
+Record = Callable[[list[Reply]], Awaitable[bool]]
+
+
+class _HandledElsewhere(Exception):
+    """The inbox says the update was handled meanwhile: the turn is rolled back."""
 
 
 class Dialog(Protocol):
@@ -149,10 +156,17 @@ class Router:
         max_text = self._max_text.get(turn.channel, SMALLEST_TEXT)
         try:
             async with self.store.transaction():
-                replies = one_message_per_turn(await self._handle(turn), max_text)
-                if record is not None:
-                    await record(replies)
+                # A turn from an inbox is deduplicated by the inbox's own mark (`record`),
+                # in the same transaction: a second mark would only cost a statement.
+                replies = await self._handle(turn, deduplicate=record is None)
+                replies = one_message_per_turn(replies, max_text)
+                if record is not None and not await record(replies):
+                    raise _HandledElsewhere
                 return replies
+        except _HandledElsewhere:
+            log.info("a %s update (%s) was handled meanwhile; this turn is undone",
+                     turn.channel, turn.update_id)  # fmt: skip
+            return []
         except StorageUnavailable as error:
             log.warning("storage unavailable, a %s turn (update %s) answered busy: %s",
                         turn.channel, turn.update_id, failure_summary(error))  # fmt: skip
@@ -164,9 +178,13 @@ class Router:
                       turn.update_id, failure_summary(error))  # fmt: skip
             return [Reply(_("Sorry, something went wrong on our side. Please try again."))]
 
-    async def _handle(self, turn: Turn) -> list[Reply]:
-        if turn.update_id is not None and not await self.store.updates.mark_processed(
-            turn.channel, turn.update_id, bot=turn.bot
+    async def _handle(self, turn: Turn, *, deduplicate: bool) -> list[Reply]:
+        if (
+            deduplicate
+            and turn.update_id is not None
+            and not await self.store.updates.mark_processed(
+                turn.channel, turn.update_id, bot=turn.bot
+            )
         ):
             return []
         if (
@@ -178,12 +196,12 @@ class Router:
             return await self.doorkeeper.join(turn, turn.text.strip())
         # Someone who writes again can be written to again, even after blocking the bot
         # once; and their next reminder goes to the messenger they used last.
-        person = await self.store.people.arrived(turn.channel, turn.external_id)
-        if person is None:
+        caller = await self.store.people.arrived(turn.channel, turn.external_id)
+        if caller is None:
             if self.doorkeeper is None:
                 return []
             return await self.doorkeeper.stranger(turn)
-        state = await self.store.conversations.get(turn.channel, turn.external_id)
+        person, state = caller.person, caller.conversation
         dialog = self.dialogs.get(state.dialog) if state is not None else None
         command = self._command(turn)
         if (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.audit import dumps
-from storage.backends import Backend
+from storage.backends import Backend, Row
 from storage.clock import from_db, to_db
 
 PERSON = "person"  # the channel column of a registered person's conversation
@@ -28,6 +28,21 @@ class ConversationState:
     step: str
     data: dict[str, Any]
     updated_at: dt.datetime
+
+
+def conversation_from_row(
+    channel: str, external_id: str, row: Row, *, updated_at: str = "updated_at"
+) -> ConversationState:
+    """A conversation_state row (its dialog, step, data_json and `updated_at` columns) as
+    the state of the conversation in the chat named."""
+    return ConversationState(
+        channel=channel,
+        external_id=external_id,
+        dialog=row["dialog"],
+        step=row["step"],
+        data=json.loads(row["data_json"]),
+        updated_at=from_db(row[updated_at]),
+    )
 
 
 # The conversation's key (channel, external_id) for a chat identity, worked out by the
@@ -56,16 +71,7 @@ class Conversations:
             f"SELECT dialog, step, data_json, updated_at FROM conversation_state WHERE {_IS_KEY}",
             _key_params(channel, external_id),
         )
-        if row is None:
-            return None
-        return ConversationState(
-            channel=channel,
-            external_id=external_id,
-            dialog=row["dialog"],
-            step=row["step"],
-            data=json.loads(row["data_json"]),
-            updated_at=from_db(row["updated_at"]),
-        )
+        return None if row is None else conversation_from_row(channel, external_id, row)
 
     async def put(
         self,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from indicators.people import BLOCKED, Identity, Person, Role
 from indicators.text import normalize
 from storage.audit import write_audit
 from storage.backends import Backend, Row, StorageError, Tx
 from storage.clock import from_db, optional_from_db, to_db
+from storage.conversations import PERSON, ConversationState, conversation_from_row
 from storage.units import SUBTREE_CTE
 
 _PERSON_COLUMNS = "p.id, p.name, p.role, p.unit_id, p.created_at"
@@ -29,6 +31,14 @@ _STALE = (
     " AND (o.channel <> i.channel OR o.external_id <> i.external_id)"
     " AND COALESCE(o.last_seen_at, o.linked_at) >= i.last_seen_at))"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The person writing, and the conversation they are in (None: none)."""
+
+    person: Person
+    conversation: ConversationState | None
 
 
 def _person(row: Row) -> Person:
@@ -236,20 +246,27 @@ class People:
                 ),
             )
 
-    async def arrived(self, channel: str, external_id: str) -> Person | None:
-        """Who writes from this identity (None: no one registered), marking it `seen`
-        only when that changes something, so that an ordinary turn writes nothing here."""
+    async def arrived(self, channel: str, external_id: str) -> Caller | None:
+        """Who writes from this identity (None: no one registered) and the conversation
+        they are in, in one read; the identity is marked `seen` only when that changes
+        something, so that an ordinary turn writes nothing here."""
         row = await self._db.fetch_one(
-            f"SELECT {_PERSON_COLUMNS}, CASE WHEN {_STALE} THEN 1 ELSE 0 END AS stale"
+            f"SELECT {_PERSON_COLUMNS}, CASE WHEN {_STALE} THEN 1 ELSE 0 END AS stale,"
+            " c.dialog, c.step, c.data_json, c.updated_at AS state_updated_at"
             " FROM identities i JOIN people p ON p.id = i.person_id"
+            " LEFT JOIN conversation_state c"
+            " ON c.channel = ? AND c.external_id = CAST(p.id AS TEXT)"
             " WHERE i.channel = ? AND i.external_id = ?",
-            (self._seen_cutoff(), channel, external_id),
+            (self._seen_cutoff(), PERSON, channel, external_id),
         )
         if row is None:
             return None
         if row["stale"]:
             await self.seen(channel, external_id)
-        return _person(row)
+        state = None
+        if row["dialog"] is not None:
+            state = conversation_from_row(channel, external_id, row, updated_at="state_updated_at")
+        return Caller(_person(row), state)
 
     async def seen(self, channel: str, external_id: str) -> None:
         """The person just wrote from this identity: it can be written to again, and it

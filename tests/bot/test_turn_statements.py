@@ -18,9 +18,10 @@ from storage.backends import Params, Tx
 from tests.bot.conftest import services_for
 from tests.clock import TestClock
 
-# What one step needs: its update marked, the person, the conversation, the plan, the
-# unit, the values it shows (two reads), and the conversation's new state.
-STEP_STATEMENTS = 8
+# What one step needs in its transaction: its update marked, the person with their
+# conversation, the plan, the unit, the indicator's values, and the conversation's new
+# state (with BEGIN and COMMIT: 8).
+STEP_STATEMENTS = 6
 
 
 @contextmanager
@@ -128,3 +129,30 @@ async def test_the_same_conversation_state_again_is_not_written(
     await store.conversations.put("telegram", "4244", "report", "value", {"i": 1})
     moved = await store.conversations.get("telegram", "4244")
     assert moved is not None and first is not None and moved.updated_at > first.updated_at
+
+
+async def test_a_turn_whose_update_was_handled_meanwhile_is_undone(
+    demo_db: str, clock: TestClock
+) -> None:
+    """A turn from the inbox is deduplicated by the inbox's own mark, in the turn's
+    transaction: when another process marked the update first, the turn leaves nothing."""
+    async with await Store.open(demo_db, clock=clock) as store:
+        person = [p for p in await all_people(store) if p.role == "member"][0]
+        await store.people.link_identity(person.id, "telegram", "4245", chat_id="4245")
+        router = build_router(services_for(store))
+
+        async def say(kind: TurnKind, text: str, *, taken: bool = False) -> list[Reply]:
+            async def record(replies: list[Reply]) -> bool:
+                return not taken
+
+            turn = Turn("telegram", "4245", "4245", kind, text=text,
+                        command="baocao" if kind is TurnKind.COMMAND else "")  # fmt: skip
+            return await router.handle(turn, record=record)
+
+        replies = await say(TurnKind.COMMAND, "")
+        replies = await say(TurnKind.BUTTON, _button(replies, "Bắt đầu"))
+        before = await store.conversations.get("telegram", "4245")
+        assert await say(TurnKind.TEXT, "200/300", taken=True) == []
+        assert await store.conversations.get("telegram", "4245") == before
+        replies = await say(TurnKind.TEXT, "200/300")
+        assert replies[-1].text.startswith("Đã ghi")

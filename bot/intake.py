@@ -354,7 +354,13 @@ class Intake:
                 return True
             payloads = [p for reply in replies for p in queued_payloads(reply, turn)]
             if not await self.store.inbox.handled(self.channel, turn.bot, turn.update_id, payloads):
-                return False
+                if await self.store.inbox.holds(self.channel, turn.bot, turn.update_id):
+                    return False  # handled meanwhile, by another process
+                # Handed to the Application without the inbox: deduplicated as every
+                # other channel's updates are.
+                return await self.store.updates.mark_processed(
+                    self.channel, turn.update_id, bot=turn.bot
+                )
             self._recorded.add(turn.update_id)
             if payloads:
                 self._unreplied.add(turn.update_id)

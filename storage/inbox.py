@@ -271,6 +271,14 @@ class Inbox:
         )
         return changed == 1
 
+    async def holds(self, channel: str, bot: str, update_id: str) -> bool:
+        """Whether the update was recorded in the inbox (handled or not)."""
+        row = await self._db.fetch_one(
+            "SELECT 1 AS found FROM inbox WHERE channel = ? AND bot = ? AND update_id = ?",
+            (channel, bot, update_id),
+        )
+        return row is not None
+
     async def recent(
         self, channel: str, bot: str, update: InboxUpdate, since: dt.datetime
     ) -> Recent:

@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.backoff import Backoff
+from bot.backoff import STORAGE_RETRY_CAP, Backoff
 from handlers.channels import Capabilities, Channel, Outcome, SendOutcome
 from handlers.queued_replies import BLOCKED, NOT_ALLOWED, from_payload
 from storage import OutboxMessage, StorageUnavailable, Store
@@ -259,7 +259,7 @@ class OutboxSender:
             if reset:
                 log.info("outbox: %s messages interrupted by the last stop are pending again",
                          reset)  # fmt: skip
-            backoff = Backoff()
+            backoff = Backoff(cap=STORAGE_RETRY_CAP)
             while True:
                 # Cleared before looking, so that progress made meanwhile is not missed.
                 self._progress.clear()
@@ -271,7 +271,9 @@ class OutboxSender:
                     delay = backoff.next_delay()
                     log.warning("outbox: cannot claim messages (%s); retry in %.0f s",
                                 error, delay)  # fmt: skip
-                    await asyncio.sleep(delay)
+                    # Something queued meanwhile (wake) shows the database works again.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._progress.wait(), delay)
                     continue
                 backoff.reset()
                 if claimed:

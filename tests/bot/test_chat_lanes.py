@@ -14,12 +14,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import pytest
 from telegram.request import HTTPXRequest
 
 from bot.intake import FLOOD_WINDOW, Intake
 from bot.telegram_channel import CHANNEL, build_application, intake, poll
 from handlers.app import build_router
-from storage import Arrival, Store
+from storage import Arrival, StorageUnavailable, Store
 from storage.clock import to_db
 from tests.bot.bot_process import listening, until
 from tests.bot.conftest import invite_code, services_for
@@ -215,3 +216,30 @@ async def test_chats_of_a_dead_process_of_this_machine_are_taken_at_once(
         assert server.texts(OTHER) == []
         [left] = await store.inbox.unhandled(CHANNEL, bot)
         assert left.chat_key == str(OTHER)
+
+
+async def test_a_chat_not_given_back_during_a_fault_is_answered_again_once_it_clears(
+    demo_db: str, clock: TestClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lane whose chat could not be given back (the database failed at that moment)
+    leaves it claimed by this process, and the lease renewal would keep it so: the chat
+    is given back as soon as the database works, instead of never being answered again
+    (the test clock stands still, so no lease runs out here)."""
+    server = FakeBotServer()
+    async with await Store.open(demo_db, clock=clock) as store, listening(server) as url:
+        real = store.inbox.release
+        failures = [StorageUnavailable("disk full")]
+
+        async def failing_once(*args: str) -> bool:
+            if failures:
+                raise failures.pop()
+            return await real(*args)
+
+        monkeypatch.setattr(store.inbox, "release", failing_once)
+        async with serving(store, url):
+            server.push(message(OTHER, "xin chào"))
+            await until(lambda: len(server.texts(OTHER)) == 1, timeout=HANG_GUARD)
+            await until(lambda: not failures, timeout=HANG_GUARD)
+            server.push(message(OTHER, "/trogiup"))
+            await until(lambda: len(server.texts(OTHER)) == 2, timeout=HANG_GUARD)
+        assert NOT_REGISTERED in server.texts(OTHER)[1]

@@ -1,6 +1,6 @@
 """Benchmark: turns per second, side by side with a minimal python-telegram-bot echo bot.
 
-    .venv/bin/python -m bench.turns [--members 100] [--pairs 3] [--rate 20]
+    .venv/bin/python -m bench.turns [--members 100] [--pairs 3] [--rate 20] [--flood 300]
 
 `--members` registered members (a village each) go through the reporting conversation
 (/baocao, Bắt đầu, a value for 3.1, Bỏ qua for the comment and the other three
@@ -20,6 +20,8 @@ figure is the median of its runs:
   the no-limiter runs;
 - p95 latency (an update queued → the message that ends its answer delivered) with the
   members' steps paced to a fixed `--rate` updates/s, limiters as shipped;
+- the same p95 of the members while one more member sends `--flood` messages at once
+  (chitieu only: the flood throttle's effect on everyone else);
 - messages per turn, and SQL statements per reporting turn (the statements of each
   turn's own transaction, BEGIN and COMMIT included, for the steps after /baocao) and
   per update (everything the process ran, from the SQLite connections' trace callback:
@@ -147,8 +149,11 @@ class Driver:
     """Members acting on their answers: at once (closed loop), or paced to `rate`
     updates a second overall, taking the members that are ready in turn."""
 
-    def __init__(self, api: FakeBotApi, members: list[Member], rate: float | None) -> None:
+    def __init__(
+        self, api: FakeBotApi, members: list[Member], rate: float | None, flood: int = 0
+    ) -> None:
         self.api = api
+        self.flood = flood  # messages one more member sends at once when the run begins
         self.members = {m.chat: m for m in members}
         self.rate = rate
         self.latencies: list[float] = []
@@ -185,6 +190,9 @@ class Driver:
 
     async def run(self, timeout: float, duration: float | None) -> None:
         self.first_push = time.perf_counter()
+        flooder = FIRST_MEMBER + len(self.members)  # registered, and not one of the members
+        for n in range(self.flood):
+            self.api.push(message_update(flooder, f"xin chào {n}"))
         if self.rate is None:
             for member in self.members.values():
                 self._push(member)
@@ -237,14 +245,20 @@ class Run:
 
 
 def one_run(
-    side: str, limiter: bool, template: str, members: int, rate: float | None, duration: float
+    side: str,
+    limiter: bool,
+    template: str,
+    members: int,
+    rate: float | None,
+    duration: float,
+    flood: int = 0,
 ) -> Run:
     workdir = Path(tempfile.mkdtemp(prefix=f"chitieu-turns-{side}-"))
     db = str(workdir / "bench.sqlite3")
     shutil.copy(template, db)
     crowd = [Member(FIRST_MEMBER + n, side, 150 + n % 100) for n in range(members)]
     api = FakeBotApi(Limits() if limiter else UNLIMITED)
-    driver = Driver(api, crowd, rate)
+    driver = Driver(api, crowd, rate, flood)
     api.on_message = driver.on_message
     api.start()
     command = [sys.executable, "-m", "bench.turns", "--serve", side, "--url", api.base_url,
@@ -371,7 +385,7 @@ async def serve_chitieu(url: str, db: str, limiter: bool) -> None:
             box = in_turn.get()
             return real_conn(tx) if box is None else _Counting(real_conn(tx), box)
 
-        Tx._conn = conn  # type: ignore[method-assign]
+        Tx._conn = conn  # type: ignore[method-assign,assignment]
 
         async def counting(turn: Turn, *, record: Record | None = None) -> list[Reply]:
             box = [2]  # BEGIN, COMMIT
@@ -475,6 +489,12 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--rate", type=float, default=20.0, help="updates/s of the p95 runs")
     parser.add_argument("--rate-seconds", type=float, default=15.0)
+    parser.add_argument(
+        "--flood",
+        type=int,
+        default=300,
+        help="messages one member sends at once in the flood runs (0: none)",
+    )
     parser.add_argument("--serve", choices=("chitieu", "echo"), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -489,7 +509,7 @@ def main() -> None:
     print(f"machine: {machine()}", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="chitieu-turns-"))
     template = str(workdir / "template.sqlite3")
-    asyncio.run(prepare(template, args.members))
+    asyncio.run(prepare(template, args.members + 1))  # and the flooder
     runs: dict[tuple[str, str], list[Run]] = {}
     kinds = [("limiter", True, None), ("none", False, None), ("paced", True, args.rate)]
     for kind, limiter, rate in kinds:
@@ -501,6 +521,12 @@ def main() -> None:
                       f"{run.seconds:.1f} s = {run.per_second:.1f}/s, p95 {run.p95_ms:.1f} ms, "
                       f"CPU {run.cpu_ms:.2f} ms/update, {run.messages / run.updates:.2f} "
                       f"messages/turn, 429s {run.too_many}", flush=True)  # fmt: skip
+    for pair in range(args.pairs if args.flood else 0):
+        run = one_run("chitieu", True, template, args.members, args.rate, args.rate_seconds,
+                      flood=args.flood)  # fmt: skip
+        runs.setdefault(("flood", "chitieu"), []).append(run)
+        print(f"  flood pair {pair + 1} chitieu: {run.updates} updates of the others, "
+              f"p95 {run.p95_ms:.1f} ms", flush=True)  # fmt: skip
     shutil.rmtree(workdir, ignore_errors=True)
 
     def both(kind: str, figure: Callable[[Run], float]) -> tuple[float, float]:
@@ -516,6 +542,12 @@ def main() -> None:
     print(f"| CPU per update | {a:.2f} ms | {b:.2f} ms | {a / b:.1f}× |")
     a, b = both("paced", lambda r: r.p95_ms)
     print(f"| p95 at a fixed {args.rate:g} updates/s | {a:.1f} ms | {b:.1f} ms | {a / b:.1f}× |")
+    if args.flood:
+        a = median(runs["paced", "chitieu"], lambda r: r.p95_ms)
+        b = median(runs["flood", "chitieu"], lambda r: r.p95_ms)
+        print(f"| p95 of the others at {args.rate:g} updates/s with one member sending "
+              f"{args.flood} messages at once | {b:.1f} ms (without: {a:.1f} ms) | — | "
+              f"{b / a:.1f}× |")  # fmt: skip
     a, b = both("limiter", lambda r: r.messages / r.updates)
     print(f"| messages per turn | {a:.2f} | {b:.2f} | |")
     chitieu = [r for kind in ("limiter", "none") for r in runs[kind, "chitieu"]]

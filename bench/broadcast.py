@@ -35,7 +35,7 @@ from telegram.request import HTTPXRequest
 
 from bench.fake_bot_api import FakeBotApi
 from bot.sender import Limits, OutboxSender
-from bot.telegram_channel import TelegramChannel
+from bot.telegram_channel import CAPABILITIES, TelegramChannel
 from handlers.messages import Reply
 from handlers.queued_replies import to_payload
 from indicators.people import Role
@@ -263,7 +263,7 @@ def main() -> int:
     worker.add_argument("--rate", type=float, required=True)
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--runs", default="plain,kill,term", help="plain, kill, term")
-    parser.add_argument("--rate", type=float, default=Limits().per_second)
+    parser.add_argument("--rate", type=float, default=CAPABILITIES.messages_per_second)
     args = parser.parse_args()
     if args.command == "worker":
         asyncio.run(work(args.db, args.api, args.rate))

@@ -12,6 +12,11 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
+# A database that cannot work now (full, read-only, locked) is tried again at least this
+# often: each try is one statement, and the bot should notice soon that it can work again.
+STORAGE_RETRY_CAP = 10.0
+
+
 class Backoff:
     """Delays doubling from `first` up to `cap`; `reset` after a success."""
 

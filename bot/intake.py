@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from bot.backoff import Backoff
+from bot.backoff import STORAGE_RETRY_CAP, Backoff
 from handlers.messages import Reply, Turn
 from handlers.queued_replies import MAX_QUEUED_TEXT, to_payload
 from handlers.router import Record
@@ -121,6 +121,9 @@ class Intake:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._arrived = asyncio.Event()
         self._lanes: dict[str, asyncio.Task[None]] = {}  # chat → the task handling it
+        # Chats a lane could not give back (the database failed then): still ours in the
+        # database, and kept alive by _renew, so given back as soon as it works again.
+        self._unreleased: set[str] = set()
         self._recorded: set[str] = set()  # update ids whose turn marked its row handled
         self._unreplied: set[str] = set()  # ...and whose replies are still to confirm
 
@@ -151,7 +154,7 @@ class Intake:
         inbox leave it alone (see storage/inbox.py). A stop lets the update each chat
         is in finish, its replies included, and gives the chats back; the updates not
         begun stay in the inbox for whichever process looks next."""
-        backoff = Backoff()
+        backoff = Backoff(cap=STORAGE_RETRY_CAP)
         await self._until_stored(self._free_dead_neighbours, "chats of dead processes")
         renewing = asyncio.create_task(self._renew())
         try:
@@ -160,12 +163,15 @@ class Intake:
                 free = self.lanes - len(self._lanes)
                 if free > 0:
                     try:
+                        await self._give_back_unreleased()
                         chats = await self.store.inbox.claim(
                             self.channel, self.bot, self.worker, free, self.lease
                         )
                     except StorageUnavailable as error:
                         log.warning("%s: inbox not readable (%s)", self.channel, error)
-                        await backoff.wait()
+                        # An update recorded meanwhile shows the database works again.
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._arrived.wait(), backoff.next_delay())
                         continue
                     backoff.reset()
                     for chat in chats:
@@ -211,11 +217,16 @@ class Intake:
             except StorageUnavailable as error:
                 log.warning("%s: chat leases not renewed (%s)", self.channel, error)
 
+    async def _give_back_unreleased(self) -> None:
+        for chat in sorted(self._unreleased - self._lanes.keys()):
+            await self.store.inbox.release(self.channel, self.bot, self.worker, chat)
+            self._unreleased.discard(chat)
+
     async def _lane(self, chat: str) -> None:
         """One chat's updates in order, until it has none left (or another worker took
         it over); a cancel (a stop) lets the update being handled finish (STOP_TIMEOUT
         at most) and ends the lane. The chat is given back at the end."""
-        backoff = Backoff()
+        backoff = Backoff(cap=STORAGE_RETRY_CAP)
         try:
             await self._until_stored(
                 lambda: self._queue_cut_off_replies(chat), "replies cut off by a stop"
@@ -251,8 +262,8 @@ class Intake:
             try:
                 await self.store.inbox.release(self.channel, self.bot, self.worker, chat)
             except StorageUnavailable as error:
-                log.warning("%s: a chat not given back, its lease runs out (%s)",
-                            self.channel, error)  # fmt: skip
+                self._unreleased.add(chat)
+                log.warning("%s: a chat not given back yet (%s)", self.channel, error)
             finally:
                 del self._lanes[chat]
                 self._arrived.set()
@@ -312,7 +323,7 @@ class Intake:
 
     async def _until_stored(self, write: Callable[[], Awaitable[object]], what: str) -> None:
         """A write the next steps depend on, retried until the database takes it."""
-        backoff = Backoff()
+        backoff = Backoff(cap=STORAGE_RETRY_CAP)
         while True:
             try:
                 await write()
@@ -349,14 +360,22 @@ class Intake:
         """For `Router.handle`: marks the turn's inbox row handled, with its replies, in
         the turn's own transaction."""
 
-        async def record(replies: list[Reply]) -> None:
+        async def record(replies: list[Reply]) -> bool:
             if turn.update_id is None:
-                return
+                return True
             payloads = [p for reply in replies for p in queued_payloads(reply, turn)]
-            if await self.store.inbox.handled(self.channel, turn.bot, turn.update_id, payloads):
-                self._recorded.add(turn.update_id)
-                if payloads:
-                    self._unreplied.add(turn.update_id)
+            if not await self.store.inbox.handled(self.channel, turn.bot, turn.update_id, payloads):
+                if await self.store.inbox.holds(self.channel, turn.bot, turn.update_id):
+                    return False  # handled meanwhile, by another process
+                # Handed to the Application without the inbox: deduplicated as every
+                # other channel's updates are.
+                return await self.store.updates.mark_processed(
+                    self.channel, turn.update_id, bot=turn.bot
+                )
+            self._recorded.add(turn.update_id)
+            if payloads:
+                self._unreplied.add(turn.update_id)
+            return True
 
         return record
 

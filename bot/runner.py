@@ -82,6 +82,7 @@ async def serve(settings: Settings, store: Store, *, worker: bool = False) -> No
                 file_notice=file_notice(),
                 choices=StoredChoices(services.store.choices, ZALO_BOT_CHANNEL),
             )
+            router.add_channel(ZALO_BOT_CHANNEL, zalo_bot.capabilities)
             receiver = ZaloBotReceiver(zalo_bot, on_turn=router.handle)
             receiving.append(asyncio.create_task(receiver.run_polling()))
             outgoing.append(zalo_bot)

@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.backoff import Backoff
+from bot.backoff import STORAGE_RETRY_CAP, Backoff
 from handlers.channels import Capabilities, Channel, Outcome, SendOutcome
 from handlers.queued_replies import BLOCKED, NOT_ALLOWED, from_payload
 from storage import OutboxMessage, StorageUnavailable, Store
@@ -39,7 +39,7 @@ Sleep = Callable[[float], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Limits:
-    per_second: float = 27.0  # the channel's overall pace (see for_channel)
+    per_second: float  # the channel's outbox pace: its Capabilities say (for_channel)
     private_interval: float = 1.0  # between two messages to one person
     group_interval: float = 3.0  # between two messages to one group
     in_flight: int = 32  # messages claimed and not yet settled
@@ -148,6 +148,31 @@ class SharedPace:
             await self.store.send_budget.prune(self.channel, window - self.WINDOWS_PER_SECOND)
 
 
+class Window:
+    """At most `per_second` sends in any second, shared by everything that sends on one
+    account: the outbox sender and the direct replies both take their turn here, so
+    together they stay within the platform's overall limit. No spacing: a send goes at
+    once while the last second has room, so a reply to a quiet bot waits for nothing."""
+
+    def __init__(
+        self, per_second: int, *, now: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
+    ) -> None:
+        self.per_second = per_second
+        self._now = now
+        self._sleep = sleep
+        self._recent: deque[float] = deque()
+
+    async def take(self) -> None:
+        while True:
+            now = self._now()
+            while self._recent and self._recent[0] <= now - 1.0:
+                self._recent.popleft()
+            if len(self._recent) < self.per_second:
+                self._recent.append(now)
+                return
+            await self._sleep(self._recent[0] + 1.0 - now)
+
+
 class ChatPace:
     """The earliest next send per chat: groups are slower."""
 
@@ -234,7 +259,7 @@ class OutboxSender:
             if reset:
                 log.info("outbox: %s messages interrupted by the last stop are pending again",
                          reset)  # fmt: skip
-            backoff = Backoff()
+            backoff = Backoff(cap=STORAGE_RETRY_CAP)
             while True:
                 # Cleared before looking, so that progress made meanwhile is not missed.
                 self._progress.clear()
@@ -246,7 +271,9 @@ class OutboxSender:
                     delay = backoff.next_delay()
                     log.warning("outbox: cannot claim messages (%s); retry in %.0f s",
                                 error, delay)  # fmt: skip
-                    await asyncio.sleep(delay)
+                    # Something queued meanwhile (wake) shows the database works again.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._progress.wait(), delay)
                     continue
                 backoff.reset()
                 if claimed:

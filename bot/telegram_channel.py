@@ -9,9 +9,10 @@ import html
 import logging
 import secrets
 import warnings
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import (
@@ -33,13 +34,20 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    ContextTypes,
+    TypeHandler,
+)
 from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.backoff import Backoff, retrying
 from bot.intake import LEASE, Intake
 from bot.log_hygiene import quiet_libraries
+from bot.sender import Window
 from handlers.channels import SENT, Capabilities, Outcome, SendOutcome
 from handlers.messages import InFile, Reply, Turn, TurnKind
 from handlers.router import Router, busy
@@ -47,6 +55,7 @@ from locales import _
 from storage import Arrival, InboxUpdate
 
 log = logging.getLogger(__name__)
+JSONDict = dict[str, Any]  # a Bot API answer, as python-telegram-bot's rate limiters see it
 CHANNEL = "telegram"
 OUTBOX_CONNECTIONS = 36  # the sender's messages in flight (32), and a few to spare
 # Seconds to wait for the Bot API's answer to a send. Telegram answers in well under a
@@ -63,6 +72,13 @@ class TokenRejected(Exception):
     """The Bot API refused the token: a setting to fix, not something to retry."""
 
 
+# Telegram's overall limit for one bot, and the outbox sender's fixed share of it: a
+# broadcast never takes more than that, so direct replies always keep the rest, and they
+# take all of it while the outbox is idle (both count in one `Window`, see
+# running_telegram).
+MESSAGES_PER_SECOND = 30
+OUTBOX_PER_SECOND = 20.0
+
 CAPABILITIES = Capabilities(
     max_text=MessageLimit.MAX_TEXT_LENGTH,  # split into several messages beyond that
     max_buttons=InlineKeyboardMarkupLimit.TOTAL_BUTTON_NUMBER,
@@ -72,8 +88,7 @@ CAPABILITIES = Capabilities(
     images=True,
     groups=True,
     may_message_first=True,  # to anyone who has started the bot and not blocked it
-    # About 30 messages a second per bot; the sender keeps 3 of them for direct replies.
-    messages_per_second=27.0,
+    messages_per_second=OUTBOX_PER_SECOND,
     private_interval=1.0,  # one message a second in a private chat
     group_interval=3.0,  # 20 a minute in a group
 )
@@ -85,10 +100,13 @@ class TelegramChannel:
     name = CHANNEL
     capabilities = CAPABILITIES
 
-    def __init__(self, bot: object) -> None:
+    def __init__(self, bot: object, window: Window | None = None) -> None:
         self.bot = bot
+        self.window = window  # shared with the direct replies: one bot, one limit
 
     async def send(self, chat_id: str, reply: Reply) -> SendOutcome:
+        if self.window is not None:
+            await self.window.take()  # an outbox message is one Telegram message
         try:
             await send_replies(self.bot, int(chat_id), [reply])
         except RetryAfter as error:
@@ -108,6 +126,42 @@ class TelegramChannel:
             # The type only: a network error's text can carry the request URL (the token).
             return SendOutcome(Outcome.TRANSIENT, detail=type(error).__name__)
         return SENT
+
+
+class ReplyLimiter(BaseRateLimiter[int]):
+    """Direct replies within the bot's overall limit, which they share with the outbox
+    sender (one `Window`), and never held by another chat.
+
+    python-telegram-bot's AIORateLimiter stops every request of the bot while any one
+    chat waits out a 429 (its retry event is global), and paces each group's replies
+    before sending them: with updates handled in turn, one person flooding the bot made
+    everyone wait. Here nothing waits for a chat: a 429 goes straight back to the caller,
+    and the reply goes through the outbox, which paces each chat on its own
+    (Intake.delivered)."""
+
+    def __init__(self, window: Window) -> None:
+        self.window = window
+
+    async def initialize(self) -> None:
+        """Nothing to open: the window is plain memory."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        # What Telegram counts are messages to chats; getUpdates and answering a
+        # button's callback query are not.
+        if data.get("chat_id") is not None:
+            await self.window.take()
+        return await callback(*args, **kwargs)
 
 
 class UsernameUnavailable(Exception):
@@ -145,10 +199,13 @@ def build_application(
     request: BaseRequest | None = None,
     rate_limit: bool = True,
     lease: dt.timedelta = LEASE,
+    window: Window | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The Application, with its inbox (`intake(application)`); `request` replaces the
     HTTP layer (tests, proxies). Updates reach it through the inbox: `running_telegram`
-    fetches and records them, and the intake hands each to `process_update`."""
+    fetches and records them, and the intake hands each to `process_update`. Its
+    replies keep to `window` (the bot's overall limit, shared with the outbox sender)
+    unless `rate_limit` is off."""
     quiet_libraries()
     queue = _RecordingQueue()
     builder = (
@@ -163,7 +220,8 @@ def build_application(
     else:
         builder = builder.read_timeout(SEND_TIMEOUT).write_timeout(SEND_TIMEOUT)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        limiter = ReplyLimiter(window or Window(MESSAGES_PER_SECOND))
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = builder.build()
 
     async def process(row: InboxUpdate) -> None:
@@ -172,6 +230,7 @@ def build_application(
     async def tell_busy(arrivals: Sequence[Arrival]) -> None:
         await _tell_busy(application.bot, arrivals)
 
+    router.add_channel(CHANNEL, CAPABILITIES)
     inbox = Intake(router.store, CHANNEL, process=process, tell_busy=tell_busy, lease=lease)
     queue.intake = inbox
     application.bot_data["router"] = router
@@ -400,6 +459,7 @@ async def running_telegram(
     on_started: Callable[[str], None],
     receive: bool = True,
     lease: dt.timedelta = LEASE,
+    rate_limit: bool = True,
 ) -> AsyncIterator[TelegramChannel]:
     """Telegram receiving (long polling, or a webhook) while the block runs, and the
     inbox worked; without `receive`, the inbox only (a worker beside a process that
@@ -407,8 +467,12 @@ async def running_telegram(
     own, so a broadcast never queues interactive replies behind it.
 
     Start-up retries the Bot API (getMe, setMyCommands, deleteWebhook) with backoff,
-    one log line per retry, for as long as it takes; only a rejected token stops it."""
-    application = build_application(token, router, base_url=base_url, lease=lease)
+    one log line per retry, for as long as it takes; only a rejected token stops it.
+    `rate_limit` off (bench/turns.py) lets replies and the outbox go as fast as they can."""
+    window = Window(MESSAGES_PER_SECOND) if rate_limit else None
+    application = build_application(
+        token, router, base_url=base_url, rate_limit=rate_limit, window=window, lease=lease
+    )
     request = HTTPXRequest(
         connection_pool_size=OUTBOX_CONNECTIONS,
         read_timeout=SEND_TIMEOUT,
@@ -450,7 +514,7 @@ async def running_telegram(
             tasks.append(asyncio.create_task(poll(application.bot, inbox)))
         log.info("chitieu is running on Telegram as @%s", application.bot.username)
         try:
-            yield TelegramChannel(sender_bot)
+            yield TelegramChannel(sender_bot, window)
         finally:
             if updater.running:
                 await updater.stop()

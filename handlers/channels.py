@@ -8,7 +8,8 @@ plug in the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -63,3 +64,32 @@ class Channel(Protocol):
 
     async def send(self, chat_id: str, reply: Reply) -> SendOutcome:
         """Deliver one reply (one outbox message) and say what became of it."""
+
+
+# The smallest message any channel carries (Zalo's 2000 characters): replies for a
+# channel that has not said its own limit are joined within it.
+SMALLEST_TEXT = 2000
+PARAGRAPH = "\n\n"
+
+
+def one_message_per_turn(replies: Sequence[Reply], max_text: int = SMALLEST_TEXT) -> list[Reply]:
+    """A turn's consecutive text replies as one message where they fit in `max_text`:
+    "Đã ghi 3.1: …" and the next question arrive together, so a channel's messages per
+    second carry as many turns. A reply with buttons, a file or a picture ends a
+    message (the buttons stay under the text they belong to, and the file or picture
+    right after it); a text too long to join starts the next one."""
+    joined: list[Reply] = []
+    for reply in replies:
+        if joined and _open(joined[-1]) and reply.text:
+            last = joined[-1]
+            text = last.text + PARAGRAPH + reply.text if last.text else reply.text
+            if len(text) <= max_text:
+                joined[-1] = replace(reply, text=text)
+                continue
+        joined.append(reply)
+    return joined
+
+
+def _open(reply: Reply) -> bool:
+    """Whether more text may follow this reply in the same message."""
+    return not reply.buttons and reply.file is None and reply.image is None

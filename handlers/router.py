@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from handlers.channels import SMALLEST_TEXT, Capabilities, one_message_per_turn
 from handlers.failure_log import failure_summary
 from handlers.messages import Button, Reply, Turn, TurnKind
 from handlers.services import Services
@@ -32,7 +33,14 @@ CommandRun = Callable[[Turn, Person, ConversationState | None], Awaitable[list[R
 ButtonRun = Callable[[Turn, Person], Awaitable[list[Reply]]]
 Reader = Callable[[Turn, Person], Awaitable[list[Reply] | None]]
 # Called with a turn's replies inside the turn's transaction (see Router.handle).
-Record = Callable[[list[Reply]], Awaitable[None]]
+# Records a turn's replies in the channel's inbox, in the turn's transaction: False when
+# the update was handled already (another process took it meanwhile), and the turn is
+# then undone. The inbox's mark is the turn's only deduplication (see Router.handle).
+Record = Callable[[list[Reply]], Awaitable[bool]]
+
+
+class _HandledElsewhere(Exception):
+    """The inbox says the update was handled meanwhile: the turn is rolled back."""
 
 
 class Dialog(Protocol):
@@ -82,6 +90,7 @@ class Router:
         self.readers: list[Reader] = []
         self._words: dict[str, str] = {}
         self.doorkeeper: Doorkeeper | None = None
+        self._max_text: dict[str, int] = {}  # channel → characters of one message
 
     def add_builtin_commands(self) -> None:
         """The start menu, cancelling and help; called by the composition root so that it
@@ -103,6 +112,10 @@ class Router:
         self.commands[command.name] = command
         for word in command.words:
             self._words[folded_words(word)] = command.name
+
+    def add_channel(self, name: str, capabilities: Capabilities) -> None:
+        """A channel's limits, which a turn's replies are joined within (see `handle`)."""
+        self._max_text[name] = capabilities.max_text
 
     def add_dialog(self, name: str, dialog: Dialog) -> None:
         self.dialogs[name] = dialog
@@ -135,13 +148,25 @@ class Router:
         moving the conversation on and `record`ing the replies (the channel's inbox) happen
         together or not at all. A database that cannot work now gets the person a "busy,
         try again" answer instead of an apology for a fault.
+
+        Consecutive text replies come back joined into one message where the channel's
+        limit allows, before they are recorded: what is recorded, sent and replayed
+        after a crash is then the same list, numbered the same way.
         """
+        max_text = self._max_text.get(turn.channel, SMALLEST_TEXT)
         try:
             async with self.store.transaction():
-                replies = await self._handle(turn)
-                if record is not None:
-                    await record(replies)
+                # A turn from an inbox is deduplicated by the inbox's own mark (`record`),
+                # in the same transaction: a second mark would only cost a statement.
+                replies = await self._handle(turn, deduplicate=record is None)
+                replies = one_message_per_turn(replies, max_text)
+                if record is not None and not await record(replies):
+                    raise _HandledElsewhere
                 return replies
+        except _HandledElsewhere:
+            log.info("a %s update (%s) was handled meanwhile; this turn is undone",
+                     turn.channel, turn.update_id)  # fmt: skip
+            return []
         except StorageUnavailable as error:
             log.warning("storage unavailable, a %s turn (update %s) answered busy: %s",
                         turn.channel, turn.update_id, failure_summary(error))  # fmt: skip
@@ -153,9 +178,13 @@ class Router:
                       turn.update_id, failure_summary(error))  # fmt: skip
             return [Reply(_("Sorry, something went wrong on our side. Please try again."))]
 
-    async def _handle(self, turn: Turn) -> list[Reply]:
-        if turn.update_id is not None and not await self.store.updates.mark_processed(
-            turn.channel, turn.update_id, bot=turn.bot
+    async def _handle(self, turn: Turn, *, deduplicate: bool) -> list[Reply]:
+        if (
+            deduplicate
+            and turn.update_id is not None
+            and not await self.store.updates.mark_processed(
+                turn.channel, turn.update_id, bot=turn.bot
+            )
         ):
             return []
         if (
@@ -165,15 +194,14 @@ class Router:
             and turn.text.strip()
         ):
             return await self.doorkeeper.join(turn, turn.text.strip())
-        person = await self.store.people.by_identity(turn.channel, turn.external_id)
-        if person is None:
+        # Someone who writes again can be written to again, even after blocking the bot
+        # once; and their next reminder goes to the messenger they used last.
+        caller = await self.store.people.arrived(turn.channel, turn.external_id)
+        if caller is None:
             if self.doorkeeper is None:
                 return []
             return await self.doorkeeper.stranger(turn)
-        # Someone who writes again can be written to again, even after blocking the bot
-        # once; and their next reminder goes to the messenger they used last.
-        await self.store.people.seen(turn.channel, turn.external_id)
-        state = await self.store.conversations.get(turn.channel, turn.external_id)
+        person, state = caller.person, caller.conversation
         dialog = self.dialogs.get(state.dialog) if state is not None else None
         command = self._command(turn)
         if (

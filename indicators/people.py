@@ -46,7 +46,8 @@ class Identity:
     chat_id: str | None
     linked_at: dt.datetime
     unreachable_at: dt.datetime | None
-    last_seen_at: dt.datetime | None = None  # when the person last wrote from it
+    # When the person last wrote from it, to within storage.people.SEEN_PRECISION.
+    last_seen_at: dt.datetime | None = None
     unreachable_reason: str | None = None  # BLOCKED or NOT_ALLOWED, with unreachable_at
 
 

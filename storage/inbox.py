@@ -255,21 +255,29 @@ class Inbox:
         """Mark an update handled, with the replies still to deliver (none: nothing to
         deliver), or `skipped` for a reason without a turn; False if it was not in the
         inbox or handled already. Call it in the transaction of the turn's effects."""
-        async with self._db.transaction() as tx:
-            changed = await tx.execute(
-                "UPDATE inbox SET handled_at = ?, replies_json = ?, replied_at = ?, skipped = ?"
-                " WHERE channel = ? AND bot = ? AND update_id = ? AND handled_at IS NULL",
-                (
-                    tx.stamp,
-                    json.dumps(list(replies), ensure_ascii=False) if replies else None,
-                    None if replies else tx.stamp,
-                    skipped,
-                    channel,
-                    bot,
-                    update_id,
-                ),
-            )
+        stamp = self._db.stamp()
+        changed = await self._db.execute(
+            "UPDATE inbox SET handled_at = ?, replies_json = ?, replied_at = ?, skipped = ?"
+            " WHERE channel = ? AND bot = ? AND update_id = ? AND handled_at IS NULL",
+            (
+                stamp,
+                json.dumps(list(replies), ensure_ascii=False) if replies else None,
+                None if replies else stamp,
+                skipped,
+                channel,
+                bot,
+                update_id,
+            ),
+        )
         return changed == 1
+
+    async def holds(self, channel: str, bot: str, update_id: str) -> bool:
+        """Whether the update was recorded in the inbox (handled or not)."""
+        row = await self._db.fetch_one(
+            "SELECT 1 AS found FROM inbox WHERE channel = ? AND bot = ? AND update_id = ?",
+            (channel, bot, update_id),
+        )
+        return row is not None
 
     async def recent(
         self, channel: str, bot: str, update: InboxUpdate, since: dt.datetime
@@ -289,12 +297,11 @@ class Inbox:
 
     async def replied(self, channel: str, bot: str, update_id: str) -> bool:
         """The replies of a handled update were delivered (or queued in the outbox)."""
-        async with self._db.transaction() as tx:
-            changed = await tx.execute(
-                "UPDATE inbox SET replied_at = ? WHERE channel = ? AND bot = ?"
-                " AND update_id = ? AND handled_at IS NOT NULL AND replied_at IS NULL",
-                (tx.stamp, channel, bot, update_id),
-            )
+        changed = await self._db.execute(
+            "UPDATE inbox SET replied_at = ? WHERE channel = ? AND bot = ?"
+            " AND update_id = ? AND handled_at IS NOT NULL AND replied_at IS NULL",
+            (self._db.stamp(), channel, bot, update_id),
+        )
         return changed == 1
 
     async def unreplied(

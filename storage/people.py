@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from indicators.people import BLOCKED, Identity, Person, Role
 from indicators.text import normalize
 from storage.audit import write_audit
 from storage.backends import Backend, Row, StorageError, Tx
-from storage.clock import from_db, optional_from_db
+from storage.clock import from_db, optional_from_db, to_db
+from storage.conversations import PERSON, ConversationState, conversation_from_row
 from storage.units import SUBTREE_CTE
 
 _PERSON_COLUMNS = "p.id, p.name, p.role, p.unit_id, p.created_at"
@@ -14,6 +18,27 @@ _IDENTITY_COLUMNS = (
     "channel, external_id, person_id, chat_id, linked_at, unreachable_at, last_seen_at,"
     " unreachable_reason"
 )
+
+# How old an identity's last_seen_at may grow while its person keeps writing from it:
+# it orders a person's identities (the newest gets the reminders), so it must move only
+# when another identity of theirs was seen since, or when it is unreachable.
+SEEN_PRECISION = dt.timedelta(hours=1)
+# Whether the identity `i` needs marking seen; its one placeholder is the cutoff
+# (now − SEEN_PRECISION).
+_STALE = (
+    "(i.unreachable_at IS NOT NULL OR i.last_seen_at IS NULL OR i.last_seen_at < ?"
+    " OR EXISTS (SELECT 1 FROM identities o WHERE o.person_id = i.person_id"
+    " AND (o.channel <> i.channel OR o.external_id <> i.external_id)"
+    " AND COALESCE(o.last_seen_at, o.linked_at) >= i.last_seen_at))"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The person writing, and the conversation they are in (None: none)."""
+
+    person: Person
+    conversation: ConversationState | None
 
 
 def _person(row: Row) -> Person:
@@ -221,15 +246,40 @@ class People:
                 ),
             )
 
+    async def arrived(self, channel: str, external_id: str) -> Caller | None:
+        """Who writes from this identity (None: no one registered) and the conversation
+        they are in, in one read; the identity is marked `seen` only when that changes
+        something, so that an ordinary turn writes nothing here."""
+        row = await self._db.fetch_one(
+            f"SELECT {_PERSON_COLUMNS}, CASE WHEN {_STALE} THEN 1 ELSE 0 END AS stale,"
+            " c.dialog, c.step, c.data_json, c.updated_at AS state_updated_at"
+            " FROM identities i JOIN people p ON p.id = i.person_id"
+            " LEFT JOIN conversation_state c"
+            " ON c.channel = ? AND c.external_id = CAST(p.id AS TEXT)"
+            " WHERE i.channel = ? AND i.external_id = ?",
+            (self._seen_cutoff(), PERSON, channel, external_id),
+        )
+        if row is None:
+            return None
+        if row["stale"]:
+            await self.seen(channel, external_id)
+        state = None
+        if row["dialog"] is not None:
+            state = conversation_from_row(channel, external_id, row, updated_at="state_updated_at")
+        return Caller(_person(row), state)
+
     async def seen(self, channel: str, external_id: str) -> None:
         """The person just wrote from this identity: it can be written to again, and it
-        is the one their next reminder goes to."""
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE identities SET unreachable_at = NULL, unreachable_reason = NULL,"
-                " last_seen_at = ? WHERE channel = ? AND external_id = ?",
-                (tx.stamp, channel, external_id),
-            )
+        is the one their next reminder goes to (storage/contacts.py). Written only when
+        one of those is not so yet, or last_seen_at is older than SEEN_PRECISION."""
+        await self._db.execute(
+            "UPDATE identities AS i SET unreachable_at = NULL, unreachable_reason = NULL,"
+            f" last_seen_at = ? WHERE i.channel = ? AND i.external_id = ? AND {_STALE}",
+            (self._db.stamp(), channel, external_id, self._seen_cutoff()),
+        )
+
+    def _seen_cutoff(self) -> str:
+        return to_db(self._db.clock.now() - SEEN_PRECISION)
 
     async def _require(self, person_id: int) -> Person:
         person = await self.get(person_id)

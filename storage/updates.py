@@ -21,12 +21,11 @@ class Updates:
 
     async def mark_processed(self, channel: str, update_id: str | int, *, bot: str = "") -> bool:
         """True the first time an update is seen, False on every redelivery."""
-        async with self._db.transaction() as tx:
-            inserted = await tx.execute(
-                "INSERT INTO processed_updates (channel, bot, update_id, processed_at)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (channel, bot, str(update_id), tx.stamp),
-            )
+        inserted = await self._db.execute(
+            "INSERT INTO processed_updates (channel, bot, update_id, processed_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (channel, bot, str(update_id), self._db.stamp()),
+        )
         return inserted == 1
 
     async def is_processed(self, channel: str, update_id: str | int, *, bot: str = "") -> bool:

@@ -75,6 +75,7 @@ async def running_zalo_oa(
             choices=StoredChoices(store.choices, CHANNEL),  # more than 5: numbered
             api_url=config.api_url,
         )
+        router.add_channel(CHANNEL, channel.capabilities)
 
         async def on_follow(event: FollowEvent) -> list[Reply]:
             if not await store.updates.mark_processed(CHANNEL, event.key):

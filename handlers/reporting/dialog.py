@@ -536,12 +536,11 @@ class ReportingDialog:
         if indicator.target.assessable:
             lines.append(_("Target {year}: {target}").format(
                 year=duty.plan.year, target=format_target(indicator)))  # fmt: skip
-        previous = await self._previous_value(duty, indicator)
+        previous, current = await self._before_and_now(duty, indicator)
         if previous is not None:
             lines.append(
                 _("Previous period: {value}").format(value=format_value(previous, indicator))
             )
-        current = (await self._latest(duty, duty.period)).get(indicator.code)
         if current is not None:
             lines.append(_("Already reported for this period: {value}").format(
                 value=format_value(current, indicator)))  # fmt: skip
@@ -942,9 +941,17 @@ class ReportingDialog:
         return {row.indicator_code: row.value for row in rows}
 
     async def _previous_value(self, duty: Assignment, indicator: Indicator) -> AnyValue | None:
+        return (await self._before_and_now(duty, indicator))[0]
+
+    async def _before_and_now(
+        self, duty: Assignment, indicator: Indicator
+    ) -> tuple[AnyValue | None, AnyValue | None]:
+        """The indicator's latest value of an earlier period, and this period's: one
+        read of its series serves both."""
         rows = await self.store.values.series([duty.unit.id], duty.plan.id, indicator.code)
         earlier = [r for r in rows if r.period < duty.period.code]
-        return earlier[-1].value if earlier else None
+        now = [r for r in rows if r.period == duty.period.code]
+        return (earlier[-1].value if earlier else None), (now[-1].value if now else None)
 
     async def _save(self, turn: Turn, draft: Draft) -> None:
         await self.store.conversations.put(

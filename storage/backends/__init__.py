@@ -25,6 +25,7 @@ when a query's columns would collide.
 from __future__ import annotations
 
 import functools
+import re
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -88,6 +89,14 @@ class Dialect:
     # for writers that must take turns on something no row stands for yet (the next
     # version of a value). Empty where the write transaction excludes every other writer.
     key_lock: str = ""
+    # A statement that fails is undone by itself and its transaction goes on (SQLite):
+    # one statement joining a transaction then needs no savepoint of its own. Where a
+    # failed statement aborts the whole transaction (PostgreSQL), it gets one.
+    failed_statement_undone: bool = False
+    # The write transaction excludes every other writer (SQLite), so nothing but the
+    # transaction itself changes what it reads: a query repeated with no write in
+    # between may be answered from memory (Tx.fetch_all).
+    sole_writer: bool = False
 
 
 def _quoted_end(sql: str, start: int) -> int:
@@ -175,15 +184,42 @@ def _first(row: Row | None) -> object:
     return None if row is None else next(iter(row.values()))
 
 
+# A read the transaction may answer again from memory (see Tx.fetch_all): a plain query,
+# not one that locks rows or takes a lock.
+_PLAIN_READ = re.compile(r"^\s*(SELECT|WITH)\b", re.IGNORECASE)
+_NOT_PLAIN = re.compile(r"\b(INSERT|UPDATE|DELETE|FOR\s+UPDATE|\w*_lock)\b", re.IGNORECASE)
+# A turn reads a handful of small things again and again (its plan, its unit, whose
+# conversation it is); a long transaction reading much (a copy, an import) keeps little.
+_REMEMBERED_READS = 64
+_REMEMBERED_ROWS = 200
+
+
+def _remembered(sql: str) -> bool:
+    return bool(_PLAIN_READ.match(sql)) and not _NOT_PLAIN.search(sql)
+
+
 class Tx:
-    """The open write transaction; statements of the transaction go through it."""
+    """The open write transaction; statements of the transaction go through it.
+
+    Where the transaction is the only writer (`Dialect.sole_writer`: SQLite), the same
+    plain query with the same parameters, asked again with no write of the transaction
+    in between, is answered from memory: the parts of one turn each ask for the plan and
+    the unit, and the answer cannot have changed. Under PostgreSQL's READ COMMITTED a
+    repeated query may see another transaction's commit, so it is always asked."""
 
     def __init__(self, backend: Backend, connection: Connection) -> None:
         self.backend = backend
         self.open = True
-        self.savepoints = 0
+        self.savepoints = 0  # SAVEPOINTs set so far: each gets a name of its own
+        self.pending: list[_Savepoint] = []  # nested blocks without their SAVEPOINT yet
+        # A failed statement of any kind aborts a PostgreSQL transaction, so a block
+        # must set its savepoint before it reads; on SQLite only what writes needs undoing.
+        self._undo_reads = not backend.dialect.failed_statement_undone
+        self._back_at: str | None = None  # the savepoint just returned to, if nothing ran since
         self._connection = connection
         self._sql = backend.dialect.translate
+        self._reads: dict[tuple[str, tuple[object, ...]], list[Row]] = {}
+        self._remember = backend.dialect.sole_writer
         # One moment for the whole transaction: every row a turn writes carries the
         # same time, taken from the backend's clock when the transaction began.
         self.now = backend.clock.now()
@@ -194,20 +230,61 @@ class Tx:
             raise StorageError("the transaction is already finished")
         return self._connection
 
+    async def _before(self, writes: bool) -> Connection:
+        """The connection, once the nested blocks waiting for a savepoint have it."""
+        connection = self._conn()
+        self._back_at = None
+        if self.pending and (writes or self._undo_reads):
+            self.savepoints += 1
+            name = f"sp_{self.savepoints}"
+            await connection.execute(f"SAVEPOINT {name}", ())
+            self.pending[0].owner = True
+            for point in self.pending:
+                point.name = name
+            self.pending.clear()
+        if writes:
+            self._reads.clear()  # before: a statement that fails may have written too
+        return connection
+
+    async def _rollback_to(self, name: str) -> None:
+        # Blocks sharing a savepoint that fail together return to it once.
+        if self._back_at == name:
+            return
+        self._reads.clear()
+        await self._conn().execute(f"ROLLBACK TO SAVEPOINT {name}", ())
+        self._back_at = name
+
+    async def _release(self, name: str) -> None:
+        self._back_at = None
+        await self._conn().execute(f"RELEASE SAVEPOINT {name}", ())
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; the number of rows it changed."""
-        return await self._conn().execute(self._sql(sql), params)
+        return await (await self._before(writes=True)).execute(self._sql(sql), params)
 
     async def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
         """Run one statement for each of `rows` (a bulk insert)."""
-        await self._conn().execute_many(self._sql(sql), rows)
+        await (await self._before(writes=True)).execute_many(self._sql(sql), rows)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        return await self._conn().fetch_all(self._sql(sql), params)
+        plain = _remembered(sql)
+        connection = await self._before(writes=not plain)
+        if not self._remember or not plain:
+            return await connection.fetch_all(self._sql(sql), params)
+        try:
+            key = (sql, tuple(params))
+            rows = self._reads.get(key)
+        except TypeError:  # an unhashable parameter: asked of the database every time
+            return await connection.fetch_all(self._sql(sql), params)
+        if rows is None:
+            rows = await connection.fetch_all(self._sql(sql), params)
+            if len(rows) <= _REMEMBERED_ROWS and len(self._reads) < _REMEMBERED_READS:
+                self._reads[key] = rows
+        return list(rows)
 
     async def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Params]) -> None:
         """Bulk-insert `rows` into `table` (names from code, never from input)."""
-        await self._conn().copy_rows(table, columns, rows)
+        await (await self._before(writes=True)).copy_rows(table, columns, rows)
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         rows = await self.fetch_all(sql, params)
@@ -316,6 +393,22 @@ class Backend(ABC):
                 tx.open = False
                 _CURRENT_TX.reset(token)
 
+    def stamp(self) -> str:
+        """The moment to write: the task's transaction's one moment when there is one."""
+        tx = self._current()
+        return tx.stamp if tx is not None else to_db(self.clock.now())
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """One write statement, the number of rows it changed: inside the task's
+        transaction when there is one, else in a transaction of its own. A repository
+        method that writes with one statement uses this rather than `transaction()`, so
+        that a turn does not pay a savepoint for it where none is needed."""
+        outer = self._current()
+        if outer is not None and self.dialect.failed_statement_undone:
+            return await outer.execute(sql, params)
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
+
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
         tx = self._current()
         if tx is not None:
@@ -352,21 +445,38 @@ class Backend(ABC):
         await self.close()
 
 
+class _Savepoint:
+    """A nested transaction's point to return to. It is set only when the block is about
+    to change something (`Tx._before`): a block that only reads has nothing to undo, and
+    blocks opened one inside the other with no statement between them share one
+    SAVEPOINT, since returning to any of them is returning to the same place. The first
+    of them to open owns it and releases it."""
+
+    __slots__ = ("name", "owner")
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.owner = False
+
+
 @asynccontextmanager
 async def _savepoint(tx: Tx) -> AsyncIterator[None]:
-    tx.savepoints += 1
-    name = f"sp_{tx.savepoints}"
-    await tx.execute(f"SAVEPOINT {name}")
+    point = _Savepoint()
+    tx.pending.append(point)
     try:
         yield
     except BaseException:
-        await tx.execute(f"ROLLBACK TO SAVEPOINT {name}")
-        await tx.execute(f"RELEASE SAVEPOINT {name}")
+        if point.name is not None:
+            await tx._rollback_to(point.name)
+            if point.owner:
+                await tx._release(point.name)
         raise
     else:
-        await tx.execute(f"RELEASE SAVEPOINT {name}")
+        if point.owner and point.name is not None:
+            await tx._release(point.name)
     finally:
-        tx.savepoints -= 1
+        if point in tx.pending:
+            tx.pending.remove(point)
 
 
 # --- naming a database ---------------------------------------------------------------

@@ -47,7 +47,13 @@ MEMORY = ":memory:"
 BUSY_TIMEOUT_MS = 5000
 
 # Only the writer lock excludes other claimers, so a claiming SELECT needs no row lock.
-SQLITE = Dialect("sqlite", translate=unchanged, skip_locked="")
+SQLITE = Dialect(
+    "sqlite",
+    translate=unchanged,
+    skip_locked="",
+    failed_statement_undone=True,
+    sole_writer=True,
+)
 
 _CONFLICTS = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
 # Primary result codes of a database that cannot work now but may later: busy or locked

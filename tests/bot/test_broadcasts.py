@@ -86,10 +86,10 @@ async def test_announcement_preview_audience_confirm_progress_and_final_count(
     assert official.labels() == ["Thành viên (6)", "Cán bộ (1)", "Cả hai (7)", "Hủy"]
     [confirm] = await official.press("Thành viên (6)")
     assert confirm == "Gửi thông báo này tới 6 thành viên thuộc Đồng Lạc?"
-    [queued, progress] = await official.press("Gửi")
+    [queued] = await official.press("Gửi")  # and the progress, in one message
     assert queued.startswith("Đã xếp hàng gửi thông báo tới 6 người.")
-    assert progress == (
-        "Tiến độ: đã gửi 0, đang chờ 6, lỗi đang thử lại 0, không gửi được 0 (tổng 6)."
+    assert queued.endswith(
+        "\n\nTiến độ: đã gửi 0, đang chờ 6, lỗi đang thử lại 0, không gửi được 0 (tổng 6)."
     )
     assert await store.conversations.get("telegram", str(chats[OFFICIAL])) is None
     refresh = official.api.last_keyboard()[0][0]["callback_data"]

@@ -265,8 +265,9 @@ async def test_report_now_asks_the_first_missing_indicator_at_once(
                             rate_limit=False)  # fmt: skip
     async with app:
         replies = await say(app, api, button_update(member, "rm:dong-lac-2026:2026-Q4"))
-    assert replies[0].startswith("Báo cáo số liệu của Thôn 6, kỳ Quý IV/2026")
-    assert replies[-1].startswith("(1/3) 3.2.")
+    [intro_and_question] = replies
+    assert intro_and_question.startswith("Báo cáo số liệu của Thôn 6, kỳ Quý IV/2026")
+    assert "\n\n(1/3) 3.2." in intro_and_question
     state = await store.conversations.get("telegram", str(member))
     assert state is not None and state.data["codes"] == ["3.2", "3.3", "3.4"]
     assert state.data["period"] == "2026-Q4" and state.step == "value"

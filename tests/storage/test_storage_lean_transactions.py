@@ -1,0 +1,138 @@
+"""What a turn's transaction saves without changing what it means: savepoints set only
+when a nested block changes something (and shared by blocks opened together), one
+statement joining the transaction without one where the database undoes a failed
+statement by itself, and repeated reads answered from memory where the transaction is
+the only writer. Each is checked for its meaning on both backends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from indicators.values import CountValue
+from storage import Store
+from storage.backends import ConflictError, Params, Tx
+from tests.storage.storage_fixtures import PLAN_ID, Tree
+
+
+@contextmanager
+def statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The SQL reaching the transaction's connection, savepoints included."""
+    seen: list[str] = []
+    real = Tx._conn
+
+    def counting(self: Tx) -> object:
+        connection = real(self)
+
+        class Counted:
+            async def execute(self, sql: str, params: Params) -> int:
+                seen.append(sql)
+                return await connection.execute(sql, params)
+
+            async def execute_many(self, sql: str, rows: object) -> None:
+                seen.append(sql)
+                await connection.execute_many(sql, rows)  # type: ignore[arg-type]
+
+            async def fetch_all(self, sql: str, params: Params) -> object:
+                seen.append(sql)
+                return await connection.fetch_all(sql, params)
+
+            async def copy_rows(self, *args: object) -> None:
+                seen.append("COPY")
+                await connection.copy_rows(*args)  # type: ignore[arg-type]
+
+        return Counted()
+
+    monkeypatch.setattr(Tx, "_conn", counting)
+    yield seen
+
+
+async def test_blocks_opened_together_share_one_savepoint_and_undo_to_it(
+    store: Store, tree: Tree, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    village = tree.villages["Nà Pậu"]
+    with statements(monkeypatch) as seen:
+        async with store.transaction():
+            await store.values.record(village, PLAN_ID, "3.1", "2025", CountValue(1))
+            with pytest.raises(ZeroDivisionError):
+                async with store.transaction(), store.transaction():
+                    await store.values.record(village, PLAN_ID, "3.2", "2025", CountValue(2))
+                    await store.values.record(village, PLAN_ID, "3.3", "2025", CountValue(3))
+                    _ = 1 / 0
+            await store.values.record(village, PLAN_ID, "3.4", "2025", CountValue(4))
+    saved = await store.values.latest([village], PLAN_ID, "2025")
+    assert sorted(v.indicator_code for v in saved) == ["3.1", "3.4"]
+    set_points = [sql for sql in seen if sql.startswith("SAVEPOINT")]
+    rolled_back = [sql for sql in seen if sql.startswith("ROLLBACK TO")]
+    assert len(rolled_back) == 1  # the blocks failing together return once
+    if backend == "sqlite":
+        # The two blocks opened together, and the first recording nested in them,
+        # return to one point (the second of the transaction: the first recording
+        # outside them set one of its own). PostgreSQL's reads set more.
+        assert rolled_back[0].endswith(set_points[1].removeprefix("SAVEPOINT "))
+
+
+async def test_a_block_that_only_reads_sets_no_savepoint_where_reads_cannot_abort(
+    store: Store, tree: Tree, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    village = tree.villages["Nà Pậu"]
+    with statements(monkeypatch) as seen:
+        async with store.transaction():
+            async with store.transaction():
+                await store.values.latest([village], PLAN_ID, "2025")
+            await store.conversations.put("telegram", "1", "report", "value", {})
+    savepoints = [sql.split()[0] for sql in seen if "SAVEPOINT" in sql]
+    # PostgreSQL aborts the whole transaction on any failed statement, reads included:
+    # there the read block and the one statement each set one and release it.
+    assert savepoints == ([] if backend == "sqlite" else ["SAVEPOINT", "RELEASE"] * 2)
+
+
+async def test_a_failed_read_in_a_nested_block_leaves_the_transaction_usable(
+    store: Store, tree: Tree
+) -> None:
+    village = tree.villages["Nà Pậu"]
+    async with store.transaction() as tx:
+        with pytest.raises(Exception, match=r"no_such_table"):
+            async with store.transaction():
+                await tx.fetch_all("SELECT * FROM no_such_table")
+        await store.values.record(village, PLAN_ID, "3.1", "2025", CountValue(1))
+    assert len(await store.values.history(village, PLAN_ID, "3.1", "2025")) == 1
+
+
+async def test_one_statement_refused_inside_a_transaction_leaves_the_rest(
+    store: Store, tree: Tree
+) -> None:
+    village = tree.villages["Nà Pậu"]
+    async with store.transaction():
+        await store.values.record(village, PLAN_ID, "3.1", "2025", CountValue(1))
+        await store.db.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", (900, "x")
+        )
+        with pytest.raises(ConflictError):
+            await store.db.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", (900, "y")
+            )
+    assert len(await store.values.history(village, PLAN_ID, "3.1", "2025")) == 1
+    kept = await store.db.fetch_value(
+        "SELECT applied_at FROM schema_migrations WHERE version = 900"
+    )
+    assert kept == "x"
+
+
+async def test_a_repeated_read_sees_the_transactions_own_writes(
+    store: Store, tree: Tree, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    village = tree.villages["Nà Pậu"]
+    with statements(monkeypatch) as seen:
+        async with store.transaction():
+            first = await store.values.latest([village], PLAN_ID, "2025")
+            again = await store.values.latest([village], PLAN_ID, "2025")
+            await store.values.record(village, PLAN_ID, "3.1", "2025", CountValue(7))
+            after = await store.values.latest([village], PLAN_ID, "2025")
+    assert first == again == []
+    assert [v.value for v in after] == [CountValue(7)]
+    reads = [sql for sql in seen if "FROM report_values v WHERE v.plan_id" in sql]
+    # The only writer may answer the second read from memory; PostgreSQL asks again.
+    assert len(reads) == (2 if backend == "sqlite" else 3)

@@ -41,6 +41,7 @@ from aiohttp import web
 
 from handlers.messages import Reply
 from handlers.queued_replies import to_payload
+from indicators.people import Role
 from storage import NewMessage, Store, SystemClock
 from tests.bot.fake_bot_server import TOKEN, FakeBotServer, Faults, message, press
 
@@ -79,7 +80,7 @@ async def prepare(db: str, members: int, recipients: int) -> list[str]:
         for n in range(members):
             unit = await store.units.add(f"Xóm Bench {n + 1}", "thôn", commune.id)
             expires = store.clock.now().replace(year=store.clock.now().year + 1)
-            codes.append(await store.invites.create(unit.id, "member", expires_at=expires))
+            codes.append(await store.invites.create(unit.id, Role.MEMBER, expires_at=expires))
         text = "Thông báo: họp Tổ công nghệ số cộng đồng lúc 8 giờ sáng thứ Hai."
         await store.outbox.enqueue_many(
             [
@@ -146,7 +147,7 @@ class Member:
             await self.answered(before, 120)
 
 
-def start_bot(db: str, url: str, log: Path) -> asyncio.subprocess.Process:
+async def start_bot(db: str, url: str, log: Path) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
         "CHITIEU_TELEGRAM_TOKEN": TOKEN,
@@ -155,7 +156,7 @@ def start_bot(db: str, url: str, log: Path) -> asyncio.subprocess.Process:
         "CHITIEU_REMINDER_DAYS": "",
     }
     env.pop("CHITIEU_DATABASE_URL", None)
-    return asyncio.create_subprocess_exec(  # type: ignore[return-value]
+    return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run",
         cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log.open("ab"),
     )  # fmt: skip

@@ -21,6 +21,7 @@ import random
 import statistics
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 from handlers.app import build_router
@@ -68,7 +69,7 @@ def value(has_formula: bool, size: int, step: int, rng: random.Random) -> AnyVal
     share = min(50 + 5 * step + rng.randint(-10, 20), 100)
     if has_formula:
         return RatioValue(size * share // 100, size)
-    return PercentValue(share)
+    return PercentValue(Decimal(share))
 
 
 async def build(path: Path, communes: int, villages: int) -> tuple[int, int, int]:

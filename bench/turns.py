@@ -434,7 +434,8 @@ async def serve_echo(url: str, limiter: bool) -> None:
 
     builder = ApplicationBuilder().token(TOKEN).base_url(url)
     if limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # as chitieu shipped it
+        shipped = AIORateLimiter(max_retries=3)  # as chitieu shipped it
+        builder = builder.rate_limiter(shipped)  # type: ignore[arg-type]
     application = builder.build()
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

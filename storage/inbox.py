@@ -271,6 +271,22 @@ class Inbox:
         )
         return changed == 1
 
+    async def skip_burst(
+        self, channel: str, bot: str, update: InboxUpdate, skipped: str
+    ) -> list[str]:
+        """Mark `update` handled without a turn (`skipped` says why), and with it every
+        later update of its sender in its chat recorded at the same moment (one batch
+        from the messenger), which is then one too many as well; their update ids."""
+        stamp = self._db.stamp()
+        rows = await self._db.fetch_all(
+            "UPDATE inbox SET handled_at = ?, replied_at = ?, skipped = ?"
+            " WHERE channel = ? AND bot = ? AND chat_key = ? AND sender_key = ?"
+            " AND received_at = ? AND id >= ? AND handled_at IS NULL RETURNING update_id",
+            (stamp, stamp, skipped, channel, bot, update.chat_key, update.sender_key,
+             to_db(update.received_at), update.id),
+        )  # fmt: skip
+        return [str(row["update_id"]) for row in rows]
+
     async def holds(self, channel: str, bot: str, update_id: str) -> bool:
         """Whether the update was recorded in the inbox (handled or not)."""
         row = await self._db.fetch_one(

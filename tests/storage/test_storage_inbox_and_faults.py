@@ -83,3 +83,21 @@ async def test_the_inbox_records_once_hands_out_in_order_and_keeps_unfinished_wo
     assert await store.inbox.replied("telegram", bot, "7")
     assert await store.inbox.prune(clock.now() - dt.timedelta(days=7)) == 1
     assert [u.update_id for u in await store.inbox.unhandled("telegram", bot)] == ["9"]
+
+
+async def test_a_burst_is_skipped_together_from_the_update_on_and_only_its_senders(
+    store: Store, clock: TestClock
+) -> None:
+    bot = "1@api.telegram.org"
+    burst = [Arrival(str(n), "-5", {"update_id": n}, sender_key="7") for n in range(1, 6)]
+    other = Arrival("9", "-5", {"update_id": 9}, sender_key="8")  # same group, another person
+    await store.inbox.record("telegram", bot, [*burst, other])
+    clock.advance(dt.timedelta(seconds=1))
+    later = Arrival("10", "-5", {"update_id": 10}, sender_key="7")  # a batch of its own
+    await store.inbox.record("telegram", bot, [later])
+    rows = await store.inbox.unhandled("telegram", bot)
+    third = next(r for r in rows if r.update_id == "3")
+    assert sorted(await store.inbox.skip_burst("telegram", bot, third, "flood")) == ["3", "4", "5"]
+    assert await store.inbox.skip_burst("telegram", bot, third, "flood") == []  # once
+    left = [r.update_id for r in await store.inbox.unhandled("telegram", bot)]
+    assert left == ["1", "2", "9", "10"]

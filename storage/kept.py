@@ -1,0 +1,123 @@
+"""Reading the roll-ups kept by storage/rollups.py: a unit's figures and its children's
+for a plan and period, without the values below them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from indicators.kept import Coverage, KeptRollup, Shape, kept_state, part_from_data
+from indicators.plan import Plan
+from indicators.rollup import Node, Part
+from indicators.units import Unit
+from storage.backends import Backend
+from storage.rollups import (
+    SHAPES,
+    Pair,
+    _kept_coverage,
+    _kept_parts,
+    _shapes,
+    _Unit,
+    _values,
+    rebuild_stale,
+)
+from storage.units import SUBTREE_CTE, UNIT_COLUMNS, unit_from_row
+
+
+@dataclass(frozen=True, slots=True)
+class KeptView:
+    """One unit's kept figures for a plan and period, and its direct children's."""
+
+    node: Node  # the unit, its direct children (as leaves) in the order of the tree
+    shape: Shape
+    coverage: Coverage
+    rollup: KeptRollup
+
+
+class Rollups:
+    def __init__(self, db: Backend) -> None:
+        self._db = db
+
+    async def rebuild_stale(self) -> int:
+        async with self._db.transaction() as tx:
+            return await rebuild_stale(tx)
+
+    async def fresh(self, pairs: Collection[Pair]) -> bool:
+        """Whether the kept rows of all these pairs may be read."""
+        stale = {
+            (row["plan_id"], row["period"])
+            for row in await self._db.fetch_all("SELECT plan_id, period FROM rollup_stale")
+        }
+        return SHAPES not in stale and not stale.intersection(pairs)
+
+    async def has_inner_children(self, unit_id: int) -> bool:
+        """Whether some unit right below has units below it (a province, the country)."""
+        found = await self._db.fetch_value(
+            "SELECT COUNT(*) FROM rollup_shapes s JOIN units u ON u.id = s.unit_id"
+            " WHERE u.merged_into_id = ? OR (u.parent_id = ? AND u.merged_into_id IS NULL)",
+            (unit_id, unit_id),
+        )
+        return isinstance(found, int) and found > 0
+
+    async def view(self, root: Unit, plan: Plan, period: str) -> KeptView:
+        rows = await self._db.fetch_all(
+            f"SELECT {UNIT_COLUMNS} FROM units"
+            " WHERE merged_into_id = ? OR (parent_id = ? AND merged_into_id IS NULL) ORDER BY id",
+            (root.id, root.id),
+        )
+        below = [unit_from_row(row) for row in rows]
+        units = [_Unit(u.id, u.level, root.id, not u.merged) for u in below]
+        me = _Unit(root.id, root.level, None, not root.merged)
+        async with self._db.transaction() as tx:
+            shapes, inner = await _shapes(tx, [me, *units])
+            inner_ids = [u.id for u in units if u.id in inner]
+            parts = await _kept_parts(tx, [root.id, *inner_ids], plan.id, period)
+            leaves = [u.id for u in units if u.id not in inner]
+            values = await _values(tx, leaves, plan.id, period)
+            coverage = await _kept_coverage(tx, [root.id], plan.id, period)
+        states: dict[tuple[int, str], Part | None] = {}
+        for unit in (me, *units):
+            for indicator in plan.indicators:
+                key = (unit.id, indicator.code)
+                if unit.id in leaves:
+                    states[key] = kept_state(indicator, shapes[unit.id], values.get(key), [])
+                elif key in parts:
+                    states[key] = parts[key]
+                else:
+                    states[key] = shapes[unit.id].state(indicator)
+        children = tuple(Node(u.id, u.name, u.level, u.tier, reports=not u.merged) for u in below)
+        node = Node(root.id, root.name, root.level, root.tier, children, reports=not root.merged)
+        return KeptView(node, shapes[root.id], coverage.get(root.id, {}), KeptRollup(node, states))
+
+    async def series(self, unit_id: int, plan: Plan, indicator_code: str) -> dict[str, Part | None]:
+        """The unit's kept part of one indicator in every period some row is kept for;
+        a period absent has nothing reported below the unit."""
+        rows = await self._db.fetch_all(
+            "SELECT period, part_json FROM rollup_parts"
+            " WHERE unit_id = ? AND plan_id = ? AND indicator_code = ?",
+            (unit_id, plan.id, indicator_code),
+        )
+        return {row["period"]: part_from_data(json.loads(row["part_json"])) for row in rows}
+
+    async def tree_as_kept(self, unit_id: int, moment: str) -> bool:
+        """Whether the unit's tree as an answer for a period ending at `moment` sees it is
+        the kept one: no unit of its subtree was merged into a unit outside it, nor
+        merged or renamed after the moment."""
+        merged = await self._db.fetch_value(
+            "SELECT COUNT(*) FROM units WHERE merged_into_id IS NOT NULL"
+        )
+        renamed = await self._db.fetch_value(
+            "SELECT COUNT(*) FROM unit_names WHERE replaced_at > ?", (moment,)
+        )
+        if not merged and not renamed:
+            return True
+        found = await self._db.fetch_value(
+            f"WITH RECURSIVE {SUBTREE_CTE}"
+            " SELECT COUNT(*) FROM units u WHERE u.id IN (SELECT id FROM subtree)"
+            " AND ((u.merged_into_id IS NOT NULL AND (u.merged_at > ?"
+            " OR u.merged_into_id NOT IN (SELECT id FROM subtree)))"
+            " OR u.id IN (SELECT unit_id FROM unit_names WHERE replaced_at > ?))",
+            (unit_id, moment, moment),
+        )
+        return found == 0

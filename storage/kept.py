@@ -3,6 +3,7 @@ for a plan and period, without the values below them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from indicators.plan import Plan
 from indicators.rollup import Node, Part
 from indicators.units import Unit
 from storage.backends import Backend
+from storage.clock import to_db
 from storage.rollups import (
     SHAPES,
     Pair,
@@ -100,10 +102,11 @@ class Rollups:
         )
         return {row["period"]: part_from_data(json.loads(row["part_json"])) for row in rows}
 
-    async def tree_as_kept(self, unit_id: int, moment: str) -> bool:
+    async def tree_as_kept(self, unit_id: int, when: dt.datetime) -> bool:
         """Whether the unit's tree as an answer for a period ending at `moment` sees it is
         the kept one: no unit of its subtree was merged into a unit outside it, nor
         merged or renamed after the moment."""
+        moment = to_db(when)
         merged = await self._db.fetch_value(
             "SELECT COUNT(*) FROM units WHERE merged_into_id IS NOT NULL"
         )

@@ -152,7 +152,8 @@ async def after_tree_change(tx: Tx, unit_ids: Collection[int]) -> None:
         # A unit with nothing below kept no row of its own values: that unit may be in
         # the chain (a unit added under it).
         rows = await tx.fetch_all(
-            f"SELECT DISTINCT plan_id, period FROM report_values WHERE unit_id IN ({_ids(len(part))})",
+            "SELECT DISTINCT plan_id, period FROM report_values"
+            f" WHERE unit_id IN ({_ids(len(part))})",
             part,
         )
         pairs.update((row["plan_id"], row["period"]) for row in rows)

@@ -224,7 +224,12 @@ class Questions:
         if intent is Intent.EXPORT:
             return await self._export(unit, period, file_format)
         found = await standings(
-            self.services, unit, period, fallback=intent is not Intent.COMPLETENESS
+            self.services,
+            unit,
+            period,
+            fallback=intent is not Intent.COMPLETENESS,
+            # Not met and progress show the unit's figures and its children's only.
+            summary=intent in (Intent.SHORTFALL, Intent.PROGRESS),
         )
         if not found:
             return [self._no_plan(unit, period)]
@@ -253,7 +258,7 @@ class Questions:
         others: Sequence[tuple[str, Indicator]],
         page: int = 0,
     ) -> list[Reply]:
-        found = await standings(self.services, unit, period, plan_id=ask.plan_id)
+        found = await standings(self.services, unit, period, plan_id=ask.plan_id, summary=True)
         indicator = next((i for s in found for i in s.plan.indicators if i.code == ask.code), None)
         if not found or indicator is None:
             return [self._no_plan(unit, period)]

@@ -32,10 +32,9 @@ from indicators.values import (
     YesNoValue,
 )
 from storage import Store
-from storage.clock import to_db
 from tests.clock import TestClock
-from tests.storage.storage_fixtures import NOW
 
+START = dt.datetime(2022, 6, 1, 8, 0, tzinfo=dt.UTC)
 PLANS = {"dong-lac-2025": "2025-Q1", "vinh-loc-2023-huyen": "2023-H1", "song-ma-2024": "2024-H1"}
 LEVELS = ("tỉnh", "huyện", "xã", "xã", "thôn", "thôn", "thôn")
 
@@ -86,7 +85,7 @@ async def check(store: Store, plans: dict[str, Plan]) -> None:
             continue
         for plan_id, plan in plans.items():
             for code in (PLANS[plan_id], Period.from_code(PLANS[plan_id]).next().code):
-                moment = to_db(period_end(Period.from_code(code)))
+                moment = period_end(Period.from_code(code))
                 if not await store.rollups.tree_as_kept(unit.id, moment):
                     continue
                 assert await store.rollups.fresh([(plan_id, code)])
@@ -124,7 +123,9 @@ async def check(store: Store, plans: dict[str, Plan]) -> None:
 
 
 async def run(database: str, operations: list[tuple[object, ...]]) -> None:
-    clock = TestClock(NOW)
+    # Before every period asked about: a merge made later than a period's end would show
+    # the tree as it stood then (the merge undone), which kept rows do not hold.
+    clock = TestClock(START)
     async with await Store.open(database, clock=clock) as store:
         plans: dict[str, Plan] = {}
         for plan_id in PLANS:
@@ -154,7 +155,9 @@ async def run(database: str, operations: list[tuple[object, ...]]) -> None:
                     period = Period.from_code(PLANS[plan_id])
                     period = period.next() if other else period
                     value = random_value(plan, code, seed)
-                    await store.values.record(ids[unit % len(ids)], plan_id, code, period.code, value)
+                    await store.values.record(
+                        ids[unit % len(ids)], plan_id, code, period.code, value
+                    )
         await check(store, plans)
 
 

@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,6 +34,7 @@ from indicators.values import (
 )
 from storage import Store
 from tests.clock import TestClock
+from tests.postgres_server import PostgresServer, run_async
 
 START = dt.datetime(2022, 6, 1, 8, 0, tzinfo=dt.UTC)
 PLANS = {"dong-lac-2025": "2025-Q1", "vinh-loc-2023-huyen": "2023-H1", "song-ma-2024": "2024-H1"}
@@ -167,6 +169,25 @@ async def run(database: str, operations: list[tuple[object, ...]]) -> None:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(st.lists(operation, min_size=1, max_size=40))
-def test_kept_rollups_equal_a_rollup_from_scratch(tmp_path_factory, operations) -> None:  # type: ignore[no-untyped-def]
+def test_kept_rollups_equal_a_rollup_from_scratch(
+    tmp_path_factory: pytest.TempPathFactory, operations: list[tuple[object, ...]]
+) -> None:
     folder = tmp_path_factory.mktemp("kept")
     asyncio.run(run(f"sqlite:///{folder / 'kept.sqlite3'}", operations))
+
+
+@pytest.mark.postgresql
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(st.lists(operation, min_size=1, max_size=40))
+def test_kept_rollups_equal_a_rollup_from_scratch_on_postgresql(
+    postgres_server: PostgresServer, operations: list[tuple[object, ...]]
+) -> None:
+    url = run_async(postgres_server.create_database())
+    try:
+        run_async(run(url, operations))
+    finally:
+        run_async(postgres_server.drop_database(url))

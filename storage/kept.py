@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 from indicators.kept import Coverage, KeptRollup, Shape, kept_state, part_from_data
 from indicators.plan import Plan
@@ -35,6 +36,18 @@ class KeptView:
     shape: Shape
     coverage: Coverage
     rollup: KeptRollup
+    child_shapes: dict[int, Shape]
+    child_coverage: dict[int, Coverage]  # children with units below them; {} if none
+
+
+@dataclass(frozen=True, slots=True)
+class MissingUnit:
+    """A reporting unit that lacks some of its values: which it has."""
+
+    id: int
+    name: str
+    level: str
+    reported: frozenset[str]
 
 
 class Rollups:
@@ -77,7 +90,7 @@ class Rollups:
             parts = await _kept_parts(tx, [root.id, *inner_ids], plan.id, period)
             leaves = [u.id for u in units if u.id not in inner]
             values = await _values(tx, leaves, plan.id, period)
-            coverage = await _kept_coverage(tx, [root.id], plan.id, period)
+            coverage = await _kept_coverage(tx, [root.id, *inner_ids], plan.id, period)
         states: dict[tuple[int, str], Part | None] = {}
         for unit in (me, *units):
             for indicator in plan.indicators:
@@ -90,7 +103,68 @@ class Rollups:
                     states[key] = shapes[unit.id].state(indicator)
         children = tuple(Node(u.id, u.name, u.level, u.tier, reports=not u.merged) for u in below)
         node = Node(root.id, root.name, root.level, root.tier, children, reports=not root.merged)
-        return KeptView(node, shapes[root.id], coverage.get(root.id, {}), KeptRollup(node, states))
+        return KeptView(
+            node,
+            shapes[root.id],
+            coverage.get(root.id, {}),
+            KeptRollup(node, states),
+            {u.id: shapes[u.id] for u in units},
+            {u: coverage.get(u, {}) for u in inner_ids},
+        )
+
+    async def missing_below(
+        self,
+        root_id: int,
+        plan_id: str,
+        period: str,
+        duty: Mapping[str, Sequence[str]],
+        limit: int,
+    ) -> list[MissingUnit]:
+        """The first `limit` reporting units strictly below `root_id` that lack some of
+        their values, most missing first, then by id. `duty`: the codes units of each
+        level word report. Those that reported nothing come first, and are found without
+        reading the values of the others; only when there are fewer than `limit` of them
+        are the values of the subtree counted."""
+        none: list[MissingUnit] = []
+        for level, codes in sorted(duty.items()):
+            rows = await self._db.fetch_all(
+                f"WITH RECURSIVE {SUBTREE_CTE}"
+                " SELECT u.id, u.name, u.level FROM units u"
+                " WHERE u.id IN (SELECT id FROM subtree) AND u.id <> ?"
+                " AND u.merged_into_id IS NULL AND u.level = ?"
+                " AND NOT EXISTS (SELECT 1 FROM report_values v WHERE v.unit_id = u.id"
+                f" AND v.plan_id = ? AND v.period = ? AND v.indicator_code IN ({_marks(codes)}))"
+                " ORDER BY u.id LIMIT ?",
+                (root_id, root_id, level, plan_id, period, *codes, limit),
+            )
+            none += [MissingUnit(r["id"], r["name"], r["level"], frozenset()) for r in rows]
+        none.sort(key=lambda m: m.id)
+        if len(none) >= limit:
+            return none[:limit]
+        partial: list[tuple[Fraction, MissingUnit]] = []
+        for level, codes in sorted(duty.items()):
+            rows = await self._db.fetch_all(
+                f"WITH RECURSIVE {SUBTREE_CTE}"
+                " SELECT u.id, u.name, u.level, v.indicator_code FROM units u"
+                " JOIN report_values v ON v.unit_id = u.id"
+                " WHERE u.id IN (SELECT id FROM subtree) AND u.id <> ?"
+                " AND u.merged_into_id IS NULL AND u.level = ?"
+                f" AND v.plan_id = ? AND v.period = ? AND v.indicator_code IN ({_marks(codes)})"
+                " GROUP BY u.id, u.name, u.level, v.indicator_code",
+                (root_id, root_id, level, plan_id, period, *codes),
+            )
+            reported: dict[int, set[str]] = {}
+            names: dict[int, tuple[str, str]] = {}
+            for row in rows:
+                reported.setdefault(row["id"], set()).add(row["indicator_code"])
+                names[row["id"]] = (row["name"], row["level"])
+            for unit_id, had in reported.items():
+                if len(had) < len(codes):
+                    share = Fraction(len(codes) - len(had), len(codes))
+                    name, word = names[unit_id]
+                    partial.append((share, MissingUnit(unit_id, name, word, frozenset(had))))
+        partial.sort(key=lambda pair: (-pair[0], pair[1].id))
+        return (none + [m for _share, m in partial])[:limit]
 
     async def series(self, unit_id: int, plan: Plan, indicator_code: str) -> dict[str, Part | None]:
         """The unit's kept part of one indicator in every period some row is kept for;
@@ -124,3 +198,7 @@ class Rollups:
             (unit_id, moment, moment),
         )
         return found == 0
+
+
+def _marks(items: Sequence[object]) -> str:
+    return ", ".join("?" * len(items))

@@ -228,8 +228,8 @@ class Questions:
             unit,
             period,
             fallback=intent is not Intent.COMPLETENESS,
-            # Not met and progress show the unit's figures and its children's only.
-            summary=intent in (Intent.SHORTFALL, Intent.PROGRESS),
+            # Each answer shows the unit's figures and its children's only.
+            summary=True,
         )
         if not found:
             return [self._no_plan(unit, period)]
@@ -243,8 +243,15 @@ class Questions:
         previous: list[Standing] = []
         if period is None:
             ids = {s.plan.id for s in found}
+            # Kept standings hold the unit and its children only: no tree to pass on.
+            tree = None if found[0].kept is not None else found[0].node
             earlier = await standings(
-                self.services, unit, found[0].period.previous(), node=found[0].node, fallback=False
+                self.services,
+                unit,
+                found[0].period.previous(),
+                node=tree,
+                fallback=False,
+                summary=tree is None,
             )
             previous = [s for s in earlier if s.plan.id in ids or s.plan.derived_from in ids]
         return await completeness_replies(self.services, person, found, previous, page)

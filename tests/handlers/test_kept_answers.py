@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
+from pathlib import Path
 
 from handlers.questions.not_met import shortfall_reply
 from handlers.questions.not_reported import completeness_replies
@@ -32,7 +33,7 @@ def a_value(rng: random.Random) -> AnyValue:
     return StatusValue(rng.choice(list(Status)))
 
 
-async def test_kept_answers_read_as_the_tree_walk(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_kept_answers_read_as_the_tree_walk(tmp_path: Path) -> None:
     rng = random.Random(12)
     async with await Store.open(tmp_path / "kept.sqlite3", clock=TestClock(NOW)) as store:
         await store.plans.load_bundled("dong-lac-2025")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -117,41 +117,43 @@ class Rollups:
         root_id: int,
         plan_id: str,
         period: str,
-        duty: Mapping[str, Sequence[str]],
+        duty: Sequence[tuple[Sequence[str], Sequence[str]]],
         limit: int,
     ) -> list[MissingUnit]:
         """The first `limit` reporting units strictly below `root_id` that lack some of
-        their values, most missing first, then by id. `duty`: the codes units of each
-        level word report. Those that reported nothing come first, and are found without
-        reading the values of the others; only when there are fewer than `limit` of them
-        are the values of the subtree counted."""
+        their values, most missing first, then by id. `duty`, per tier: its level words
+        and the codes units of those levels report. Those that reported nothing come
+        first, and are found without reading the values of the others; only when there
+        are fewer than `limit` of them are the values of the subtree counted."""
         none: list[MissingUnit] = []
-        for level, codes in sorted(duty.items()):
+        for levels, codes in duty:
             rows = await self._db.fetch_all(
                 f"WITH RECURSIVE {SUBTREE_CTE}"
                 " SELECT u.id, u.name, u.level FROM units u"
                 " WHERE u.id IN (SELECT id FROM subtree) AND u.id <> ?"
-                " AND u.merged_into_id IS NULL AND u.level = ?"
+                " AND u.merged_into_id IS NULL"
+                f" AND u.level IN ({_marks(levels)})"
                 " AND NOT EXISTS (SELECT 1 FROM report_values v WHERE v.unit_id = u.id"
                 f" AND v.plan_id = ? AND v.period = ? AND v.indicator_code IN ({_marks(codes)}))"
                 " ORDER BY u.id LIMIT ?",
-                (root_id, root_id, level, plan_id, period, *codes, limit),
+                (root_id, root_id, *levels, plan_id, period, *codes, limit),
             )
             none += [MissingUnit(r["id"], r["name"], r["level"], frozenset()) for r in rows]
         none.sort(key=lambda m: m.id)
         if len(none) >= limit:
             return none[:limit]
         partial: list[tuple[Fraction, MissingUnit]] = []
-        for level, codes in sorted(duty.items()):
+        for levels, codes in duty:
             rows = await self._db.fetch_all(
                 f"WITH RECURSIVE {SUBTREE_CTE}"
                 " SELECT u.id, u.name, u.level, v.indicator_code FROM units u"
                 " JOIN report_values v ON v.unit_id = u.id"
                 " WHERE u.id IN (SELECT id FROM subtree) AND u.id <> ?"
-                " AND u.merged_into_id IS NULL AND u.level = ?"
+                " AND u.merged_into_id IS NULL"
+                f" AND u.level IN ({_marks(levels)})"
                 f" AND v.plan_id = ? AND v.period = ? AND v.indicator_code IN ({_marks(codes)})"
                 " GROUP BY u.id, u.name, u.level, v.indicator_code",
-                (root_id, root_id, level, plan_id, period, *codes),
+                (root_id, root_id, *levels, plan_id, period, *codes),
             )
             reported: dict[int, set[str]] = {}
             names: dict[int, tuple[str, str]] = {}

@@ -147,12 +147,10 @@ async def _kept_lines(
     lines = (
         [(Fraction(2), _line(own[root.id], reporters.get(root.id, [])))] if root.id in own else []
     )
-    by_level = {
-        level: codes
+    by_tier = [
+        (tuple(level for level, of in LEVEL_TIERS.items() if of is tier), codes)
         for tier, codes in plan_duties.items()
-        for level, tier_of in LEVEL_TIERS.items()
-        if tier_of is tier
-    }
+    ]
     for child in root.children:
         shape = kept.child_shapes[child.id]
         units = sum(
@@ -171,7 +169,7 @@ async def _kept_lines(
                 lines.append((itself.share, _line(itself, reporters.get(child.id, []))))
             continue
         found = await store.rollups.missing_below(
-            child.id, standing.plan.id, standing.period.code, by_level, UNITS_SHOWN
+            child.id, standing.plan.id, standing.period.code, by_tier, UNITS_SHOWN
         )
         others = [Missing(m.id, node_label(m.name, m.level), m.level, (), 1) for m in found]
         level = found[0].level if found else ""

@@ -18,12 +18,12 @@ from storage.clock import to_db
 from storage.rollups import (
     SHAPES,
     Pair,
-    _kept_coverage,
-    _kept_parts,
-    _shapes,
-    _Unit,
-    _values,
+    TreeUnit,
+    current_values,
+    kept_coverage,
+    kept_parts,
     rebuild_stale,
+    shapes_of,
 )
 from storage.units import SUBTREE_CTE, UNIT_COLUMNS, unit_from_row
 
@@ -82,15 +82,17 @@ class Rollups:
             (root.id, root.id),
         )
         below = [unit_from_row(row) for row in rows]
-        units = [_Unit(u.id, u.level, root.id, not u.merged) for u in below]
-        me = _Unit(root.id, root.level, None, not root.merged)
-        async with self._db.transaction() as tx:
-            shapes, inner = await _shapes(tx, [me, *units])
-            inner_ids = [u.id for u in units if u.id in inner]
-            parts = await _kept_parts(tx, [root.id, *inner_ids], plan.id, period)
-            leaves = [u.id for u in units if u.id not in inner]
-            values = await _values(tx, leaves, plan.id, period)
-            coverage = await _kept_coverage(tx, [root.id, *inner_ids], plan.id, period)
+        units = [TreeUnit(u.id, u.level, root.id, not u.merged) for u in below]
+        me = TreeUnit(root.id, root.level, None, not root.merged)
+        # Read outside a transaction, like the tree walk's values: a write between two
+        # statements shows in the next answer.
+        db = self._db
+        shapes, inner = await shapes_of(db, [me, *units])
+        inner_ids = [u.id for u in units if u.id in inner]
+        parts = await kept_parts(db, [root.id, *inner_ids], plan.id, period)
+        leaves = [u.id for u in units if u.id not in inner]
+        values = await current_values(db, leaves, plan.id, period)
+        coverage = await kept_coverage(db, [root.id, *inner_ids], plan.id, period)
         states: dict[tuple[int, str], Part | None] = {}
         for unit in (me, *units):
             for indicator in plan.indicators:

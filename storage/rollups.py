@@ -68,7 +68,7 @@ def _decoded(value_json: str) -> AnyValue:
 
 
 @dataclass(frozen=True, slots=True)
-class _Unit:
+class TreeUnit:
     id: int
     level: str
     parent: int | None  # in the whole tree: merged_into_id, else parent_id
@@ -79,9 +79,9 @@ class _Unit:
         return shape_of(level_tier(self.level), self.level, self.reports, [])
 
 
-def _unit(row: Row) -> _Unit:
+def tree_unit(row: Row) -> TreeUnit:
     into = row["merged_into_id"]
-    return _Unit(
+    return TreeUnit(
         row["id"], row["level"], into if into is not None else row["parent_id"], into is None
     )
 
@@ -185,9 +185,9 @@ async def _stale(tx: Tx) -> set[Pair]:
     return {(row["plan_id"], row["period"]) for row in rows}
 
 
-async def _chain(tx: Tx, unit_ids: Collection[int]) -> dict[int, _Unit]:
+async def _chain(tx: Tx, unit_ids: Collection[int]) -> dict[int, TreeUnit]:
     """The units and all their ancestors in the whole tree."""
-    found: dict[int, _Unit] = {}
+    found: dict[int, TreeUnit] = {}
     wanted = set(unit_ids)
     while wanted:
         batch = sorted(wanted)[:_CHUNK]
@@ -198,14 +198,14 @@ async def _chain(tx: Tx, unit_ids: Collection[int]) -> dict[int, _Unit]:
             batch,
         )
         for row in rows:
-            unit = _unit(row)
+            unit = tree_unit(row)
             found[unit.id] = unit
             if unit.parent is not None and unit.parent not in found:
                 wanted.add(unit.parent)
     return found
 
 
-def _bottom_up(chain: dict[int, _Unit]) -> list[_Unit]:
+def _bottom_up(chain: dict[int, TreeUnit]) -> list[TreeUnit]:
     """The chain's units, every unit after the chain's units below it."""
     depth: dict[int, int] = {}
 
@@ -219,16 +219,18 @@ def _bottom_up(chain: dict[int, _Unit]) -> list[_Unit]:
     return sorted(chain.values(), key=lambda u: (-depth_of(u.id), u.id))
 
 
-async def _children(tx: Tx, unit_id: int) -> list[_Unit]:
+async def _children(tx: Tx, unit_id: int) -> list[TreeUnit]:
     rows = await tx.fetch_all(
         "SELECT id, level, parent_id, merged_into_id FROM units"
         " WHERE merged_into_id = ? OR (parent_id = ? AND merged_into_id IS NULL) ORDER BY id",
         (unit_id, unit_id),
     )
-    return [_unit(row) for row in rows]
+    return [tree_unit(row) for row in rows]
 
 
-async def _shapes(tx: Tx, units: Sequence[_Unit]) -> tuple[dict[int, Shape], set[int]]:
+async def shapes_of(
+    tx: Tx | Backend, units: Sequence[TreeUnit]
+) -> tuple[dict[int, Shape], set[int]]:
     """The shapes of `units`, and which of them have units below them (those have a kept
     shape; the others' shape is their own)."""
     found = {u.id: u.leaf_shape for u in units}
@@ -244,12 +246,14 @@ async def _shapes(tx: Tx, units: Sequence[_Unit]) -> tuple[dict[int, Shape], set
     return found, inner
 
 
-async def _refresh(tx: Tx, chain: dict[int, _Unit], pairs: Sequence[Pair], *, shapes: bool) -> None:
+async def _refresh(
+    tx: Tx, chain: dict[int, TreeUnit], pairs: Sequence[Pair], *, shapes: bool
+) -> None:
     plans = {plan_id: await _plan(tx, plan_id) for plan_id in {p for p, _period in pairs}}
     for unit in _bottom_up(chain):
         children = await _children(tx, unit.id)
         if shapes:
-            child_shapes, _inner = await _shapes(tx, children)
+            child_shapes, _inner = await shapes_of(tx, children)
             await tx.execute("DELETE FROM rollup_shapes WHERE unit_id = ?", (unit.id,))
             if children:
                 shape = shape_of(
@@ -264,7 +268,7 @@ async def _refresh(tx: Tx, chain: dict[int, _Unit], pairs: Sequence[Pair], *, sh
                 )
         if not pairs:
             continue
-        found, inner = await _shapes(tx, [unit, *children])
+        found, inner = await shapes_of(tx, [unit, *children])
         for plan_id, period in pairs:
             for table in ("rollup_parts", "rollup_coverage"):
                 await tx.execute(
@@ -276,16 +280,16 @@ async def _refresh(tx: Tx, chain: dict[int, _Unit], pairs: Sequence[Pair], *, sh
                 continue
             ids = [unit.id, *(c.id for c in children)]
             inner_ids = [c.id for c in children if c.id in inner]
-            values = await _values(tx, ids, plan_id, period)
-            parts = await _kept_parts(tx, inner_ids, plan_id, period)
-            coverage = await _kept_coverage(tx, inner_ids, plan_id, period)
+            values = await current_values(tx, ids, plan_id, period)
+            parts = await kept_parts(tx, inner_ids, plan_id, period)
+            coverage = await kept_coverage(tx, inner_ids, plan_id, period)
             rows = _unit_rows(unit, children, inner, found, plan, values, parts, coverage)
             await _write(tx, unit.id, plan_id, period, *rows)
 
 
 def _unit_rows(
-    unit: _Unit,
-    children: Sequence[_Unit],
+    unit: TreeUnit,
+    children: Sequence[TreeUnit],
     inner: Collection[int],
     shapes: dict[int, Shape],
     plan: Plan,
@@ -348,7 +352,7 @@ async def _write(
         )
 
 
-async def _values(
+async def current_values(
     tx: Tx | Backend, unit_ids: Sequence[int], plan_id: str, period: str
 ) -> dict[tuple[int, str], AnyValue]:
     """The current value of every indicator the units have for the period."""
@@ -366,7 +370,7 @@ async def _values(
     return found
 
 
-async def _kept_parts(
+async def kept_parts(
     tx: Tx | Backend, unit_ids: Sequence[int], plan_id: str, period: str
 ) -> dict[tuple[int, str], Part | None]:
     if not unit_ids:
@@ -382,7 +386,7 @@ async def _kept_parts(
     }
 
 
-async def _kept_coverage(
+async def kept_coverage(
     tx: Tx | Backend, unit_ids: Sequence[int], plan_id: str, period: str
 ) -> dict[int, Coverage]:
     if not unit_ids:
@@ -405,8 +409,8 @@ async def rebuild_stale(tx: Tx) -> int:
     if not stale:
         return 0
     rows = await tx.fetch_all("SELECT id, level, parent_id, merged_into_id FROM units ORDER BY id")
-    units = {u.id: u for u in (_unit(row) for row in rows)}
-    children: dict[int, list[_Unit]] = {}
+    units = {u.id: u for u in (tree_unit(row) for row in rows)}
+    children: dict[int, list[TreeUnit]] = {}
     for unit in units.values():
         if unit.parent is not None and unit.parent in units:
             children.setdefault(unit.parent, []).append(unit)
@@ -434,10 +438,10 @@ async def rebuild_stale(tx: Tx) -> int:
     return rebuilt
 
 
-def _post_order(units: dict[int, _Unit], children: dict[int, list[_Unit]]) -> list[_Unit]:
-    order: list[_Unit] = []
+def _post_order(units: dict[int, TreeUnit], children: dict[int, list[TreeUnit]]) -> list[TreeUnit]:
+    order: list[TreeUnit] = []
     for root in (u for u in units.values() if u.parent is None or u.parent not in units):
-        stack: list[tuple[_Unit, bool]] = [(root, False)]
+        stack: list[tuple[TreeUnit, bool]] = [(root, False)]
         while stack:
             unit, expanded = stack.pop()
             if expanded:
@@ -448,7 +452,9 @@ def _post_order(units: dict[int, _Unit], children: dict[int, list[_Unit]]) -> li
     return order
 
 
-async def _rebuild_shapes(tx: Tx, order: Sequence[_Unit], children: dict[int, list[_Unit]]) -> None:
+async def _rebuild_shapes(
+    tx: Tx, order: Sequence[TreeUnit], children: dict[int, list[TreeUnit]]
+) -> None:
     await tx.execute("DELETE FROM rollup_shapes")
     shapes: dict[int, Shape] = {}
     rows = []
@@ -471,8 +477,8 @@ async def _rebuild_pair(
     tx: Tx,
     plan: Plan,
     period: str,
-    order: Sequence[_Unit],
-    children: dict[int, list[_Unit]],
+    order: Sequence[TreeUnit],
+    children: dict[int, list[TreeUnit]],
     shapes: dict[int, Shape],
 ) -> None:
     """Every kept row of one plan and period, bottom-up through the tree, the values read
@@ -486,7 +492,7 @@ async def _rebuild_pair(
     coverage_rows: list[tuple[int, str, str, str]] = []
     for start in range(0, len(order), _CHUNK):
         chunk = order[start : start + _CHUNK]
-        values = await _values(tx, [u.id for u in chunk], plan.id, period)
+        values = await current_values(tx, [u.id for u in chunk], plan.id, period)
         for unit in chunk:
             below = children.get(unit.id, [])
             if not below:

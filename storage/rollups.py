@@ -117,6 +117,7 @@ async def after_values(tx: Tx, cells: Iterable[tuple[int, str, str]]) -> None:
     by_pair: dict[Pair, set[int]] = {}
     for unit_id, plan_id, period in cells:
         by_pair.setdefault((plan_id, period), set()).add(unit_id)
+    await _lock(tx, by_pair)
     stale = await _stale(tx)
     if SHAPES in stale:
         return
@@ -157,6 +158,7 @@ async def after_tree_change(tx: Tx, unit_ids: Collection[int]) -> None:
             part,
         )
         pairs.update((row["plan_id"], row["period"]) for row in rows)
+    await _lock(tx, [SHAPES, *pairs])
     await _refresh(tx, chain, sorted(pairs - stale), shapes=True)
 
 
@@ -178,6 +180,19 @@ async def mark_stale(tx: Tx, pairs: Iterable[Pair]) -> None:
         "INSERT INTO rollup_stale (plan_id, period) VALUES (?, ?) ON CONFLICT DO NOTHING",
         rows,
     )
+
+
+async def _lock(tx: Tx, pairs: Iterable[Pair]) -> None:
+    """Where writers run side by side, make those of the same plan and period take turns
+    until the end of their transactions: each recomputes a parent from its children's
+    rows as committed, and two writers of sibling units would otherwise each miss the
+    other's child and leave the parent without one of them. Every write of a period ends
+    at the same root anyway. In one order (sorted), so that none waits in a circle."""
+    statement = tx.backend.dialect.key_lock
+    if not statement:
+        return
+    for plan_id, period in sorted(set(pairs)):
+        await tx.fetch_all(statement, (f"rollups:{plan_id}:{period}",))
 
 
 async def _stale(tx: Tx) -> set[Pair]:

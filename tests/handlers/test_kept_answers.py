@@ -69,6 +69,10 @@ async def test_kept_answers_read_as_the_tree_walk(tmp_path: Path) -> None:
                         await store.values.record(
                             unit.id, plan.id, indicator.code, period, a_value(rng)
                         )
+        # A commune merged into one of another province, a village into its neighbour:
+        # seen from the country and from the first province, the successors are inside.
+        await store.units.merge(units[17].id, units[1].id)
+        await store.units.merge(units[3].id, units[2].id)
         services = Services(store=store)
         for asker in (country, units[0]):
             person = Person(1, "Cán bộ", Role.OFFICIAL, asker.id, NOW)

@@ -116,72 +116,60 @@ class Rollups:
 
     async def missing_below(
         self,
-        root_ids: Sequence[int],
+        root_id: int,
         plan_id: str,
         period: str,
         duty: Sequence[tuple[Sequence[str], Sequence[str]]],
         limit: int,
-    ) -> dict[int, list[MissingUnit]]:
-        """For each of `root_ids`: the first `limit` reporting units strictly below it,
-        in the whole tree (a merged unit under its successor), that lack some of their
-        values, most missing first, then by id. `duty`, per tier: its level words and the
-        codes units of those levels report. Those that reported nothing come first, and
-        are found without reading the values of the others; only below a root with fewer
-        than `limit` of them are the values counted. One statement for all the roots: a
-        province's hundred communes one by one cost a round trip each."""
-        found: dict[int, list[MissingUnit]] = {root: [] for root in root_ids}
-        if not root_ids:
-            return found
+    ) -> list[MissingUnit]:
+        """The first `limit` reporting units strictly below `root_id` in the whole tree (a
+        merged unit under its successor only) that lack some of their values, most
+        missing first, then by id. `duty`, per tier: its level words and the codes units
+        of those levels report. Those that reported nothing come first, and are found
+        without reading the values of the others; only when there are fewer than `limit`
+        of them are the values of the subtree counted."""
+        none: list[MissingUnit] = []
         for levels, codes in duty:
             rows = await self._db.fetch_all(
-                f"WITH RECURSIVE {_BELOW.format(roots=_marks(root_ids))}"
-                " SELECT top, id, name, level FROM ("
-                " SELECT b.top, u.id, u.name, u.level,"
-                " ROW_NUMBER() OVER (PARTITION BY b.top ORDER BY u.id) AS n"
-                " FROM below b JOIN units u ON u.id = b.id"
-                " WHERE u.id <> b.top AND u.merged_into_id IS NULL"
+                f"WITH RECURSIVE {_BELOW}"
+                " SELECT u.id, u.name, u.level FROM units u"
+                " WHERE u.id IN (SELECT id FROM below) AND u.id <> ?"
+                " AND u.merged_into_id IS NULL"
                 f" AND u.level IN ({_marks(levels)})"
                 " AND NOT EXISTS (SELECT 1 FROM report_values v WHERE v.unit_id = u.id"
                 f" AND v.plan_id = ? AND v.period = ? AND v.indicator_code IN ({_marks(codes)}))"
-                ") ranked WHERE n <= ? ORDER BY top, id",
-                (*root_ids, *levels, plan_id, period, *codes, limit),
+                " ORDER BY u.id LIMIT ?",
+                (root_id, root_id, *levels, plan_id, period, *codes, limit),
             )
-            for r in rows:
-                found[r["top"]].append(MissingUnit(r["id"], r["name"], r["level"], frozenset()))
-        for units in found.values():
-            units.sort(key=lambda m: m.id)
-            del units[limit:]
-        short = [root for root, units in found.items() if len(units) < limit]
-        if not short:
-            return found
-        partial: dict[int, list[tuple[Fraction, MissingUnit]]] = {root: [] for root in short}
+            none += [MissingUnit(r["id"], r["name"], r["level"], frozenset()) for r in rows]
+        none.sort(key=lambda m: m.id)
+        if len(none) >= limit:
+            return none[:limit]
+        partial: list[tuple[Fraction, MissingUnit]] = []
         for levels, codes in duty:
             rows = await self._db.fetch_all(
-                f"WITH RECURSIVE {_BELOW.format(roots=_marks(short))}"
-                " SELECT b.top, u.id, u.name, u.level, v.indicator_code"
-                " FROM below b JOIN units u ON u.id = b.id"
+                f"WITH RECURSIVE {_BELOW}"
+                " SELECT u.id, u.name, u.level, v.indicator_code FROM units u"
                 " JOIN report_values v ON v.unit_id = u.id"
-                " WHERE u.id <> b.top AND u.merged_into_id IS NULL"
+                " WHERE u.id IN (SELECT id FROM below) AND u.id <> ?"
+                " AND u.merged_into_id IS NULL"
                 f" AND u.level IN ({_marks(levels)})"
                 f" AND v.plan_id = ? AND v.period = ? AND v.indicator_code IN ({_marks(codes)})"
-                " GROUP BY b.top, u.id, u.name, u.level, v.indicator_code",
-                (*short, *levels, plan_id, period, *codes),
+                " GROUP BY u.id, u.name, u.level, v.indicator_code",
+                (root_id, root_id, *levels, plan_id, period, *codes),
             )
-            reported: dict[tuple[int, int], set[str]] = {}
+            reported: dict[int, set[str]] = {}
             names: dict[int, tuple[str, str]] = {}
             for row in rows:
-                reported.setdefault((row["top"], row["id"]), set()).add(row["indicator_code"])
+                reported.setdefault(row["id"], set()).add(row["indicator_code"])
                 names[row["id"]] = (row["name"], row["level"])
-            for (top, unit_id), had in reported.items():
+            for unit_id, had in reported.items():
                 if len(had) < len(codes):
                     share = Fraction(len(codes) - len(had), len(codes))
                     name, word = names[unit_id]
-                    missing = MissingUnit(unit_id, name, word, frozenset(had))
-                    partial[top].append((share, missing))
-        for root in short:
-            ranked = sorted(partial[root], key=lambda pair: (-pair[0], pair[1].id))
-            found[root] = (found[root] + [m for _share, m in ranked])[:limit]
-        return found
+                    partial.append((share, MissingUnit(unit_id, name, word, frozenset(had))))
+        partial.sort(key=lambda pair: (-pair[0], pair[1].id))
+        return (none + [m for _share, m in partial])[:limit]
 
     async def series(self, unit_id: int, plan: Plan, indicator_code: str) -> dict[str, Part | None]:
         """The unit's kept part of one indicator in every period some row is kept for;
@@ -217,13 +205,15 @@ class Rollups:
         return found == 0
 
 
-# The given roots and every unit below each, with the root it is below, in the whole tree
-# as the kept roll-ups see it: a merged unit under the unit it was merged into only.
+# The unit bound to the first placeholder and every unit below it in the whole tree as
+# the kept roll-ups see it: a merged unit under the unit it was merged into only. (One
+# statement for all of a province's communes, ranked per commune, was slower: it checks
+# every unit, where one commune at a time stops at the first few found.)
 _BELOW = """
-    below (id, top) AS (
-        SELECT id, id FROM units WHERE id IN ({roots})
+    below (id) AS (
+        SELECT id FROM units WHERE id = ?
         UNION
-        SELECT u.id, b.top FROM below b JOIN units u
+        SELECT u.id FROM below b JOIN units u
         ON u.merged_into_id = b.id OR (u.parent_id = b.id AND u.merged_into_id IS NULL)
     )
 """

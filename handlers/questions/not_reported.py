@@ -151,8 +151,6 @@ async def _kept_lines(
         (tuple(level for level, of in LEVEL_TIERS.items() if of is tier), codes)
         for tier, codes in plan_duties.items()
     ]
-    rows = []
-    places: list[int] = []  # where each of `rows` goes in `lines`: the tree's order
     for child in root.children:
         shape = kept.child_shapes[child.id]
         units = sum(
@@ -161,29 +159,24 @@ async def _kept_lines(
         complete = sum(c for tier, ls in kept.child_coverage.get(child.id, {}).items()
                        if tier in plan_duties for c, _p in ls.values())  # fmt: skip
         itself = own.get(child.id)
-        # Nothing below it kept (no units below), or all below complete: its own gaps only.
-        count = units - complete - (1 if itself else 0) if child.id in kept.child_coverage else 0
-        if count > 0:
-            rows.append((child, shape, units, count, itself))
-            lines.append((Fraction(0), ""))  # the branch's place, filled below
-            places.append(len(lines) - 1)
-        elif itself:
-            lines.append((itself.share, _line(itself, reporters.get(child.id, []))))
-    named = await store.rollups.missing_below(
-        [child.id for child, *_rest in rows],
-        standing.plan.id,
-        standing.period.code,
-        by_tier,
-        UNITS_SHOWN,
-    )
-    for place, (child, shape, units, count, itself) in zip(places, rows, strict=True):
-        found = named[child.id]
+        if child.id not in kept.child_coverage:  # nothing below it: only its own gaps
+            if itself:
+                lines.append((itself.share, _line(itself, reporters.get(child.id, []))))
+            continue
+        count = units - complete - (1 if itself else 0)
+        if count <= 0:
+            if itself:
+                lines.append((itself.share, _line(itself, reporters.get(child.id, []))))
+            continue
+        found = await store.rollups.missing_below(
+            child.id, standing.plan.id, standing.period.code, by_tier, UNITS_SHOWN
+        )
         others = [Missing(m.id, node_label(m.name, m.level), m.level, (), 1) for m in found]
         level = found[0].level if found else ""
         tier = next((t for t, ls in shape.levels.items() if level in ls), None)
         total = shape.levels.get(tier, {}).get(level, 0) if tier is not None else 0
         weight = Fraction(count + (1 if itself else 0), max(units, 1))
-        lines[place] = (weight, _branch_text(child, itself, count, total, others, reporters))
+        lines.append((weight, _branch_text(child, itself, count, total, others, reporters)))
     return lines
 
 

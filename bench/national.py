@@ -230,6 +230,8 @@ async def build(database: str, scale: Scale) -> Built:
         progress.add(len(batch))
         progress.close()
         await store.bulk.analyze()
+        # The kept roll-ups of what the load wrote (storage/rollups.py), before anyone asks.
+        await store.rollups.rebuild_stale()
 
         progress = Progress("people", scale.people)
         officials = {"national": country, "province": provinces[0], "commune": communes[0]}

@@ -14,11 +14,18 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from handlers.services import Services
+from indicators.kept import KeptRollup, duties, level_counts, main_levels
 from indicators.periods import VIETNAM_TZ, Period
 from indicators.plan import Group, Indicator, Plan, Tier, plans_for_period
-from indicators.reporting_status import ReportingStatus, covering_periods, reporting_status
+from indicators.reporting_status import (
+    LevelCount,
+    ReportingStatus,
+    covering_periods,
+    reporting_status,
+)
 from indicators.rollup import Figure, Node, Rollup
 from indicators.units import Unit, name_at, unit_tree
+from storage.kept import KeptView
 from storage.values import StoredValue
 
 # How far back the default period may fall when the open one has no values yet.
@@ -34,12 +41,17 @@ class Standing:
     period: Period  # the period the figures are for
     asked: Period  # the period asked about, or the open one
     node: Node
-    rollup: Rollup
+    rollup: Rollup | KeptRollup
     stored: dict[tuple[int, str], StoredValue] = field(repr=False)
+    # From the kept roll-ups (a province's, the country's question): then `node` holds
+    # the unit and its direct children only, and `stored` nothing.
+    kept: KeptView | None = field(default=None, repr=False)
 
     @cached_property
     def levels(self) -> dict[Tier, str]:
         """The level word units of each tier have at and below the unit ("thôn", "xã")."""
+        if self.kept is not None:
+            return main_levels(self.kept.shape)
         found: dict[Tier, str] = {}
         for node in self.node.walk():
             if node.tier is not None and node.tier not in found:
@@ -72,8 +84,17 @@ class Standing:
 
     @cached_property
     def status(self) -> ReportingStatus:
-        """Who in the unit's tree has reported what of the plan for the period."""
+        """Who in the unit's tree has reported what of the plan for the period; not known
+        unit by unit from kept roll-ups (ask `standings` without `summary`)."""
+        if self.kept is not None:
+            raise ValueError("a standing from kept roll-ups has no unit-by-unit status")
         return reporting_status(self.node, self.plan.indicators, self.stored.keys())
+
+    def counts(self, *, below: Tier | None = None) -> list[LevelCount]:
+        """How the reporting units of each tier stand (ReportingStatus.counts)."""
+        if self.kept is not None:
+            return level_counts(self.kept.shape, self.kept.coverage, duties(self.plan), below=below)
+        return self.status.counts(below=below)
 
 
 async def tree(services: Services, unit: Unit) -> Node:
@@ -110,9 +131,18 @@ async def standings(
     node: Node | None = None,
     plan_id: str | None = None,
     fallback: bool = True,
+    summary: bool = False,
 ) -> list[Standing]:
     """The unit's standing in each of its plans for `asked` (default: the open period,
-    or with `fallback` the latest earlier one with values if it has none yet)."""
+    or with `fallback` the latest earlier one with values if it has none yet).
+
+    With `summary` (answers that show the unit's figures and its children's only), a unit
+    with more than one level below it is answered from the kept roll-ups when they hold
+    its tree for the period; otherwise, and always without it, the values are read."""
+    if summary and node is None:
+        kept = await _kept_standings(services, unit, asked, plan_id, fallback)
+        if kept is not None:
+            return kept
     units = [] if node is not None else await services.store.units.subtree(unit.id)
     given = node
     node = node or unit_tree(unit, units)
@@ -137,6 +167,40 @@ async def standings(
         else:
             named = replace(unit, name=then.name)  # headers name the unit as it was too
             found.append(Standing(named, plan, used, period, then, Rollup(then, values), stored))
+    return found
+
+
+async def _kept_standings(
+    services: Services,
+    unit: Unit,
+    asked: Period | None,
+    plan_id: str | None,
+    fallback: bool,
+) -> list[Standing] | None:
+    """Standings from the kept roll-ups; None where they do not hold what is asked (a
+    commune: reading its villages is as quick; a year of a quarterly plan; a tree that
+    changed since the period, or stale rows)."""
+    rollups = services.store.rollups
+    if not await rollups.has_inner_children(unit.id):
+        return None
+    chosen = plans_for_period(await services.store.plans.of_unit(unit.id), asked, services.now())
+    found = []
+    for plan, period in chosen:
+        if plan_id is not None and plan.id != plan_id:
+            continue
+        used = period
+        if asked is None and fallback:
+            used = await _with_values(services, unit, plan, period)
+        if covering_periods(plan.schedule.period_kind, used) != [used]:
+            return None
+        if not await rollups.fresh([(plan.id, used.code)]):
+            return None
+        if not await rollups.tree_as_kept(unit.id, period_end(used)):
+            return None
+        view = await rollups.view(unit, plan, used.code)
+        if not any(view.shape.state(i) is not None for i in plan.indicators):
+            continue
+        found.append(Standing(unit, plan, used, period, view.node, view.rollup, {}, view))
     return found
 
 

@@ -100,7 +100,10 @@ class Figure:
 
 
 @dataclass(frozen=True, slots=True)
-class _Partial:
+class Part:
+    """What a unit's figure is made of, and all its parent needs to combine it with its
+    siblings': the state kept per unit, plan, indicator and period (storage/rollups.py)."""
+
     value: AnyValue | None
     reported: int
     expected: int
@@ -146,12 +149,12 @@ class Rollup:
         """Whether the unit has a figure for the indicator: it reports it, units below it
         do, or it stands above the reporting level (and then reports it itself if nobody
         below can)."""
-        if (node.id, indicator.code) in self.values:
-            return True
-        if self.reporters(node, indicator.reported_by):
-            return True
-        rank = TIER_RANK.get(node.tier) if node.tier is not None else None
-        return rank is not None and rank >= TIER_RANK[indicator.reported_by]
+        return concerned(
+            indicator,
+            node.tier,
+            self.reporters(node, indicator.reported_by),
+            (node.id, indicator.code) in self.values,
+        )
 
     def figure(self, node: Node, indicator: Indicator) -> Figure | None:
         """The node's figure; None when the indicator does not concern it."""
@@ -168,35 +171,66 @@ class Rollup:
                 found.append(figure)
         return found
 
-    def _partial(self, node: Node, indicator: Indicator) -> _Partial | None:
+    def _partial(self, node: Node, indicator: Indicator) -> Part | None:
         if not self.concerns(node, indicator):
             return None
-        expected = max(self.reporters(node, indicator.reported_by), 1)
+        reporters = self.reporters(node, indicator.reported_by)
         own = self.values.get((node.id, indicator.code)) if node.reports else None
-        if own is not None:
-            yes = 1 if isinstance(own, YesNoValue) and own.yes else 0
-            return _Partial(own, expected, expected, yes * expected, direct=True)
-        below = [p for child in node.children if (p := self._partial(child, indicator)) is not None]
-        if node.tier is indicator.reported_by or not below:
-            return _Partial(None, 0, expected, 0, direct=False)
-        return _combine(indicator, below)
+        below: list[Part] = []
+        if own is None:
+            below = [p for c in node.children if (p := self._partial(c, indicator)) is not None]
+        return unit_part(indicator, node.tier, reporters, own, below)
 
 
-def _combine(indicator: Indicator, below: list[_Partial]) -> _Partial:
+def concerned(indicator: Indicator, tier: Tier | None, reporters: int, has_value: bool) -> bool:
+    """Whether a unit has a figure for the indicator: it has a value of it, units below it
+    report it (`reporters` of its tier in its subtree), or it stands above the reporting
+    level (and then reports it itself if nobody below can)."""
+    if has_value or reporters:
+        return True
+    rank = TIER_RANK.get(tier) if tier is not None else None
+    return rank is not None and rank >= TIER_RANK[indicator.reported_by]
+
+
+def unit_part(
+    indicator: Indicator,
+    tier: Tier | None,
+    reporters: int,
+    own: AnyValue | None,
+    below: Sequence[Part],
+) -> Part:
+    """A concerned unit's part from its own value (a unit that still reports) or else from
+    the parts of its concerned children: the one rule of a roll-up, whether the tree is
+    walked for a question or a kept part is brought up to date after a write."""
+    expected = max(reporters, 1)
+    if own is not None:
+        yes = 1 if isinstance(own, YesNoValue) and own.yes else 0
+        return Part(own, expected, expected, yes * expected, direct=True)
+    if tier is indicator.reported_by or not below:
+        return Part(None, 0, expected, 0, direct=False)
+    return _combine(indicator, list(below))
+
+
+def figure_of(indicator: Indicator, part: Part) -> Figure:
+    """The figure a part shows."""
+    return _figure(indicator, part)
+
+
+def _combine(indicator: Indicator, below: list[Part]) -> Part:
     reported = sum(p.reported for p in below)
     expected = sum(p.expected for p in below)
     yes = sum(p.yes for p in below)
     present = [p for p in below if p.reported]
     if not present:
-        return _Partial(None, 0, expected, 0, direct=False)
+        return Part(None, 0, expected, 0, direct=False)
     if indicator.measure is Measure.YESNO and all(isinstance(p.value, YesNoValue) for p in present):
         # Judged on what is reported: met when every unit that answered has it.
-        return _Partial(YesNoValue(yes == reported), reported, expected, yes, direct=False)
+        return Part(YesNoValue(yes == reported), reported, expected, yes, direct=False)
     values = [p.value for p in present]
     if all(v is not None for v in values):
         combined = aggregate(indicator.measure, values).value
         if combined is not None:
-            return _Partial(combined, reported, expected, yes, direct=False)
+            return Part(combined, reported, expected, yes, direct=False)
     judged = [_judged(indicator, p) for p in present]
     met = sum(1 for verdict, _gap in judged if verdict is Verdict.MET)
     not_met = sum(1 for verdict, _gap in judged if verdict is Verdict.NOT_MET)
@@ -206,10 +240,10 @@ def _combine(indicator: Indicator, below: list[_Partial]) -> _Partial:
     elif not_met == len(judged):
         derived = Verdict.NOT_MET
     hint = min((gap for _verdict, gap in judged if gap > 0), default=Fraction(0))
-    return _Partial(None, reported, expected, yes, False, derived, met, not_met, hint)
+    return Part(None, reported, expected, yes, False, derived, met, not_met, hint)
 
 
-def _judged(indicator: Indicator, partial: _Partial) -> tuple[Verdict | None, Fraction]:
+def _judged(indicator: Indicator, partial: Part) -> tuple[Verdict | None, Fraction]:
     """A part's verdict (met or not, else None) and its gap, or lower bound of it."""
     if partial.value is None:
         return partial.derived, partial.gap_hint
@@ -219,7 +253,7 @@ def _judged(indicator: Indicator, partial: _Partial) -> tuple[Verdict | None, Fr
     return known, evaluation.largest_gap_points
 
 
-def _figure(indicator: Indicator, partial: _Partial) -> Figure:
+def _figure(indicator: Indicator, partial: Part) -> Figure:
     yes = partial.yes if indicator.measure is Measure.YESNO else None
     if partial.value is not None:
         evaluation = _evaluate(indicator.target, partial.value)

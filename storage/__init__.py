@@ -35,6 +35,7 @@ from storage.contacts import Contact, Contacts, UnitChat, Unreachable
 from storage.conversations import Conversations, ConversationState
 from storage.inbox import Arrival, Inbox, InboxUpdate, Unreplied
 from storage.invites import Invite, Invites, InviteUse, RedeemError, normalize_code
+from storage.kept import KeptView, Rollups
 from storage.linking import LinkCode, LinkCodes, LinkError
 from storage.members import Member, Members
 from storage.migrations import migrate
@@ -80,6 +81,7 @@ class Store:
         self.zalo_tokens = ZaloTokens(db)
         self.send_budget = SendBudget(db)
         self.bulk = Bulk(db)
+        self.rollups = Rollups(db)
 
     @classmethod
     async def open(cls, database: str | Path, *, clock: Clock) -> Store:
@@ -88,6 +90,8 @@ class Store:
         db = await open_backend(database, clock)
         try:
             await migrate(db)
+            # After an upgrade or a bulk load: kept roll-ups rebuilt from the values.
+            await Rollups(db).rebuild_stale()
         except BaseException:
             await db.close()
             raise
@@ -164,6 +168,7 @@ __all__ = [
     "Invite",
     "InviteUse",
     "Invites",
+    "KeptView",
     "LinkCode",
     "LinkCodes",
     "LinkError",
@@ -183,6 +188,7 @@ __all__ = [
     "RedeemError",
     "ReminderRounds",
     "Reviews",
+    "Rollups",
     "SentRound",
     "ShownChoices",
     "StorageError",

@@ -7,6 +7,10 @@ thousands of units and millions of values that is hours; here rows go in through
 backend's bulk path (`Tx.copy_rows`: COPY on PostgreSQL, a prepared INSERT run by
 executemany on SQLite), with ids numbered here after the highest one.
 
+Kept roll-ups (storage/rollups.py) are not brought up to date row by row here: what a
+load touches is marked stale, and `Store.rollups.rebuild_stale()` (also run when a store
+opens) rebuilds it from the values.
+
 Meant for a database nobody else writes to meanwhile (numbering ids here would race
 with another writer). Nothing is merged into what exists: values go in as first
 versions, and a cell that has a value already makes the whole batch fail (the UNIQUE
@@ -20,6 +24,7 @@ from collections.abc import Sequence
 from indicators.people import Role
 from indicators.text import fold, normalize
 from indicators.values import value_to_data
+from storage import rollups
 from storage.audit import dumps, write_audit
 from storage.backends import Backend, StorageError, Tx
 from storage.units import normalize_level
@@ -65,6 +70,7 @@ class Bulk:
             await tx.copy_rows(
                 "units", ("id", "name", "folded_name", "level", "parent_id", "created_at"), rows
             )
+            await rollups.mark_stale(tx, [rollups.SHAPES])
             await write_audit(tx, by, "unit.imported", {"count": len(ids), "bulk": True})
         await self._db.reset_identities()
         return ids
@@ -123,6 +129,7 @@ class Bulk:
                     )
                 )
             await tx.copy_rows("report_values", _VALUE_COLUMNS, rows)
+            await rollups.mark_stale(tx, {(i.plan_id, i.period) for i in checked})
             await write_audit(
                 tx, person_id, "value.recorded", {"count": len(rows), "channel": channel}
             )

@@ -570,6 +570,53 @@ _INBOX_CHAT_LEASES: list[str] = [
     "CREATE INDEX inbox_work_idx ON inbox (channel, bot, replied_at, chat_key, id)",
 ]
 
+# Roll-ups kept up to date (indicators/kept.py, storage/rollups.py), so that a province's
+# or the country's question reads its own figures and its children's instead of every
+# value below. rollup_shapes: per unit with units below it, what its subtree holds.
+# rollup_parts: per unit with units below it, plan, indicator and period, the part where
+# it differs from the empty one ('null': the indicator does not concern the unit after
+# all). rollup_coverage: who below reported in full or in part, where anyone did.
+# rollup_stale: the (plan, period) pairs to rebuild from the values before their kept
+# rows may be read (after a bulk load, and here: every pair there is); ('', '') for the
+# shapes. Everything here can be rebuilt from units, plans and report_values.
+_KEPT_ROLLUPS: list[Step] = [
+    """
+    CREATE TABLE rollup_shapes (
+        unit_id INTEGER PRIMARY KEY REFERENCES units (id),
+        shape_json TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE rollup_parts (
+        unit_id INTEGER NOT NULL REFERENCES units (id),
+        plan_id TEXT NOT NULL,
+        period TEXT NOT NULL,
+        indicator_code TEXT NOT NULL,
+        part_json TEXT NOT NULL,
+        PRIMARY KEY (unit_id, plan_id, period, indicator_code)
+    )
+    """,
+    "CREATE INDEX rollup_parts_series_idx ON rollup_parts (unit_id, plan_id, indicator_code)",
+    """
+    CREATE TABLE rollup_coverage (
+        unit_id INTEGER NOT NULL REFERENCES units (id),
+        plan_id TEXT NOT NULL,
+        period TEXT NOT NULL,
+        coverage_json TEXT NOT NULL,
+        PRIMARY KEY (unit_id, plan_id, period)
+    )
+    """,
+    """
+    CREATE TABLE rollup_stale (
+        plan_id TEXT NOT NULL,
+        period TEXT NOT NULL,
+        PRIMARY KEY (plan_id, period)
+    )
+    """,
+    "INSERT INTO rollup_stale (plan_id, period) VALUES ('', '')",
+    "INSERT INTO rollup_stale (plan_id, period) SELECT DISTINCT plan_id, period FROM report_values",
+]
+
 MIGRATIONS: list[tuple[int, Sequence[Step]]] = [
     (1, _INITIAL_SCHEMA),
     (2, _UNIT_ALIASES),
@@ -583,6 +630,7 @@ MIGRATIONS: list[tuple[int, Sequence[Step]]] = [
     (10, _PARTIAL_MERGED_INDEX),
     (11, _INBOX_SENDERS),
     (12, _INBOX_CHAT_LEASES),
+    (13, _KEPT_ROLLUPS),
 ]
 
 LATEST = MIGRATIONS[-1][0]

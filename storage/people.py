@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from indicators.people import BLOCKED, Identity, Person, Role
@@ -210,6 +211,18 @@ class People:
             (channel, external_id),
         )
         return None if row is None else _person(row)
+
+    async def of_units(self, unit_ids: Collection[int]) -> list[Person]:
+        """People of exactly these units."""
+        if not unit_ids:
+            return []
+        ids = sorted(set(unit_ids))
+        rows = await self._db.fetch_all(
+            f"SELECT {_PERSON_COLUMNS} FROM people p"
+            f" WHERE p.unit_id IN ({', '.join('?' * len(ids))}) ORDER BY p.id",
+            ids,
+        )
+        return [_person(row) for row in rows]
 
     async def in_subtree(self, unit_id: int, *, role: Role | None = None) -> list[Person]:
         """People whose unit lies in the subtree (merged-in units included)."""

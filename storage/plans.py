@@ -13,6 +13,7 @@ from importlib import resources
 
 from indicators.plan import Plan
 from indicators.plans import load_plan_text
+from storage import rollups
 from storage.audit import write_audit
 from storage.backends import Backend, Row, StorageError
 from storage.clock import from_db
@@ -86,6 +87,7 @@ class Plans:
                     "plan.loaded",
                     {"plan_id": plan.id, "version": version, "source": source},
                 )
+                await rollups.after_plan_change(tx, plan.id)
         found = await self.latest(plan.id)
         if found is None:
             raise StorageError(f"plan {plan.id!r} vanished while loading")

@@ -14,6 +14,7 @@ from collections.abc import Collection, Sequence
 from indicators.plan import UnitSpec
 from indicators.text import fold, normalize
 from indicators.units import FormerName, Unit
+from storage import rollups
 from storage.audit import write_audit
 from storage.backends import Backend, Row, StorageError, Tx
 from storage.clock import from_db, optional_from_db, to_db
@@ -79,6 +80,7 @@ class Units:
     ) -> Unit:
         async with self._db.transaction() as tx:
             unit_id = await self._insert(tx, name, level, parent_id)
+            await rollups.after_tree_change(tx, [unit_id])
             await write_audit(tx, by, "unit.added", {"unit_id": unit_id})
         return await self._require(unit_id)
 
@@ -215,6 +217,9 @@ class Units:
                 "UPDATE units SET merged_into_id = ?, merged_at = ? WHERE id = ?",
                 (into_id, tx.stamp, source_id),
             )
+            # The merged unit now hangs under its successor: both ways up change.
+            moved = [source_id] if source.parent_id is None else [source_id, source.parent_id]
+            await rollups.after_tree_change(tx, moved)
             await write_audit(tx, by, "unit.merged", {"unit_id": source_id, "into_id": into_id})
         return await self._require(source_id)
 
@@ -338,6 +343,7 @@ class Units:
         async with self._db.transaction() as tx:
             added: list[int] = []
             await self._import(tx, spec, None, (), ids, added)
+            await rollups.after_tree_change(tx, added)
             if added:
                 await write_audit(tx, by, "unit.imported", {"unit_ids": added})
         return ids
@@ -357,6 +363,7 @@ class Units:
                 if parent_id is not None:
                     await self._require_in(tx, parent_id)
                 await self._import(tx, spec, parent_id, (), {}, added)
+            await rollups.after_tree_change(tx, added)
             if added:
                 await write_audit(tx, by, "unit.imported", {"unit_ids": added})
         return added

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from indicators.text import normalize
 from indicators.values import AnyValue, value_from_data, value_to_data
+from storage import rollups
 from storage.audit import dumps, write_audit
 from storage.backends import Backend, ConflictError, Params, Row, StorageError, Tx
 from storage.clock import from_db
@@ -188,6 +189,7 @@ class Values:
                 if created:
                     new_ids.append(value_id)
             if new_ids:
+                await rollups.after_values(tx, {(i.unit_id, i.plan_id, i.period) for i in checked})
                 await write_audit(
                     tx,
                     person_id,

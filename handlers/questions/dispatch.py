@@ -224,7 +224,12 @@ class Questions:
         if intent is Intent.EXPORT:
             return await self._export(unit, period, file_format)
         found = await standings(
-            self.services, unit, period, fallback=intent is not Intent.COMPLETENESS
+            self.services,
+            unit,
+            period,
+            fallback=intent is not Intent.COMPLETENESS,
+            # Each answer shows the unit's figures and its children's only.
+            summary=True,
         )
         if not found:
             return [self._no_plan(unit, period)]
@@ -238,8 +243,15 @@ class Questions:
         previous: list[Standing] = []
         if period is None:
             ids = {s.plan.id for s in found}
+            # Kept standings hold the unit and its children only: no tree to pass on.
+            tree = None if found[0].kept is not None else found[0].node
             earlier = await standings(
-                self.services, unit, found[0].period.previous(), node=found[0].node, fallback=False
+                self.services,
+                unit,
+                found[0].period.previous(),
+                node=tree,
+                fallback=False,
+                summary=tree is None,
             )
             previous = [s for s in earlier if s.plan.id in ids or s.plan.derived_from in ids]
         return await completeness_replies(self.services, person, found, previous, page)
@@ -253,7 +265,7 @@ class Questions:
         others: Sequence[tuple[str, Indicator]],
         page: int = 0,
     ) -> list[Reply]:
-        found = await standings(self.services, unit, period, plan_id=ask.plan_id)
+        found = await standings(self.services, unit, period, plan_id=ask.plan_id, summary=True)
         indicator = next((i for s in found for i in s.plan.indicators if i.code == ask.code), None)
         if not found or indicator is None:
             return [self._no_plan(unit, period)]

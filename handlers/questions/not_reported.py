@@ -21,6 +21,7 @@ from handlers.services import Services
 from handlers.unit_figures import Standing
 from handlers.wording.figures import header, node_label
 from indicators.people import Person, Role
+from indicators.plan import LEVEL_TIERS, Tier
 from indicators.rollup import Node
 from locales import _, format_day
 
@@ -100,22 +101,131 @@ def late_units(standing: Standing) -> list[str]:
 def _branch(
     standing: Standing, child: Node, below: list[Missing], reporters: dict[int, list[str]]
 ) -> str:
-    parts = []
-    itself = [m for m in below if m.unit_id == child.id]
-    if itself:
-        parts.append(_what(itself[0]))
+    itself = next((m for m in below if m.unit_id == child.id), None)
     others = [m for m in below if m.unit_id != child.id]
-    if others:
-        level = others[0].level
-        total = sum(1 for r in standing.status.within(child).units if r.level == level)
+    level = others[0].level if others else ""
+    total = sum(1 for r in standing.status.within(child).units if r.level == level)
+    return _branch_text(child, itself, len(others), total, others, reporters)
+
+
+def _branch_text(
+    child: Node,
+    itself: Missing | None,
+    count: int,
+    total: int,
+    others: Sequence[Missing],
+    reporters: dict[int, list[str]],
+) -> str:
+    """The line of a unit right below: its own gaps, and `count` of the `total` units of
+    the first of `others`' level that miss figures, the first of them named."""
+    parts = []
+    if itself:
+        parts.append(_what(itself))
+    if count:
         names = ", ".join(m.name for m in others[:UNITS_SHOWN])
-        names += "…" if len(others) > UNITS_SHOWN else ""
+        names += "…" if count > UNITS_SHOWN else ""
         parts.append(_("{count}/{total} {level} missing figures: {names}").format(
-            count=len(others), total=total, level=level, names=names))  # fmt: skip
+            count=count, total=total, level=others[0].level, names=names))  # fmt: skip
     return (
         f"• {_unit(node_label(child.name, child.level), reporters.get(child.id, []))}: "
         + "; ".join(parts)
     )
+
+
+async def _kept_lines(
+    services: Services, standing: Standing, reporters: dict[int, list[str]]
+) -> list[tuple[Fraction, str]]:
+    """`_lines` from the kept roll-ups: the gaps of the unit and of those right below it
+    from their own values, how many below each of those miss figures from the kept counts,
+    and only the first few of those read by name."""
+    kept = standing.kept
+    assert kept is not None
+    store = services.store
+    root = standing.node
+    plan_duties = _duties(standing)
+    own = await _kept_own(services, standing, plan_duties)
+    lines = (
+        [(Fraction(2), _line(own[root.id], reporters.get(root.id, [])))] if root.id in own else []
+    )
+    by_tier = [
+        (tuple(level for level, of in LEVEL_TIERS.items() if of is tier), codes)
+        for tier, codes in plan_duties.items()
+    ]
+    for child in root.children:
+        shape = kept.child_shapes[child.id]
+        units = sum(
+            n for tier, ls in shape.levels.items() if tier in plan_duties for n in ls.values()
+        )
+        complete = sum(c for tier, ls in kept.child_coverage.get(child.id, {}).items()
+                       if tier in plan_duties for c, _p in ls.values())  # fmt: skip
+        itself = own.get(child.id)
+        if child.id not in kept.child_coverage:  # nothing below it: only its own gaps
+            if itself:
+                lines.append((itself.share, _line(itself, reporters.get(child.id, []))))
+            continue
+        count = units - complete - (1 if itself else 0)
+        if count <= 0:
+            if itself:
+                lines.append((itself.share, _line(itself, reporters.get(child.id, []))))
+            continue
+        found = await store.rollups.missing_below(
+            child.id, standing.plan.id, standing.period.code, by_tier, UNITS_SHOWN
+        )
+        others = [Missing(m.id, node_label(m.name, m.level), m.level, (), 1) for m in found]
+        level = found[0].level if found else ""
+        tier = next((t for t, ls in shape.levels.items() if level in ls), None)
+        total = shape.levels.get(tier, {}).get(level, 0) if tier is not None else 0
+        weight = Fraction(count + (1 if itself else 0), max(units, 1))
+        lines.append((weight, _branch_text(child, itself, count, total, others, reporters)))
+    return lines
+
+
+def _duties(standing: Standing) -> dict[Tier, tuple[str, ...]]:
+    found: dict[Tier, tuple[str, ...]] = {}
+    for indicator in standing.plan.indicators:
+        found[indicator.reported_by] = (*found.get(indicator.reported_by, ()), indicator.code)
+    return found
+
+
+async def _kept_own(
+    services: Services, standing: Standing, plan_duties: dict[Tier, tuple[str, ...]]
+) -> dict[int, Missing]:
+    """What the unit and each unit right below it have not reported themselves."""
+    nodes = [standing.node, *standing.node.children]
+    rows = await services.store.values.latest(
+        [n.id for n in nodes], standing.plan.id, standing.period.code
+    )
+    have = {(r.unit_id, r.indicator_code) for r in rows}
+    found = {}
+    for node in nodes:
+        if not node.reports or node.tier is None or node.tier not in plan_duties:
+            continue
+        expected = plan_duties[node.tier]
+        missing = tuple(code for code in expected if (node.id, code) not in have)
+        if missing:
+            label = node_label(node.name, node.level)
+            found[node.id] = Missing(node.id, label, node.level, missing, len(expected))
+    return found
+
+
+async def _late_units(services: Services, standing: Standing) -> list[str]:
+    if standing.kept is None:
+        return late_units(standing)
+    kept = standing.kept
+    root = standing.node
+    plan_duties = _duties(standing)
+    own = await _kept_own(services, standing, plan_duties)
+    late = [node_label(root.name, root.level)] if root.id in own else []
+    for child in root.children:
+        shape = kept.child_shapes[child.id]
+        units = sum(
+            n for tier, ls in shape.levels.items() if tier in plan_duties for n in ls.values()
+        )
+        complete = sum(c for tier, ls in kept.child_coverage.get(child.id, {}).items()
+                       if tier in plan_duties for c, _p in ls.values())  # fmt: skip
+        if child.id in own or (child.id in kept.child_coverage and complete < units):
+            late.append(node_label(child.name, child.level))
+    return late
 
 
 async def completeness_replies(
@@ -126,7 +236,11 @@ async def completeness_replies(
     page: int,
 ) -> list[Reply]:
     first = found[0]
-    people = await services.store.people.in_subtree(first.unit.id)
+    if first.kept is not None:  # only the names of those of the unit and right below
+        ids = [first.node.id, *(c.id for c in first.node.children)]
+        people = await services.store.people.of_units(ids)
+    else:
+        people = await services.store.people.in_subtree(first.unit.id)
     reporters: dict[int, list[str]] = {}
     for someone in sorted(people, key=lambda p: (p.role is not Role.MEMBER, p.id)):
         if someone.unit_id is not None and someone.role is not Role.ADMIN:
@@ -134,7 +248,12 @@ async def completeness_replies(
     items: list[str] = []
     for standing in found:
         prefix = f"{standing.plan.appendix}: " if len(found) > 1 and standing.plan.appendix else ""
-        ordered = sorted(_lines(standing, reporters), key=lambda pair: -pair[0])
+        lines_of = (
+            await _kept_lines(services, standing, reporters)
+            if standing.kept is not None
+            else _lines(standing, reporters)
+        )
+        ordered = sorted(lines_of, key=lambda pair: -pair[0])
         items += [prefix + line for _weight, line in ordered]
     shown, page, pages = page_of(items, page, PAGE_SIZE)
     lines = header(_("Not reported yet"), first)
@@ -146,7 +265,8 @@ async def completeness_replies(
     else:
         lines.append(_("Everyone has reported for {period}.").format(
             period=first.period.vietnamese_name()))  # fmt: skip
-    late = list(dict.fromkeys(name for s in previous for name in late_units(s)))
+    late_names = [name for s in previous for name in await _late_units(services, s)]
+    late = list(dict.fromkeys(late_names))
     if late and page + 1 >= pages:
         names = ", ".join(late[:UNITS_SHOWN]) + ("…" if len(late) > UNITS_SHOWN else "")
         lines += ["", _("Still missing for {period}: {units}.").format(

@@ -23,7 +23,7 @@ from indicators.evaluation import Verdict
 from indicators.people import Person
 from indicators.periods import Period
 from indicators.plan import Indicator
-from indicators.rollup import Figure, Node
+from indicators.rollup import Figure, Node, Rollup, figure_of
 from indicators.values import AnyValue
 from locales import _
 
@@ -41,6 +41,9 @@ def _node_line(node: Node, figure: Figure, standing: Standing) -> str:
 
 async def trend(services: Services, standing: Standing, indicator: Indicator) -> str:
     """ "Quý I/2026: 70,2% → Quý II/2026: 75,3%": the unit's figure in past periods."""
+    if standing.kept is not None:
+        return await _kept_trend(services, standing, indicator)
+    assert isinstance(standing.rollup, Rollup)
     rows = await services.store.values.series_in_subtree(
         standing.unit.id, standing.plan.id, indicator.code
     )
@@ -51,11 +54,34 @@ async def trend(services: Services, standing: Standing, indicator: Indicator) ->
     periods = [p for p in periods if p.end <= standing.period.end][-TREND_PERIODS:]
     if len(periods) < 2:
         return ""
-    steps = []
+    figures = []
     for period in periods:
         rollup = standing.rollup.with_values(by_period[period.code])
         figure = rollup.figure(standing.node, indicator)
-        if figure is None or figure.verdict is Verdict.NOT_REPORTED:
+        if figure is not None:
+            figures.append((period, figure))
+    return _trend_text(standing, figures)
+
+
+async def _kept_trend(services: Services, standing: Standing, indicator: Indicator) -> str:
+    """The trend from the kept parts of the unit, where every period's are fresh."""
+    parts = await services.store.rollups.series(standing.unit.id, standing.plan, indicator.code)
+    periods = sorted((Period.from_code(code) for code in parts), key=lambda p: (p.end, p.start))
+    periods = [p for p in periods if p.end <= standing.period.end][-TREND_PERIODS:]
+    if not await services.store.rollups.fresh([(standing.plan.id, p.code) for p in periods]):
+        return ""
+    figures = [
+        (period, figure_of(indicator, part))
+        for period in periods
+        if (part := parts[period.code]) is not None
+    ]
+    return _trend_text(standing, figures)
+
+
+def _trend_text(standing: Standing, figures: Sequence[tuple[Period, Figure]]) -> str:
+    steps = []
+    for period, figure in figures:
+        if figure.verdict is Verdict.NOT_REPORTED:
             continue
         step = f"{period.vietnamese_name()}: {value_text(figure, standing).split(' (')[0]}"
         if figure.provisional:

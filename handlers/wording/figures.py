@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from handlers.unit_figures import Standing
 from handlers.wording.values import format_gap, format_target, format_value, format_verdict
 from indicators.evaluation import Verdict
@@ -50,7 +52,7 @@ def header(title: str, standing: Standing) -> list[str]:
             title=title, unit=unit_label(standing.unit), period=standing.period.vietnamese_name()
         )
     ]
-    line = status_line(standing.status, below=standing.unit.tier)
+    line = counts_line(standing.counts(below=standing.unit.tier))
     if line:
         lines.append(line)
     if standing.fell_back:
@@ -81,8 +83,12 @@ def level_count_text(count: LevelCount) -> str:
 
 def status_line(status: ReportingStatus, *, below: Tier | None = None) -> str:
     """Every reporting level's count as one sentence; "" when there is none."""
-    counts = [level_count_text(c) for c in status.counts(below=below)]
-    return "; ".join(counts) + "." if counts else ""
+    return counts_line(status.counts(below=below))
+
+
+def counts_line(counts: Sequence[LevelCount]) -> str:
+    texts = [level_count_text(c) for c in counts]
+    return "; ".join(texts) + "." if texts else ""
 
 
 def value_text(figure: Figure, standing: Standing) -> str:

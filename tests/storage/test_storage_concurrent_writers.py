@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from indicators.people import Person, Role
+from indicators.rollup import Rollup
+from indicators.units import unit_tree
 from indicators.values import CountValue
 from storage import NewMessage, OutboxState, RedeemError, Store
 from storage import values as values_module
@@ -197,3 +199,33 @@ async def test_one_chat_redeeming_two_codes_at_once_joins_once(
     assert sorted(uses_left) == [0, 1]
     names = [p.name for p in await first.people.all() if p.name == "Chị Hoa"]
     assert names == ["Chị Hoa"]
+
+
+async def test_values_of_sibling_units_written_at_once_all_reach_the_kept_roll_ups(
+    two: tuple[Store, Store, Tree],
+) -> None:
+    # Each write recomputes the commune from its villages' values as committed: without
+    # writers of one period taking turns, two siblings' writes would each leave the
+    # other out of the commune's kept part.
+    first, second, tree = two
+    villages = sorted(tree.villages.values())
+    await asyncio.gather(
+        *(
+            (first if n % 2 else second).values.record(
+                villages[n % len(villages)], PLAN_ID, "3.1", "2025-Q3", CountValue(n)
+            )
+            for n in range(ROUNDS)
+        )
+    )
+    plan = await first.plans.get(PLAN_ID)
+    assert plan is not None
+    indicator = next(i for i in plan.indicators if i.code == "3.1")
+    for unit_id in (tree.dong_lac, tree.district, tree.province):
+        unit = await first.units.get(unit_id)
+        assert unit is not None
+        subtree = await first.units.subtree(unit_id)
+        stored = await first.values.latest_in_subtree(unit_id, PLAN_ID, "2025-Q3")
+        values = {(v.unit_id, v.indicator_code): v.value for v in stored}
+        scratch = Rollup(unit_tree(unit, subtree), values)
+        view = await second.rollups.view(unit, plan, "2025-Q3")
+        assert view.rollup.figure(view.node, indicator) == scratch.figure(scratch.root, indicator)

@@ -1,0 +1,556 @@
+"""Roll-ups kept per unit, plan, indicator and period (indicators/kept.py), brought up to
+date in the transaction that changes what they come from.
+
+A recorded value changes the parts of its unit's ancestors only: each is recomputed from
+its direct children's kept parts (or, for a child with nothing below it, the child's
+value), nearest first, so a write reads about a hundred rows a level instead of the
+subtree. A change of the tree (a unit added, a merge) changes the shapes and the parts
+of the ancestors of the units it moves, for every plan and period kept there; a new
+version of a plan (other targets, other indicators) rebuilds that plan's rows.
+
+The tree is the whole one, where a merged unit hangs under the unit it was merged into;
+a unit's global parent is therefore `merged_into_id`, else `parent_id`.
+
+A bulk load (storage/bulk.py) writes values past all this and marks what it wrote stale
+instead; `rebuild_stale` rebuilds those pairs from the values, and until then their kept
+rows are not read (the questions walk the tree as before).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+from indicators.kept import (
+    Coverage,
+    Shape,
+    coverage_from_data,
+    coverage_of,
+    coverage_to_data,
+    duties,
+    kept_state,
+    part_from_data,
+    part_to_data,
+    shape_from_data,
+    shape_of,
+    shape_to_data,
+)
+from indicators.plan import Plan, level_tier
+from indicators.plans import load_plan_text
+from indicators.rollup import Part
+from indicators.values import AnyValue, value_from_data
+from storage.audit import dumps
+from storage.backends import Backend, Row, Tx
+
+SHAPES = ("", "")  # the rollup_stale row standing for the shapes
+
+# Units whose values are read in one statement during a rebuild: a few hundred
+# villages' worth, so that a country's quarter never sits in memory at once.
+_CHUNK = 4000
+
+_LATEST = """
+    v.version = (
+        SELECT MAX(w.version) FROM report_values w
+        WHERE w.unit_id = v.unit_id AND w.plan_id = v.plan_id
+          AND w.indicator_code = v.indicator_code AND w.period = v.period
+    )
+"""
+
+Pair = tuple[str, str]  # (plan id, period code)
+
+
+# Few distinct value texts in a country's millions (as in storage/values.py).
+@functools.lru_cache(maxsize=65536)
+def _decoded(value_json: str) -> AnyValue:
+    return value_from_data(json.loads(value_json))
+
+
+@dataclass(frozen=True, slots=True)
+class TreeUnit:
+    id: int
+    level: str
+    parent: int | None  # in the whole tree: merged_into_id, else parent_id
+    reports: bool
+
+    @property
+    def leaf_shape(self) -> Shape:
+        return shape_of(level_tier(self.level), self.level, self.reports, [])
+
+
+def tree_unit(row: Row) -> TreeUnit:
+    into = row["merged_into_id"]
+    return TreeUnit(
+        row["id"], row["level"], into if into is not None else row["parent_id"], into is None
+    )
+
+
+def _ids(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+_plan_cache: dict[str, Plan] = {}
+
+
+async def _plan(tx: Tx, plan_id: str) -> Plan | None:
+    """The plan's latest version, as the questions use it; None if not loaded."""
+    text = await tx.fetch_value(
+        "SELECT yaml_text FROM plans WHERE plan_id = ? ORDER BY version DESC LIMIT 1",
+        (plan_id,),
+    )
+    if not isinstance(text, str):
+        return None
+    plan = _plan_cache.get(text)
+    if plan is None:
+        plan = load_plan_text(text, source=f"{plan_id}.yaml")
+        _plan_cache[text] = plan
+    return plan
+
+
+# --- after a write ----------------------------------------------------------------------
+
+
+async def after_values(tx: Tx, cells: Iterable[tuple[int, str, str]]) -> None:
+    """Bring the parts above the units of the written (unit, plan, period) cells up to
+    date."""
+    by_pair: dict[Pair, set[int]] = {}
+    for unit_id, plan_id, period in cells:
+        by_pair.setdefault((plan_id, period), set()).add(unit_id)
+    await _lock(tx, by_pair)
+    stale = await _stale(tx)
+    if SHAPES in stale:
+        return
+    for pair, unit_ids in sorted(by_pair.items()):
+        if pair in stale:
+            continue
+        chain = await _chain(tx, unit_ids)
+        await _refresh(tx, chain, [pair], shapes=False)
+
+
+async def after_tree_change(tx: Tx, unit_ids: Collection[int]) -> None:
+    """Bring shapes and parts up to date after `unit_ids` were added under, or moved to,
+    a new place (for a merge: the merged unit and its former parent)."""
+    if not unit_ids:
+        return
+    stale = await _stale(tx)
+    if SHAPES in stale:
+        return
+    chain = await _chain(tx, unit_ids)
+    ids = list(chain)
+    pairs: set[Pair] = set()
+    for table in ("rollup_parts", "rollup_coverage"):
+        for start in range(0, len(ids), _CHUNK):
+            part = ids[start : start + _CHUNK]
+            rows = await tx.fetch_all(
+                f"SELECT DISTINCT plan_id, period FROM {table}"
+                f" WHERE unit_id IN ({_ids(len(part))})",
+                part,
+            )
+            pairs.update((row["plan_id"], row["period"]) for row in rows)
+    for start in range(0, len(ids), _CHUNK):
+        part = ids[start : start + _CHUNK]
+        # A unit with nothing below kept no row of its own values: that unit may be in
+        # the chain (a unit added under it).
+        rows = await tx.fetch_all(
+            "SELECT DISTINCT plan_id, period FROM report_values"
+            f" WHERE unit_id IN ({_ids(len(part))})",
+            part,
+        )
+        pairs.update((row["plan_id"], row["period"]) for row in rows)
+    await _lock(tx, [SHAPES, *pairs])
+    await _refresh(tx, chain, sorted(pairs - stale), shapes=True)
+
+
+async def after_plan_change(tx: Tx, plan_id: str) -> None:
+    """A new version of the plan: its kept rows rebuilt for every period it has values."""
+    rows = await tx.fetch_all(
+        "SELECT DISTINCT period FROM report_values WHERE plan_id = ?", (plan_id,)
+    )
+    await mark_stale(tx, [(plan_id, row["period"]) for row in rows])
+    await rebuild_stale(tx)
+
+
+async def mark_stale(tx: Tx, pairs: Iterable[Pair]) -> None:
+    """Keep the pairs' rows from being read until rebuild_stale rebuilds them."""
+    rows = sorted(set(pairs))
+    if not rows:
+        return
+    await tx.execute_many(
+        "INSERT INTO rollup_stale (plan_id, period) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        rows,
+    )
+
+
+async def _lock(tx: Tx, pairs: Iterable[Pair]) -> None:
+    """Where writers run side by side, make those of the same plan and period take turns
+    until the end of their transactions: each recomputes a parent from its children's
+    rows as committed, and two writers of sibling units would otherwise each miss the
+    other's child and leave the parent without one of them. Every write of a period ends
+    at the same root anyway. In one order (sorted), so that none waits in a circle."""
+    statement = tx.backend.dialect.key_lock
+    if not statement:
+        return
+    for plan_id, period in sorted(set(pairs)):
+        await tx.fetch_all(statement, (f"rollups:{plan_id}:{period}",))
+
+
+async def _stale(tx: Tx) -> set[Pair]:
+    rows = await tx.fetch_all("SELECT plan_id, period FROM rollup_stale")
+    return {(row["plan_id"], row["period"]) for row in rows}
+
+
+async def _chain(tx: Tx, unit_ids: Collection[int]) -> dict[int, TreeUnit]:
+    """The units and all their ancestors in the whole tree."""
+    found: dict[int, TreeUnit] = {}
+    wanted = set(unit_ids)
+    while wanted:
+        batch = sorted(wanted)[:_CHUNK]
+        wanted.difference_update(batch)
+        rows = await tx.fetch_all(
+            "SELECT id, level, parent_id, merged_into_id FROM units"
+            f" WHERE id IN ({_ids(len(batch))})",
+            batch,
+        )
+        for row in rows:
+            unit = tree_unit(row)
+            found[unit.id] = unit
+            if unit.parent is not None and unit.parent not in found:
+                wanted.add(unit.parent)
+    return found
+
+
+def _bottom_up(chain: dict[int, TreeUnit]) -> list[TreeUnit]:
+    """The chain's units, every unit after the chain's units below it."""
+    depth: dict[int, int] = {}
+
+    def depth_of(unit_id: int) -> int:
+        if unit_id not in depth:
+            unit = chain[unit_id]
+            parent = unit.parent
+            depth[unit_id] = 0 if parent is None or parent not in chain else depth_of(parent) + 1
+        return depth[unit_id]
+
+    return sorted(chain.values(), key=lambda u: (-depth_of(u.id), u.id))
+
+
+async def _children(tx: Tx, unit_id: int) -> list[TreeUnit]:
+    rows = await tx.fetch_all(
+        "SELECT id, level, parent_id, merged_into_id FROM units"
+        " WHERE merged_into_id = ? OR (parent_id = ? AND merged_into_id IS NULL) ORDER BY id",
+        (unit_id, unit_id),
+    )
+    return [tree_unit(row) for row in rows]
+
+
+async def shapes_of(
+    tx: Tx | Backend, units: Sequence[TreeUnit]
+) -> tuple[dict[int, Shape], set[int]]:
+    """The shapes of `units`, and which of them have units below them (those have a kept
+    shape; the others' shape is their own)."""
+    found = {u.id: u.leaf_shape for u in units}
+    inner: set[int] = set()
+    if units:
+        rows = await tx.fetch_all(
+            f"SELECT unit_id, shape_json FROM rollup_shapes WHERE unit_id IN ({_ids(len(units))})",
+            [u.id for u in units],
+        )
+        for row in rows:
+            found[row["unit_id"]] = shape_from_data(json.loads(row["shape_json"]))
+            inner.add(row["unit_id"])
+    return found, inner
+
+
+async def _refresh(
+    tx: Tx, chain: dict[int, TreeUnit], pairs: Sequence[Pair], *, shapes: bool
+) -> None:
+    plans = {plan_id: await _plan(tx, plan_id) for plan_id in {p for p, _period in pairs}}
+    for unit in _bottom_up(chain):
+        children = await _children(tx, unit.id)
+        if shapes:
+            child_shapes, _inner = await shapes_of(tx, children)
+            await tx.execute("DELETE FROM rollup_shapes WHERE unit_id = ?", (unit.id,))
+            if children:
+                shape = shape_of(
+                    level_tier(unit.level),
+                    unit.level,
+                    unit.reports,
+                    [child_shapes[c.id] for c in children],
+                )
+                await tx.execute(
+                    "INSERT INTO rollup_shapes (unit_id, shape_json) VALUES (?, ?)",
+                    (unit.id, dumps(shape_to_data(shape))),
+                )
+        if not pairs:
+            continue
+        found, inner = await shapes_of(tx, [unit, *children])
+        for plan_id, period in pairs:
+            for table in ("rollup_parts", "rollup_coverage"):
+                await tx.execute(
+                    f"DELETE FROM {table} WHERE unit_id = ? AND plan_id = ? AND period = ?",
+                    (unit.id, plan_id, period),
+                )
+            plan = plans[plan_id]
+            if plan is None or not children:
+                continue
+            ids = [unit.id, *(c.id for c in children)]
+            inner_ids = [c.id for c in children if c.id in inner]
+            values = await current_values(tx, ids, plan_id, period)
+            parts = await kept_parts(tx, inner_ids, plan_id, period)
+            coverage = await kept_coverage(tx, inner_ids, plan_id, period)
+            rows = _unit_rows(unit, children, inner, found, plan, values, parts, coverage)
+            await _write(tx, unit.id, plan_id, period, *rows)
+
+
+def _unit_rows(
+    unit: TreeUnit,
+    children: Sequence[TreeUnit],
+    inner: Collection[int],
+    shapes: dict[int, Shape],
+    plan: Plan,
+    values: dict[tuple[int, str], AnyValue],
+    parts: dict[tuple[int, str], Part | None],
+    coverage: dict[int, Coverage],
+) -> tuple[list[tuple[str, Part | None]], Coverage]:
+    """A unit's parts that differ from the empty ones, and its coverage, from its own
+    values and its children's kept rows (or, for a child with nothing below, values)."""
+    shape = shapes[unit.id]
+    plan_duties = duties(plan)
+    differing: list[tuple[str, Part | None]] = []
+    for indicator in plan.indicators:
+        below: list[Part | None] = []
+        for child in children:
+            key = (child.id, indicator.code)
+            if child.id not in inner:
+                below.append(kept_state(indicator, shapes[child.id], values.get(key), []))
+            elif key in parts:
+                below.append(parts[key])
+            else:
+                below.append(shapes[child.id].state(indicator))
+        state = kept_state(indicator, shape, values.get((unit.id, indicator.code)), below)
+        if state != shape.state(indicator):
+            differing.append((indicator.code, state))
+    codes: dict[int, set[str]] = {}
+    for unit_id, code in values:
+        codes.setdefault(unit_id, set()).add(code)
+    child_coverage: list[Coverage] = []
+    for child in children:
+        if child.id in inner:
+            child_coverage.append(coverage.get(child.id, {}))
+        else:
+            child_coverage.append(
+                coverage_of(shapes[child.id], child.level, plan_duties, codes.get(child.id, ()), [])
+            )
+    own = coverage_of(shape, unit.level, plan_duties, codes.get(unit.id, ()), child_coverage)
+    return differing, own
+
+
+async def _write(
+    tx: Tx,
+    unit_id: int,
+    plan_id: str,
+    period: str,
+    parts: Sequence[tuple[str, Part | None]],
+    coverage: Coverage,
+) -> None:
+    if parts:
+        await tx.execute_many(
+            "INSERT INTO rollup_parts (unit_id, plan_id, period, indicator_code, part_json)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(unit_id, plan_id, period, c, json.dumps(part_to_data(p))) for c, p in parts],
+        )
+    if coverage:
+        await tx.execute(
+            "INSERT INTO rollup_coverage (unit_id, plan_id, period, coverage_json)"
+            " VALUES (?, ?, ?, ?)",
+            (unit_id, plan_id, period, dumps(coverage_to_data(coverage))),
+        )
+
+
+async def current_values(
+    tx: Tx | Backend, unit_ids: Sequence[int], plan_id: str, period: str
+) -> dict[tuple[int, str], AnyValue]:
+    """The current value of every indicator the units have for the period."""
+    found: dict[tuple[int, str], AnyValue] = {}
+    for start in range(0, len(unit_ids), _CHUNK):
+        part = unit_ids[start : start + _CHUNK]
+        rows = await tx.fetch_all(
+            "SELECT v.unit_id, v.indicator_code, v.value_json FROM report_values v"
+            f" WHERE v.plan_id = ? AND v.period = ? AND v.unit_id IN ({_ids(len(part))})"
+            f" AND {_LATEST}",
+            (plan_id, period, *part),
+        )
+        for row in rows:
+            found[(row["unit_id"], row["indicator_code"])] = _decoded(row["value_json"])
+    return found
+
+
+async def kept_parts(
+    tx: Tx | Backend, unit_ids: Sequence[int], plan_id: str, period: str
+) -> dict[tuple[int, str], Part | None]:
+    if not unit_ids:
+        return {}
+    rows = await tx.fetch_all(
+        "SELECT unit_id, indicator_code, part_json FROM rollup_parts"
+        f" WHERE plan_id = ? AND period = ? AND unit_id IN ({_ids(len(unit_ids))})",
+        (plan_id, period, *unit_ids),
+    )
+    return {
+        (row["unit_id"], row["indicator_code"]): part_from_data(json.loads(row["part_json"]))
+        for row in rows
+    }
+
+
+async def kept_coverage(
+    tx: Tx | Backend, unit_ids: Sequence[int], plan_id: str, period: str
+) -> dict[int, Coverage]:
+    if not unit_ids:
+        return {}
+    rows = await tx.fetch_all(
+        "SELECT unit_id, coverage_json FROM rollup_coverage"
+        f" WHERE plan_id = ? AND period = ? AND unit_id IN ({_ids(len(unit_ids))})",
+        (plan_id, period, *unit_ids),
+    )
+    return {row["unit_id"]: coverage_from_data(json.loads(row["coverage_json"])) for row in rows}
+
+
+# --- rebuilding from the values ---------------------------------------------------------
+
+
+async def rebuild_stale(tx: Tx) -> int:
+    """Rebuild the stale shapes and (plan, period) pairs from the units and the values,
+    and clear their marks; how many pairs were rebuilt."""
+    stale = await _stale(tx)
+    if not stale:
+        return 0
+    rows = await tx.fetch_all("SELECT id, level, parent_id, merged_into_id FROM units ORDER BY id")
+    units = {u.id: u for u in (tree_unit(row) for row in rows)}
+    children: dict[int, list[TreeUnit]] = {}
+    for unit in units.values():
+        if unit.parent is not None and unit.parent in units:
+            children.setdefault(unit.parent, []).append(unit)
+    order = _post_order(units, children)
+    if SHAPES in stale:
+        await _rebuild_shapes(tx, order, children)
+        # Every part is relative to the shapes: every pair with values is rebuilt.
+        pairs = await tx.fetch_all("SELECT DISTINCT plan_id, period FROM report_values")
+        stale |= {(row["plan_id"], row["period"]) for row in pairs}
+    shape_rows = await tx.fetch_all("SELECT unit_id, shape_json FROM rollup_shapes")
+    shapes = {row["unit_id"]: shape_from_data(json.loads(row["shape_json"])) for row in shape_rows}
+    rebuilt = 0
+    for plan_id, period in sorted(stale - {SHAPES}):
+        await tx.execute(
+            "DELETE FROM rollup_parts WHERE plan_id = ? AND period = ?", (plan_id, period)
+        )
+        await tx.execute(
+            "DELETE FROM rollup_coverage WHERE plan_id = ? AND period = ?", (plan_id, period)
+        )
+        plan = await _plan(tx, plan_id)
+        if plan is not None:
+            await _rebuild_pair(tx, plan, period, order, children, shapes)
+        rebuilt += 1
+    await tx.execute("DELETE FROM rollup_stale")
+    return rebuilt
+
+
+def _post_order(units: dict[int, TreeUnit], children: dict[int, list[TreeUnit]]) -> list[TreeUnit]:
+    order: list[TreeUnit] = []
+    for root in (u for u in units.values() if u.parent is None or u.parent not in units):
+        stack: list[tuple[TreeUnit, bool]] = [(root, False)]
+        while stack:
+            unit, expanded = stack.pop()
+            if expanded:
+                order.append(unit)
+                continue
+            stack.append((unit, True))
+            stack.extend((c, False) for c in reversed(children.get(unit.id, [])))
+    return order
+
+
+async def _rebuild_shapes(
+    tx: Tx, order: Sequence[TreeUnit], children: dict[int, list[TreeUnit]]
+) -> None:
+    await tx.execute("DELETE FROM rollup_shapes")
+    shapes: dict[int, Shape] = {}
+    rows = []
+    for unit in order:
+        below = children.get(unit.id, [])
+        if not below:
+            continue
+        shape = shape_of(
+            level_tier(unit.level),
+            unit.level,
+            unit.reports,
+            [shapes.pop(c.id) if c.id in shapes else c.leaf_shape for c in below],
+        )
+        shapes[unit.id] = shape
+        rows.append((unit.id, dumps(shape_to_data(shape))))
+    await tx.copy_rows("rollup_shapes", ("unit_id", "shape_json"), rows)
+
+
+async def _rebuild_pair(
+    tx: Tx,
+    plan: Plan,
+    period: str,
+    order: Sequence[TreeUnit],
+    children: dict[int, list[TreeUnit]],
+    shapes: dict[int, Shape],
+) -> None:
+    """Every kept row of one plan and period, bottom-up through the tree, the values read
+    a chunk of units at a time in the same order."""
+    parts: dict[tuple[int, str], Part | None] = {}
+    coverage: dict[int, Coverage] = {}
+    # The values of units with nothing below, until their parent is done: their parent
+    # may come in a later chunk.
+    leaves: dict[tuple[int, str], AnyValue] = {}
+    part_rows: list[tuple[int, str, str, str, str]] = []
+    coverage_rows: list[tuple[int, str, str, str]] = []
+    for start in range(0, len(order), _CHUNK):
+        chunk = order[start : start + _CHUNK]
+        values = await current_values(tx, [u.id for u in chunk], plan.id, period)
+        for unit in chunk:
+            below = children.get(unit.id, [])
+            if not below:
+                leaves.update(
+                    ((unit.id, i.code), values[(unit.id, i.code)])
+                    for i in plan.indicators
+                    if (unit.id, i.code) in values
+                )
+                continue
+            inner = {c.id for c in below if c.id in shapes}
+            unit_shapes = {c.id: shapes.get(c.id) or c.leaf_shape for c in below}
+            unit_shapes[unit.id] = shapes[unit.id]
+            known = {
+                (unit.id, i.code): values[(unit.id, i.code)]
+                for i in plan.indicators
+                if (unit.id, i.code) in values
+            }
+            for child in below:
+                if child.id in inner:
+                    continue
+                for indicator in plan.indicators:
+                    found = leaves.pop((child.id, indicator.code), None)
+                    if found is not None:
+                        known[(child.id, indicator.code)] = found
+            kept_below = {
+                (c.id, i.code): parts.pop((c.id, i.code))
+                for c in below
+                for i in plan.indicators
+                if (c.id, i.code) in parts
+            }
+            child_coverage = {c.id: coverage.pop(c.id) for c in below if c.id in coverage}
+            differing, own = _unit_rows(
+                unit, below, inner, unit_shapes, plan, known, kept_below, child_coverage
+            )
+            for code, part in differing:
+                parts[(unit.id, code)] = part
+                part_rows.append((unit.id, plan.id, period, code, json.dumps(part_to_data(part))))
+            if own:
+                coverage[unit.id] = own
+                coverage_rows.append((unit.id, plan.id, period, dumps(coverage_to_data(own))))
+    await tx.copy_rows(
+        "rollup_parts", ("unit_id", "plan_id", "period", "indicator_code", "part_json"), part_rows
+    )
+    await tx.copy_rows(
+        "rollup_coverage", ("unit_id", "plan_id", "period", "coverage_json"), coverage_rows
+    )

@@ -25,7 +25,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
@@ -106,26 +106,43 @@ def _storage_errors() -> Iterator[None]:
         raise IntegrityError(str(exc)) from exc
 
 
+T = TypeVar("T")
+
+
+async def _whole(call: Awaitable[T]) -> T:
+    """A statement to its end even if the task is cancelled meanwhile (the cancel goes
+    on after it): a cancel cutting a query short leaves asyncpg's connection busy for a
+    moment, and the ROLLBACK that follows then fails with "another operation is in
+    progress", the connection going back to the pool inside its transaction."""
+    running = asyncio.ensure_future(call)
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await running
+        raise
+
+
 class _Connection(Connection):
     def __init__(self, raw: PoolConnectionProxy[Any]) -> None:
         self.raw = raw
 
     async def execute(self, sql: str, params: Params) -> int:
         with _storage_errors():
-            return _rowcount(await self.raw.execute(sql, *params))
+            return _rowcount(await _whole(self.raw.execute(sql, *params)))
 
     async def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
         with _storage_errors():
-            await self.raw.executemany(sql, rows)
+            await _whole(self.raw.executemany(sql, rows))
 
     async def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Params]) -> None:
         # COPY: one stream of binary rows, an order of magnitude faster than INSERTs.
         with _storage_errors():
-            await self.raw.copy_records_to_table(table, records=rows, columns=list(columns))
+            await _whole(self.raw.copy_records_to_table(table, records=rows, columns=list(columns)))
 
     async def fetch_all(self, sql: str, params: Params) -> list[Row]:
         with _storage_errors():
-            records = await self.raw.fetch(sql, *params)
+            records = await _whole(self.raw.fetch(sql, *params))
         # A Record iterates over its values; the port's rows iterate over column names.
         return [dict(record.items()) for record in records]
 

@@ -24,6 +24,7 @@ from indicators.people import Person, Role
 from indicators.plan import LEVEL_TIERS, Tier
 from indicators.rollup import Node
 from locales import _, format_day
+from storage.kept import KeptView
 
 PAGE_SIZE = 10
 NAMES_SHOWN = 2
@@ -153,11 +154,7 @@ async def _kept_lines(
     ]
     for child in root.children:
         shape = kept.child_shapes[child.id]
-        units = sum(
-            n for tier, ls in shape.levels.items() if tier in plan_duties for n in ls.values()
-        )
-        complete = sum(c for tier, ls in kept.child_coverage.get(child.id, {}).items()
-                       if tier in plan_duties for c, _p in ls.values())  # fmt: skip
+        units, complete = _reporting_and_complete(kept, child.id, plan_duties)
         itself = own.get(child.id)
         if child.id not in kept.child_coverage:  # nothing below it: only its own gaps
             if itself:
@@ -178,6 +175,18 @@ async def _kept_lines(
         weight = Fraction(count + (1 if itself else 0), max(units, 1))
         lines.append((weight, _branch_text(child, itself, count, total, others, reporters)))
     return lines
+
+
+def _reporting_and_complete(
+    kept: KeptView, child_id: int, plan_duties: dict[Tier, tuple[str, ...]]
+) -> tuple[int, int]:
+    """How many reporting units a child has below it for the plan, and how many of them
+    reported everything, from the kept counts."""
+    shape = kept.child_shapes[child_id]
+    units = sum(n for tier, ls in shape.levels.items() if tier in plan_duties for n in ls.values())
+    complete = sum(c for tier, ls in kept.child_coverage.get(child_id, {}).items()
+                   if tier in plan_duties for c, _p in ls.values())  # fmt: skip
+    return units, complete
 
 
 def _duties(standing: Standing) -> dict[Tier, tuple[str, ...]]:
@@ -217,12 +226,7 @@ async def _late_units(services: Services, standing: Standing) -> list[str]:
     own = await _kept_own(services, standing, plan_duties)
     late = [node_label(root.name, root.level)] if root.id in own else []
     for child in root.children:
-        shape = kept.child_shapes[child.id]
-        units = sum(
-            n for tier, ls in shape.levels.items() if tier in plan_duties for n in ls.values()
-        )
-        complete = sum(c for tier, ls in kept.child_coverage.get(child.id, {}).items()
-                       if tier in plan_duties for c, _p in ls.values())  # fmt: skip
+        units, complete = _reporting_and_complete(kept, child.id, plan_duties)
         if child.id in own or (child.id in kept.child_coverage and complete < units):
             late.append(node_label(child.name, child.level))
     return late

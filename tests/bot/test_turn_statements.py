@@ -5,18 +5,17 @@ refused, the same state again) writes nothing but the mark that its update was h
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
 from bot.setup import all_people
 from handlers.app import build_router
 from handlers.messages import Reply, Turn, TurnKind
+from handlers.router import Record, Router
 from storage import Store
-from storage.backends import Params, Tx
 from tests.bot.conftest import services_for
 from tests.clock import TestClock
+from tests.statements import statements
 
 # What one step needs in its transaction: its update marked, the person with their
 # conversation, the plan, the unit, the indicator's values, and the conversation's new
@@ -24,28 +23,28 @@ from tests.clock import TestClock
 STEP_STATEMENTS = 6
 
 
-@contextmanager
-def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The statements of the transactions (savepoints included), as they reach SQLite."""
-    seen: list[str] = []
-    real = Tx._conn
+class Member:
+    """The demo's first member, on Telegram as `chat`, talking to the real router."""
 
-    def counting(self: Tx) -> object:
-        connection = real(self)
+    def __init__(self, router: Router, chat: str) -> None:
+        self.router = router
+        self.chat = chat
+        self._updates = iter(range(1, 1000))
 
-        class Counted:
-            async def execute(self, sql: str, params: Params) -> int:
-                seen.append(sql)
-                return await connection.execute(sql, params)
+    @classmethod
+    async def linked(cls, store: Store, chat: str) -> Member:
+        person = [p for p in await all_people(store) if p.role == "member"][0]
+        await store.people.link_identity(person.id, "telegram", chat, chat_id=chat)
+        return cls(build_router(services_for(store)), chat)
 
-            async def fetch_all(self, sql: str, params: Params) -> object:
-                seen.append(sql)
-                return await connection.fetch_all(sql, params)
-
-        return Counted()
-
-    monkeypatch.setattr(Tx, "_conn", counting)
-    yield seen
+    async def say(
+        self, kind: TurnKind, text: str = "", command: str = "", record: Record | None = None
+    ) -> list[Reply]:
+        # From an inbox (`record`) a turn carries no update id of its own to mark.
+        update_id = None if record is not None else str(next(self._updates))
+        turn = Turn("telegram", self.chat, self.chat, kind, text=text, command=command,
+                    update_id=update_id, bot="b")  # fmt: skip
+        return await self.router.handle(turn, record=record)
 
 
 def _button(replies: list[Reply], label: str) -> str:
@@ -60,23 +59,14 @@ async def test_each_reporting_step_runs_a_handful_of_statements(
     demo_db: str, clock: TestClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with await Store.open(demo_db, clock=clock) as store:
-        person = [p for p in await all_people(store) if p.role == "member"][0]
-        await store.people.link_identity(person.id, "telegram", "4242", chat_id="4242")
-        router = build_router(services_for(store))
-        updates = iter(range(1, 100))
-
-        async def say(kind: TurnKind, text: str, command: str = "") -> list[Reply]:
-            turn = Turn("telegram", "4242", "4242", kind, text=text, command=command,
-                        update_id=str(next(updates)), bot="b")  # fmt: skip
-            return await router.handle(turn)
-
-        replies = await say(TurnKind.COMMAND, "", "baocao")
-        with counted(monkeypatch) as seen:
+        member = await Member.linked(store, "4242")
+        replies = await member.say(TurnKind.COMMAND, command="baocao")
+        with statements(monkeypatch) as seen:
             steps: list[tuple[str, int]] = []
 
             async def step(kind: TurnKind, text: str) -> list[Reply]:
                 seen.clear()
-                answer = await say(kind, text)
+                answer = await member.say(kind, text)
                 steps.append((text, len(seen)))
                 return answer
 
@@ -95,22 +85,15 @@ async def test_a_question_writes_nothing_but_its_update_mark(
     demo_db: str, clock: TestClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with await Store.open(demo_db, clock=clock) as store:
-        person = [p for p in await all_people(store) if p.role == "member"][0]
-        await store.people.link_identity(person.id, "telegram", "4243", chat_id="4243")
-        router = build_router(services_for(store))
-        turns = iter(range(1, 100))
-
-        async def ask(text: str) -> list[Reply]:
-            turn = Turn("telegram", "4243", "4243", TurnKind.TEXT, text=text,
-                        update_id=str(next(turns)), bot="b")  # fmt: skip
-            return await router.handle(turn)
-
-        await ask("chỉ tiêu nào chưa đạt?")  # the first turn marks the identity seen
+        member = await Member.linked(store, "4243")
+        await member.say(
+            TurnKind.TEXT, "chỉ tiêu nào chưa đạt?"
+        )  # the first turn marks the identity seen
         first = await store.people.identity("telegram", "4243")
         assert first is not None and first.last_seen_at is not None
         clock.advance(dt.timedelta(minutes=2))
-        with counted(monkeypatch) as seen:
-            replies = await ask("chỉ tiêu nào chưa đạt?")
+        with statements(monkeypatch) as seen:
+            replies = await member.say(TurnKind.TEXT, "chỉ tiêu nào chưa đạt?")
         assert "chưa đạt" in replies[-1].text
         writes = [sql for sql in seen if not sql.lstrip().upper().startswith(("SELECT", "WITH"))]
         assert [sql.split("(")[0].strip() for sql in writes] == ["INSERT INTO processed_updates"]
@@ -137,17 +120,14 @@ async def test_a_turn_whose_update_was_handled_meanwhile_is_undone(
     """A turn from the inbox is deduplicated by the inbox's own mark, in the turn's
     transaction: when another process marked the update first, the turn leaves nothing."""
     async with await Store.open(demo_db, clock=clock) as store:
-        person = [p for p in await all_people(store) if p.role == "member"][0]
-        await store.people.link_identity(person.id, "telegram", "4245", chat_id="4245")
-        router = build_router(services_for(store))
+        member = await Member.linked(store, "4245")
 
-        async def say(kind: TurnKind, text: str, *, taken: bool = False) -> list[Reply]:
+        async def say(kind: TurnKind, text: str = "", *, taken: bool = False) -> list[Reply]:
             async def record(replies: list[Reply]) -> bool:
                 return not taken
 
-            turn = Turn("telegram", "4245", "4245", kind, text=text,
-                        command="baocao" if kind is TurnKind.COMMAND else "")  # fmt: skip
-            return await router.handle(turn, record=record)
+            command = "baocao" if kind is TurnKind.COMMAND else ""
+            return await member.say(kind, text, command, record=record)
 
         replies = await say(TurnKind.COMMAND, "")
         replies = await say(TurnKind.BUTTON, _button(replies, "Bắt đầu"))

@@ -6,47 +6,13 @@ the only writer. Each is checked for its meaning on both backends."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 
 from indicators.values import CountValue
 from storage import Store
-from storage.backends import ConflictError, Params, Tx
+from storage.backends import ConflictError
+from tests.statements import statements
 from tests.storage.storage_fixtures import PLAN_ID, Tree
-
-
-@contextmanager
-def statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The SQL reaching the transaction's connection, savepoints included."""
-    seen: list[str] = []
-    real = Tx._conn
-
-    def counting(self: Tx) -> object:
-        connection = real(self)
-
-        class Counted:
-            async def execute(self, sql: str, params: Params) -> int:
-                seen.append(sql)
-                return await connection.execute(sql, params)
-
-            async def execute_many(self, sql: str, rows: object) -> None:
-                seen.append(sql)
-                await connection.execute_many(sql, rows)  # type: ignore[arg-type]
-
-            async def fetch_all(self, sql: str, params: Params) -> object:
-                seen.append(sql)
-                return await connection.fetch_all(sql, params)
-
-            async def copy_rows(self, *args: object) -> None:
-                seen.append("COPY")
-                await connection.copy_rows(*args)  # type: ignore[arg-type]
-
-        return Counted()
-
-    monkeypatch.setattr(Tx, "_conn", counting)
-    yield seen
 
 
 async def test_blocks_opened_together_share_one_savepoint_and_undo_to_it(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from bot import setup
 from bot.log_hygiene import quiet_libraries
 from bot.settings import Settings, SettingsError, load_settings
+from handlers.joining.invites import role_label
 from locales import _, set_locale
 from storage import Clock, StorageError, Store, SystemClock
 
@@ -183,11 +184,11 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
     if args.revoke:
         return await _invite_revoke(args, settings)
     if args.unit is None:
-        raise setup.OperatorError("--unit is required (a unit id or name; see `chitieu units`)")
+        raise setup.OperatorError(_("--unit is required (a unit id or name; see `chitieu units`)"))
     if args.each_village:
         return await _invite_villages(args, settings)
     if args.role is None:
-        raise setup.OperatorError("--role is required: member, official or admin")
+        raise setup.OperatorError(_("--role is required: member, official or admin"))
     args.uses = 1 if args.uses is None else args.uses
     args.days = 14 if args.days is None else args.days
     async with await setup.open_initialised(settings, args.clock) as store:
@@ -195,7 +196,8 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
         expires = args.clock.now() + dt.timedelta(days=args.days)
         code = await store.invites.create(unit.id, args.role, uses=args.uses, expires_at=expires)
     print(_("Invite code: {code}  ({unit}, {role}, {uses} uses)").format(
-        code=code, unit=f"{unit.level} {unit.name}", role=args.role, uses=args.uses))  # fmt: skip
+        code=code, unit=f"{unit.level} {unit.name}", role=role_label(args.role),
+        uses=args.uses))  # fmt: skip
     # The code is made and kept whatever Telegram says: without the link it is typed as /start.
     try:
         username = await setup.bot_username(settings)

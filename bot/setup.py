@@ -345,11 +345,15 @@ def invite_lines(settings: Settings, code: str, telegram_username: str | None) -
     if telegram_username:
         lines.append(f"Telegram: https://t.me/{telegram_username}?start={code}")
     if settings.zalo_oa() is not None:
-        lines.append(f"Zalo OA: quan tâm OA rồi nhắn / follow the OA, then send: {code}")
+        lines.append(_("Zalo OA: follow the OA, then send: {code}").format(code=code))
     if settings.zalo_bot_token is not None:
-        lines.append(f"Zalo Bot: nhắn cho bot / send the bot: {code}")
+        lines.append(_("Zalo Bot: send the bot: {code}").format(code=code))
     if not lines:
-        lines.append(f"Telegram: (set CHITIEU_TELEGRAM_TOKEN to get the t.me link) — /start {code}")
+        lines.append(
+            _("Telegram: (set CHITIEU_TELEGRAM_TOKEN to get the t.me link) — /start {code}").format(
+                code=code
+            )
+        )
     return lines
 
 

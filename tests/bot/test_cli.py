@@ -25,7 +25,7 @@ def test_init_invite_plans_copy_units_people_backup(tmp_path: Path) -> None:
     assert "xã Đồng Lạc" in units and "thị xã Việt Yên" in units
 
     done = chitieu(tmp_path, "invite", "--unit", "Đồng Lạc", "--role", "official", "--uses", "3")
-    assert done.returncode == 0 and "Mã mời" in done.stdout
+    assert done.returncode == 0 and "Mã mời" in done.stdout and "cán bộ" in done.stdout
     zalo = {
         "CHITIEU_ZALO_BOT_TOKEN": "12345:bot-secret",
         "CHITIEU_ZALO_APP_ID": "360846524940903967",
@@ -38,8 +38,8 @@ def test_init_invite_plans_copy_units_people_backup(tmp_path: Path) -> None:
     assert on_zalo.returncode == 0, on_zalo.stderr
     code = on_zalo.stdout.split()[2]  # "Mã mời: CODE  (…)"
     assert on_zalo.stdout.splitlines()[1:] == [
-        f"Zalo OA: quan tâm OA rồi nhắn / follow the OA, then send: {code}",
-        f"Zalo Bot: nhắn cho bot / send the bot: {code}",
+        f"Zalo OA: quan tâm OA rồi nhắn mã: {code}",
+        f"Zalo Bot: nhắn cho bot mã: {code}",
     ]
     ambiguous = chitieu(tmp_path, "invite", "--unit", "Vĩnh Lộc", "--role", "member")
     assert ambiguous.returncode == 1 and "hãy ghi mã đơn vị" in ambiguous.stderr

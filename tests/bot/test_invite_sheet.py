@@ -158,7 +158,7 @@ def test_invite_each_village_revoke_and_remove_at_the_terminal(run: Run, tmp_pat
     code, _out, err = run("invite", "--each-village", "--unit", "Thôn 1")
     assert code == 1 and "không có thôn, tổ dân phố nào" in err
     code, _out, err = run("invite", "--unit", "Thôn 1")
-    assert code == 1 and "--role is required" in err
+    assert code == 1 and "Cần ghi --role" in err
 
     people = run("people")[1]
     member = next(line for line in people.splitlines() if "Thôn 4 (thành viên 4)" in line)

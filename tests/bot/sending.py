@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from collections.abc import Awaitable, Callable
 
 from bot.sender import Limits, OutboxSender
@@ -63,6 +64,17 @@ async def run_sender(
                     await asyncio.sleep(0.02)
         finally:
             task.cancel()
+            # A stop that never ends is a failure with every task's place, not a hang.
+            stopped, _ = await asyncio.wait([task], timeout=30)
+            if not stopped:
+                raise AssertionError(f"the sender did not stop:\n{_task_stacks()}")
             with contextlib.suppress(asyncio.CancelledError):
                 await task
     return sender
+
+
+def _task_stacks() -> str:
+    out = io.StringIO()
+    for task in asyncio.all_tasks():
+        task.print_stack(file=out)
+    return out.getvalue()

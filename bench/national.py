@@ -40,6 +40,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +149,7 @@ def value(plan: Plan, code: str, size: int, step: int, rng: random.Random) -> An
     share = min(50 + 5 * step + rng.randint(-10, 20), 100)
     if indicator.formula is not None:
         return RatioValue(size * share // 100, size)
-    return PercentValue(share)
+    return PercentValue(Decimal(share))
 
 
 def spread(total: int, parts: int) -> list[int]:
@@ -244,13 +245,13 @@ async def build(database: str, scale: Scale) -> Built:
         people += [
             (f"Tổ CNSCĐ {i}", Role.MEMBER, villages[i % len(villages)][1]) for i in range(members)
         ]
-        ids: list[int] = []
+        person_ids: list[int] = []
         for start in range(0, len(people), 50_000):
-            ids += await store.bulk.add_people(people[start : start + 50_000])
+            person_ids += await store.bulk.add_people(people[start : start + 50_000])
             progress.add(len(people[start : start + 50_000]))
         progress.close()
         person_of_unit = {unit_id: person_id for (_n, _r, unit_id), person_id in zip(
-            people, ids, strict=True)}  # fmt: skip
+            people, person_ids, strict=True)}  # fmt: skip
         who: dict[str, int] = {}
         for name, unit_id in officials.items():
             person_id = person_of_unit[unit_id]

@@ -21,7 +21,7 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
 .venv/bin/ruff check .
-.venv/bin/mypy indicators storage handlers bot locales tests
+.venv/bin/mypy indicators storage handlers bot locales tests bench
 .venv/bin/python -m pytest "$@"
 if [ "$#" -eq 0 ]; then
   dated=(tests/bot tests/storage tests/indicators/test_periods.py

@@ -137,7 +137,14 @@ async def after_tree_change(tx: Tx, unit_ids: Collection[int]) -> None:
     if SHAPES in stale:
         return
     chain = await _chain(tx, unit_ids)
-    ids = list(chain)
+    # Each unit of the chain is recomputed from its direct children, so the periods to
+    # recompute are those any of them has kept rows or values for: a chain unit may keep
+    # no row of its own (its part was the empty one) while a child below it has values
+    # that now concern it (a unit of the reporting tier added beside them).
+    around = set(chain)
+    for unit_id in chain:
+        around.update(child.id for child in await _children(tx, unit_id))
+    ids = sorted(around)
     pairs: set[Pair] = set()
     for table in ("rollup_parts", "rollup_coverage"):
         for start in range(0, len(ids), _CHUNK):

@@ -205,8 +205,10 @@ class PostgresBackend(Backend):
                 raise
             else:
                 with _storage_errors():
-                    # A failed COMMIT has already ended the transaction on the server.
-                    await asyncio.shield(transaction.commit())
+                    # A failed COMMIT has already ended the transaction on the server. A
+                    # cancel meanwhile waits for it: the connection must not go back to
+                    # the pool while its COMMIT is still on the wire.
+                    await _finished(transaction.commit())
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[Connection]:

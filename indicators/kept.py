@@ -113,18 +113,18 @@ def kept_state(
 Coverage = Mapping[Tier, Mapping[str, tuple[int, int]]]
 
 
-def duties(plan: Plan) -> dict[Tier, frozenset[str]]:
-    """The indicator codes each tier reports in the plan."""
-    found: dict[Tier, set[str]] = {}
+def duties(plan: Plan) -> dict[Tier, tuple[str, ...]]:
+    """The indicator codes each tier reports in the plan, in the plan's order."""
+    found: dict[Tier, tuple[str, ...]] = {}
     for indicator in plan.indicators:
-        found.setdefault(indicator.reported_by, set()).add(indicator.code)
-    return {tier: frozenset(codes) for tier, codes in found.items()}
+        found[indicator.reported_by] = (*found.get(indicator.reported_by, ()), indicator.code)
+    return found
 
 
 def coverage_of(
     shape: Shape,
     level: str,
-    plan_duties: Mapping[Tier, frozenset[str]],
+    plan_duties: Mapping[Tier, tuple[str, ...]],
     codes: Collection[str],
     children: Iterable[Coverage],
 ) -> dict[Tier, dict[str, tuple[int, int]]]:
@@ -138,7 +138,7 @@ def coverage_of(
                 mine[word] = (had[0] + complete, had[1] + partial)
     duty = plan_duties.get(shape.tier) if shape.tier is not None else None
     if shape.reports and shape.tier is not None and duty:
-        reported = len(duty.intersection(codes))
+        reported = sum(1 for code in duty if code in codes)
         if reported:
             had = found.setdefault(shape.tier, {}).get(level, (0, 0))
             full = reported == len(duty)
@@ -149,7 +149,7 @@ def coverage_of(
 def level_counts(
     shape: Shape,
     coverage: Coverage,
-    plan_duties: Mapping[Tier, frozenset[str]],
+    plan_duties: Mapping[Tier, tuple[str, ...]],
     *,
     below: Tier | None = None,
 ) -> list[LevelCount]:

@@ -20,6 +20,7 @@ from handlers.questions.paging import COMPLETENESS, Ask, page_of
 from handlers.services import Services
 from handlers.unit_figures import Standing
 from handlers.wording.figures import header, node_label
+from indicators.kept import duties
 from indicators.people import Person, Role
 from indicators.plan import LEVEL_TIERS, Tier
 from indicators.rollup import Node
@@ -143,7 +144,7 @@ async def _kept_lines(
     assert kept is not None
     store = services.store
     root = standing.node
-    plan_duties = _duties(standing)
+    plan_duties = duties(standing.plan)
     own = await _kept_own(services, standing, plan_duties)
     lines = (
         [(Fraction(2), _line(own[root.id], reporters.get(root.id, [])))] if root.id in own else []
@@ -189,13 +190,6 @@ def _reporting_and_complete(
     return units, complete
 
 
-def _duties(standing: Standing) -> dict[Tier, tuple[str, ...]]:
-    found: dict[Tier, tuple[str, ...]] = {}
-    for indicator in standing.plan.indicators:
-        found[indicator.reported_by] = (*found.get(indicator.reported_by, ()), indicator.code)
-    return found
-
-
 async def _kept_own(
     services: Services, standing: Standing, plan_duties: dict[Tier, tuple[str, ...]]
 ) -> dict[int, Missing]:
@@ -222,7 +216,7 @@ async def _late_units(services: Services, standing: Standing) -> list[str]:
         return late_units(standing)
     kept = standing.kept
     root = standing.node
-    plan_duties = _duties(standing)
+    plan_duties = duties(standing.plan)
     own = await _kept_own(services, standing, plan_duties)
     late = [node_label(root.name, root.level)] if root.id in own else []
     for child in root.children:

@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bot.backoff import STORAGE_RETRY_CAP, Backoff
+from handlers.failure_log import failure_summary
 from handlers.messages import Reply, Turn
 from handlers.queued_replies import MAX_QUEUED_TEXT, to_payload
 from handlers.router import Record
@@ -252,11 +253,11 @@ class Intake:
                         with contextlib.suppress(Exception, asyncio.CancelledError):
                             await asyncio.wait_for(task, STOP_TIMEOUT)
                         raise
-                    except Exception:
+                    except Exception as error:
                         # The row stays unhandled; read again after a pause rather than
                         # spin on it (or end the lane, which the next look would reopen).
-                        log.exception("%s: update %s left unhandled", self.channel,
-                                      row.update_id)  # fmt: skip
+                        log.error("%s: update %s left unhandled: %s", self.channel,
+                                  row.update_id, failure_summary(error))  # fmt: skip
                         await backoff.wait()
                         break
         finally:
@@ -277,8 +278,9 @@ class Intake:
             return
         try:
             await self.process(row)
-        except Exception:
-            log.exception("%s: update %s could not be handled", self.channel, row.update_id)
+        except Exception as error:
+            log.error("%s: update %s could not be handled: %s", self.channel, row.update_id,
+                      failure_summary(error))  # fmt: skip
         if row.update_id in self._recorded:
             self._recorded.discard(row.update_id)
             return

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 
 from handlers.broadcasts import announcements as broadcasts
+from handlers.failure_log import failure_summary
 from handlers.reminders import rounds as reminders
 from handlers.services import Services
 from indicators.reminders import ReminderSettings
@@ -80,8 +81,9 @@ class ReminderScheduler:
                 await self.tick()
             except StorageUnavailable as error:
                 log.warning("reminders: storage unavailable (%s); trying again next minute", error)
-            except Exception:
-                log.exception("reminders: a scheduler tick failed; trying again next minute")
+            except Exception as error:
+                log.error("reminders: a scheduler tick failed (%s); trying again next minute",
+                          failure_summary(error))  # fmt: skip
             # Just after the next full minute, so that an 08:00 round leaves at 08:00.
             now = self.services.clock.now().timestamp()
             await asyncio.sleep(self.interval - now % self.interval + 0.5)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from bot.backoff import STORAGE_RETRY_CAP, Backoff
 from handlers.channels import Capabilities, Channel, Outcome, SendOutcome
+from handlers.failure_log import failure_summary
 from handlers.queued_replies import BLOCKED, NOT_ALLOWED, from_payload
 from storage import OutboxMessage, StorageUnavailable, Store
 
@@ -338,8 +339,8 @@ class OutboxSender:
             await self.on_drained()
         except StorageUnavailable as error:
             log.warning("outbox: the drained hook could not look (%s)", error)
-        except Exception:
-            log.exception("outbox: the drained hook failed")
+        except Exception as error:
+            log.error("outbox: the drained hook failed: %s", failure_summary(error))
 
     async def _run_lane(self, chat: str, lane: deque[OutboxMessage]) -> None:
         """One chat's messages, in order, one at a time."""
@@ -351,8 +352,9 @@ class OutboxSender:
                 self._in_flight -= 1
                 self._settled_since_drained = True
                 self._progress.set()
-        except Exception:
-            log.exception("outbox: a send lane failed; its messages go back to the queue")
+        except Exception as error:
+            log.error("outbox: a send lane failed (%s); its messages go back to the queue",
+                      failure_summary(error))  # fmt: skip
         finally:
             if self._lanes.get(chat) is lane:
                 del self._lanes[chat]
@@ -372,8 +374,9 @@ class OutboxSender:
             except StorageUnavailable as error:
                 log.warning("outbox: message %d stays claimed until the next start (%s)",
                             message.id, error)  # fmt: skip
-            except Exception:
-                log.exception("outbox: message %d stays claimed until the next start", message.id)
+            except Exception as error:
+                log.error("outbox: message %d stays claimed until the next start: %s",
+                          message.id, failure_summary(error))  # fmt: skip
 
     async def _stop(self) -> None:
         self._stopping = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -42,12 +42,12 @@ class KeptView:
 
 @dataclass(frozen=True, slots=True)
 class MissingUnit:
-    """A reporting unit that lacks some of its values: which it has."""
+    """A reporting unit that lacks some of its values: the share of them it lacks."""
 
     id: int
     name: str
     level: str
-    reported: frozenset[str]
+    missing: Fraction
 
 
 class Rollups:
@@ -116,60 +116,90 @@ class Rollups:
 
     async def missing_below(
         self,
-        root_id: int,
+        roots: Mapping[int, int],
         plan_id: str,
         period: str,
         duty: Sequence[tuple[Sequence[str], Sequence[str]]],
         limit: int,
-    ) -> list[MissingUnit]:
-        """The first `limit` reporting units strictly below `root_id` in the whole tree (a
-        merged unit under its successor only) that lack some of their values, most
-        missing first, then by id. `duty`, per tier: its level words and the codes units
-        of those levels report. Those that reported nothing come first, and are found
-        without reading the values of the others; only when there are fewer than `limit`
-        of them are the values of the subtree counted."""
-        none: list[MissingUnit] = []
+    ) -> dict[int, list[MissingUnit]]:
+        """For each of `roots` (unit id → how many reporting units are below it), the
+        first `limit` reporting units strictly below it in the whole tree (a merged unit
+        under its successor only) that lack some of their values, most missing first, then
+        by id. `duty`, per tier: its level words and the codes units of those levels
+        report. Those that reported nothing come first, and are found without reading the
+        values of the others; only for roots with fewer than `limit` of them are the
+        values counted."""
+        if not roots:
+            return {}
+        found: dict[int, list[MissingUnit]] = {root: [] for root in roots}
+        # A large subtree (a province) is asked on its own, walking its units in order
+        # until `limit` are found; small ones (a province's hundred communes) together,
+        # where a statement each was a hundred round trips (PostgreSQL).
+        large = [root for root, size in roots.items() if size > ASKED_ALONE_ABOVE]
+        small = [root for root in roots if root not in large]
         for levels, codes in duty:
+            for root in large:
+                rows = await self._db.fetch_all(
+                    f"WITH RECURSIVE {_BELOW}"
+                    " SELECT u.id, u.name, u.level FROM units u"
+                    " WHERE u.id IN (SELECT id FROM below) AND u.id <> ?"
+                    " AND u.merged_into_id IS NULL"
+                    f" AND u.level IN ({_marks(levels)})"
+                    f" AND {_NOTHING_REPORTED.format('u', _marks(codes))}"
+                    " ORDER BY u.id LIMIT ?",
+                    (root, root, *levels, plan_id, period, *codes, limit),
+                )
+                found[root] += [
+                    MissingUnit(r["id"], r["name"], r["level"], Fraction(1)) for r in rows
+                ]
+            if not small:
+                continue
             rows = await self._db.fetch_all(
-                f"WITH RECURSIVE {_BELOW}"
-                " SELECT u.id, u.name, u.level FROM units u"
-                " WHERE u.id IN (SELECT id FROM below) AND u.id <> ?"
-                " AND u.merged_into_id IS NULL"
-                f" AND u.level IN ({_marks(levels)})"
-                " AND NOT EXISTS (SELECT 1 FROM report_values v WHERE v.unit_id = u.id"
-                f" AND v.plan_id = ? AND v.period = ? AND v.indicator_code IN ({_marks(codes)}))"
-                " ORDER BY u.id LIMIT ?",
-                (root_id, root_id, *levels, plan_id, period, *codes, limit),
+                f"WITH RECURSIVE {_BRANCHES.format(roots=_marks(small))}"
+                " SELECT branch, id, name, level FROM ("
+                " SELECT b.branch, b.id, b.name, b.level,"
+                " ROW_NUMBER() OVER (PARTITION BY b.branch ORDER BY b.id) AS place"
+                " FROM branches b"
+                " WHERE b.id <> b.branch AND b.merged_into_id IS NULL"
+                f" AND b.level IN ({_marks(levels)})"
+                f" AND {_NOTHING_REPORTED.format('b', _marks(codes))}"
+                ") ranked WHERE place <= ?",
+                (*small, *levels, plan_id, period, *codes, limit),
             )
-            none += [MissingUnit(r["id"], r["name"], r["level"], frozenset()) for r in rows]
-        none.sort(key=lambda m: m.id)
-        if len(none) >= limit:
-            return none[:limit]
-        partial: list[tuple[Fraction, MissingUnit]] = []
-        for levels, codes in duty:
-            rows = await self._db.fetch_all(
-                f"WITH RECURSIVE {_BELOW}"
-                " SELECT u.id, u.name, u.level, v.indicator_code FROM units u"
-                " JOIN report_values v ON v.unit_id = u.id"
-                " WHERE u.id IN (SELECT id FROM below) AND u.id <> ?"
-                " AND u.merged_into_id IS NULL"
-                f" AND u.level IN ({_marks(levels)})"
-                f" AND v.plan_id = ? AND v.period = ? AND v.indicator_code IN ({_marks(codes)})"
-                " GROUP BY u.id, u.name, u.level, v.indicator_code",
-                (root_id, root_id, *levels, plan_id, period, *codes),
-            )
-            reported: dict[int, set[str]] = {}
-            names: dict[int, tuple[str, str]] = {}
             for row in rows:
-                reported.setdefault(row["id"], set()).add(row["indicator_code"])
-                names[row["id"]] = (row["name"], row["level"])
-            for unit_id, had in reported.items():
-                if len(had) < len(codes):
-                    share = Fraction(len(codes) - len(had), len(codes))
-                    name, word = names[unit_id]
-                    partial.append((share, MissingUnit(unit_id, name, word, frozenset(had))))
-        partial.sort(key=lambda pair: (-pair[0], pair[1].id))
-        return (none + [m for _share, m in partial])[:limit]
+                found[row["branch"]].append(
+                    MissingUnit(row["id"], row["name"], row["level"], Fraction(1))
+                )
+        for units in found.values():
+            units.sort(key=lambda m: m.id)
+            del units[limit:]
+        short = [root for root, units in found.items() if len(units) < limit]
+        if not short:
+            return found
+        partial: dict[int, list[MissingUnit]] = {root: [] for root in short}
+        for levels, codes in duty:
+            rows = await self._db.fetch_all(
+                f"WITH RECURSIVE {_BRANCHES.format(roots=_marks(short))}"
+                " SELECT branch, id, name, level, had FROM ("
+                " SELECT branch, id, name, level, had, ROW_NUMBER() OVER"
+                " (PARTITION BY branch ORDER BY had, id) AS place FROM ("
+                " SELECT b.branch, b.id, b.name, b.level, (SELECT COUNT(DISTINCT v.indicator_code)"
+                " FROM report_values v WHERE v.unit_id = b.id AND v.plan_id = ? AND v.period = ?"
+                f" AND v.indicator_code IN ({_marks(codes)})) AS had"
+                " FROM branches b WHERE b.id <> b.branch AND b.merged_into_id IS NULL"
+                f" AND b.level IN ({_marks(levels)})"
+                ") counted WHERE had > 0 AND had < ?) ranked WHERE place <= ?",
+                (*short, plan_id, period, *codes, *levels, len(codes), limit),
+            )
+            for row in rows:
+                share = Fraction(len(codes) - row["had"], len(codes))
+                partial[row["branch"]].append(
+                    MissingUnit(row["id"], row["name"], row["level"], share)
+                )
+        for root, units in partial.items():
+            units.sort(key=lambda m: (-m.missing, m.id))
+            found[root] = (found[root] + units)[:limit]
+        return found
 
     async def series(self, unit_id: int, plan: Plan, indicator_code: str) -> dict[str, Part | None]:
         """The unit's kept part of one indicator in every period some row is kept for;
@@ -209,11 +239,31 @@ class Rollups:
 # the kept roll-ups see it: a merged unit under the unit it was merged into only. (One
 # statement for all of a province's communes, ranked per commune, was slower: it checks
 # every unit, where one commune at a time stops at the first few found.)
+ASKED_ALONE_ABOVE = 200  # reporting units below a root: see Rollups.missing_below
+
 _BELOW = """
     below (id) AS (
         SELECT id FROM units WHERE id = ?
         UNION
         SELECT u.id FROM below b JOIN units u
+        ON u.merged_into_id = b.id OR (u.parent_id = b.id AND u.merged_into_id IS NULL)
+    )
+"""
+
+_NOTHING_REPORTED = (
+    "NOT EXISTS (SELECT 1 FROM report_values v WHERE v.unit_id = {0}.id"
+    " AND v.plan_id = ? AND v.period = ? AND v.indicator_code IN ({1}))"
+)
+
+# Every unit of each root's subtree, with the root it is under (`branch`). The columns
+# asked of a unit come with it: joined to units again afterwards, PostgreSQL (which
+# cannot tell how many rows a recursive query gives) scanned every unit of the country
+# for the hundred communes of a province.
+_BRANCHES = """
+    branches (id, branch, name, level, merged_into_id) AS (
+        SELECT id, id, name, level, merged_into_id FROM units WHERE id IN ({roots})
+        UNION
+        SELECT u.id, b.branch, u.name, u.level, u.merged_into_id FROM branches b JOIN units u
         ON u.merged_into_id = b.id OR (u.parent_id = b.id AND u.merged_into_id IS NULL)
     )
 """

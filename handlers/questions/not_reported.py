@@ -153,24 +153,29 @@ async def _kept_lines(
         (tuple(level for level, of in LEVEL_TIERS.items() if of is tier), codes)
         for tier, codes in plan_duties.items()
     ]
+    gaps = []  # per child in the tree's order: its own gaps, and how many below miss figures
     for child in root.children:
-        shape = kept.child_shapes[child.id]
         units, complete = _reporting_and_complete(kept, child.id, plan_duties)
         itself = own.get(child.id)
-        if child.id not in kept.child_coverage:  # nothing below it: only its own gaps
-            if itself:
-                lines.append((itself.share, _line(itself, reporters.get(child.id, []))))
-            continue
         count = units - complete - (1 if itself else 0)
-        if count <= 0:
+        below = count if child.id in kept.child_coverage and count > 0 else 0
+        gaps.append((child, itself, below, units))
+    found = await store.rollups.missing_below(
+        {child.id: units for child, _itself, below, units in gaps if below},
+        standing.plan.id,
+        standing.period.code,
+        by_tier,
+        UNITS_SHOWN,
+    )
+    for child, itself, count, units in gaps:
+        if not count:
             if itself:
                 lines.append((itself.share, _line(itself, reporters.get(child.id, []))))
             continue
-        found = await store.rollups.missing_below(
-            child.id, standing.plan.id, standing.period.code, by_tier, UNITS_SHOWN
-        )
-        others = [Missing(m.id, node_label(m.name, m.level), m.level, (), 1) for m in found]
-        level = found[0].level if found else ""
+        first = found[child.id]
+        others = [Missing(m.id, node_label(m.name, m.level), m.level, (), 1) for m in first]
+        level = first[0].level if first else ""
+        shape = kept.child_shapes[child.id]
         tier = next((t for t, ls in shape.levels.items() if level in ls), None)
         total = shape.levels.get(tier, {}).get(level, 0) if tier is not None else 0
         weight = Fraction(count + (1 if itself else 0), max(units, 1))

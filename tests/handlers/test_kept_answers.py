@@ -1,13 +1,17 @@
 """A province's and the country's answers from the kept roll-ups read exactly as the same
 answers worked out by walking the tree and its values: not met, progress (its chart
-too), not reported (this period's and the one before's), one indicator with its trend."""
+too), not reported (this period's and the one before's), one indicator with its trend.
+On both backends: the kept answers' reads are statements of their own."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 from handlers.questions.not_met import shortfall_reply
 from handlers.questions.not_reported import completeness_replies
@@ -18,7 +22,9 @@ from handlers.unit_figures import standings
 from indicators.people import Person, Role
 from indicators.values import AnyValue, PercentValue, RatioValue, Status, StatusValue
 from storage import Store
+from storage import kept as kept_rollups
 from tests.clock import TestClock
+from tests.postgres_server import PostgresServer, run_async
 
 NOW = dt.datetime(2025, 8, 20, 3, 0, tzinfo=dt.UTC)  # in 2025-Q3
 
@@ -33,23 +39,48 @@ def a_value(rng: random.Random) -> AnyValue:
     return StatusValue(rng.choice(list(Status)))
 
 
-async def test_kept_answers_read_as_the_tree_walk(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield str(tmp_path / "kept.sqlite3")
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = run_async(server.create_database())
+    try:
+        yield url
+    finally:
+        run_async(server.drop_database(url))
+
+
+@pytest.mark.parametrize("alone_above", [kept_rollups.ASKED_ALONE_ABOVE, 0])
+async def test_kept_answers_read_as_the_tree_walk(
+    database: str, alone_above: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`alone_above`: from how many units below a unit the not-reported answer asks of
+    it alone; small here, the test's units are asked together unless it is 0."""
+    monkeypatch.setattr(kept_rollups, "ASKED_ALONE_ABOVE", alone_above)
     rng = random.Random(12)
-    async with await Store.open(tmp_path / "kept.sqlite3", clock=TestClock(NOW)) as store:
+    async with await Store.open(database, clock=TestClock(NOW)) as store:
         await store.plans.load_bundled("dong-lac-2025")
         plan = await store.plans.get("dong-lac-2025")
         assert plan is not None
         country = await store.units.add("Việt Nam", "quốc gia")
         await store.plans.assign(country.id, plan.id)
         units = []
+        silent: set[int] = set()
         for p in range(2):
             province = await store.units.add(f"Tỉnh {p}", "tỉnh", country.id)
             units.append(province)
             for c in range(3):
                 commune = await store.units.add(f"Xã {p}{c}", "xã", province.id)
                 units.append(commune)
-                for v in range(4):
-                    units.append(await store.units.add(f"Thôn {v}", "thôn", commune.id))
+                # The first commune has more villages that reported nothing than the
+                # answer names, the others fewer.
+                for v in range(9 if c == 0 else 4):
+                    village = await store.units.add(f"Thôn {v}", "thôn", commune.id)
+                    units.append(village)
+                    if c == 0 and v >= 1:
+                        silent.add(village.id)
         person_ids = {}
         for unit in units:
             person_ids[unit.id] = await store.people.add_person(
@@ -57,7 +88,7 @@ async def test_kept_answers_read_as_the_tree_walk(tmp_path: Path) -> None:
             )
         for period in ("2025-Q2", "2025-Q3"):
             for unit in units:
-                if unit.level == "tỉnh":
+                if unit.level == "tỉnh" or unit.id in silent:
                     continue
                 for indicator in plan.indicators:
                     if (
@@ -71,7 +102,8 @@ async def test_kept_answers_read_as_the_tree_walk(tmp_path: Path) -> None:
                         )
         # A commune merged into one of another province, a village into its neighbour:
         # seen from the country and from the first province, the successors are inside.
-        await store.units.merge(units[17].id, units[1].id)
+        named = {unit.name: unit for unit in units if unit.level != "thôn"}
+        await store.units.merge(named["Xã 10"].id, named["Xã 00"].id)
         await store.units.merge(units[3].id, units[2].id)
         services = Services(store=store)
         for asker in (country, units[0]):

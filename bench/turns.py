@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
 import platform
+import pstats
 import shutil
 import statistics
 import subprocess
@@ -58,6 +60,7 @@ BOT_ID = 7000001
 TOKEN = f"{BOT_ID}:AAFakeTokenForBenchOnly_abcdefghij"
 FIRST_MEMBER = 5_000_000
 SAVED = "Đã lưu"
+PROFILE_TO = "CHITIEU_BENCH_PROFILE"  # set for the bot process by --profile
 STEPS = 8  # updates of one member's conversation
 ECHO_SCRIPT = ["m:/baocao", "b:start", "m:200/300", "b:skip", "b:skip", "b:skip", "b:skip",
                "b:save"]  # fmt: skip
@@ -410,9 +413,16 @@ async def serve_chitieu(url: str, db: str, limiter: bool) -> None:
             sender = OutboxSender(store, channel)
             sending = asyncio.create_task(sender.run())
             counted["all"] = 0
+            profile = os.environ.get(PROFILE_TO)
+            profiler = cProfile.Profile() if profile is not None else None
             cpu = time.process_time()
+            if profiler is not None:
+                profiler.enable()
             say("ready")
             await until_stdin_closes()
+            if profiler is not None and profile is not None:
+                profiler.disable()
+                profiler.dump_stats(profile)
             cpu = time.process_time() - cpu
             statements = counted["all"]
             sending.cancel()
@@ -496,6 +506,12 @@ def main() -> None:
         default=300,
         help="messages one member sends at once in the flood runs (0: none)",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="instead: one chitieu run without a limiter, its bot process profiled "
+        "(cProfile, main thread) into FILE, the costliest functions printed",
+    )
     parser.add_argument("--serve", choices=("chitieu", "echo"), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -511,6 +527,12 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="chitieu-turns-"))
     template = str(workdir / "template.sqlite3")
     asyncio.run(prepare(template, args.members + 1))  # and the flooder
+    if args.profile:
+        os.environ[PROFILE_TO] = str(Path(args.profile).resolve())
+        run = one_run("chitieu", False, template, args.members, None, args.rate_seconds)
+        print(f"{run.updates} updates, {run.per_second:.1f}/s, CPU {run.cpu_ms:.2f} ms/update")
+        pstats.Stats(os.environ[PROFILE_TO]).sort_stats("tottime").print_stats(30)
+        return
     runs: dict[tuple[str, str], list[Run]] = {}
     kinds = [("limiter", True, None), ("none", False, None), ("paced", True, args.rate)]
     for kind, limiter, rate in kinds:

@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bot.backoff import STORAGE_RETRY_CAP, Backoff
+from bot.sender import ChatPace
 from handlers.failure_log import failure_summary
 from handlers.messages import Reply, Turn
 from handlers.queued_replies import MAX_QUEUED_TEXT, to_payload
@@ -109,6 +110,7 @@ class Intake:
         tell_busy: TellBusy,
         lanes: int = LANES,
         lease: dt.timedelta = LEASE,
+        pace: ChatPace | None = None,
     ) -> None:
         self.store = store
         self.channel = channel
@@ -117,6 +119,12 @@ class Intake:
         self.tell_busy = tell_busy
         self.lanes = lanes
         self.lease = lease
+        # The turns of a chat's backlog no faster than the messenger takes its replies
+        # (Telegram: one message a second to a person): a person who sends many messages
+        # at once has them answered at that pace, and their turns do not crowd everyone
+        # else's out of the CPU meanwhile. A person who waits for each answer never
+        # waits for the pace, and a lane never sleeps for a chat without a backlog.
+        self.pace = pace
         # Who holds the chats this one handles: unique among the processes sharing the
         # database, and readable for an operator looking at inbox_chats.
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -245,8 +253,9 @@ class Intake:
                 backoff.reset()
                 if not rows:
                     return
-                for row in rows:
-                    task = asyncio.ensure_future(self._handle(row))
+                for index, row in enumerate(rows):
+                    # Read with the one before it: sent before that one was answered.
+                    task = asyncio.ensure_future(self._handle(row, backlog=index > 0))
                     try:
                         await asyncio.shield(task)
                     except asyncio.CancelledError:
@@ -270,17 +279,23 @@ class Intake:
                 del self._lanes[chat]
                 self._arrived.set()
 
-    async def _handle(self, row: InboxUpdate) -> None:
+    async def _handle(self, row: InboxUpdate, *, backlog: bool) -> None:
         if row.update_id in self._flood_skipped:
             self._flood_skipped.discard(row.update_id)
             return
         if await self._flooding(row):
             return
+        paced = self.pace if row.chat_key else None
+        if paced is not None and backlog:
+            await paced.wait(row.chat_key)
         try:
             await self.process(row)
         except Exception as error:
             log.error("%s: update %s could not be handled: %s", self.channel, row.update_id,
                       failure_summary(error))  # fmt: skip
+        finally:
+            if paced is not None:
+                paced.sent(row.chat_key, group=row.sender_key != row.chat_key)
         if row.update_id in self._recorded:
             self._recorded.discard(row.update_id)
             return

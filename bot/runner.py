@@ -67,6 +67,7 @@ async def serve(settings: Settings, store: Store, *, worker: bool = False) -> No
                         webhook_port=settings.telegram_webhook_port,
                         on_started=started,
                         lease=dt.timedelta(seconds=settings.inbox_lease),
+                        pace_chats=settings.telegram_pace_chats,
                     )
                 )
             )
@@ -113,6 +114,7 @@ async def _work(settings: Settings, store: Store) -> None:
         on_started=started,
         receive=False,
         lease=dt.timedelta(seconds=settings.inbox_lease),
+        pace_chats=settings.telegram_pace_chats,
     ) as telegram:
         # A worker always sends beside another process: its sends share the bot's rate.
         await _send_and_remind(settings, services, [telegram], [], remind=False, shared=True)

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     zalo_webhook_path: str = "/zalo/webhook"
     telegram_webhook_url: str | None = None
     telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # Each chat's turns no faster than Telegram takes its replies (one message a second
+    # to a person, one every three seconds to a group). Off only against a server
+    # without that limit (the tests' fake one).
+    telegram_pace_chats: bool = True
     # Seconds a process holds a chat of the inbox without renewing it: how long the
     # chats of a process that died wait before another process takes them over.
     inbox_lease: float = Field(default=15.0, ge=1.0, le=600.0)

@@ -47,7 +47,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.backoff import Backoff, retrying
 from bot.intake import LEASE, Intake
 from bot.log_hygiene import quiet_libraries
-from bot.sender import Window
+from bot.sender import ChatPace, Window
 from handlers.channels import SENT, Capabilities, Outcome, SendOutcome
 from handlers.messages import InFile, Reply, Turn, TurnKind
 from handlers.router import Router, busy
@@ -200,12 +200,14 @@ def build_application(
     rate_limit: bool = True,
     lease: dt.timedelta = LEASE,
     window: Window | None = None,
+    pace_chats: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """The Application, with its inbox (`intake(application)`); `request` replaces the
     HTTP layer (tests, proxies). Updates reach it through the inbox: `running_telegram`
     fetches and records them, and the intake hands each to `process_update`. Its
     replies keep to `window` (the bot's overall limit, shared with the outbox sender)
-    unless `rate_limit` is off."""
+    unless `rate_limit` is off; each chat's turns keep to Telegram's per-chat limit
+    unless that or `pace_chats` is off (the tests' fake server has no such limit)."""
     quiet_libraries()
     queue = _RecordingQueue()
     builder = (
@@ -231,7 +233,14 @@ def build_application(
         await _tell_busy(application.bot, arrivals)
 
     router.add_channel(CHANNEL, CAPABILITIES)
-    inbox = Intake(router.store, CHANNEL, process=process, tell_busy=tell_busy, lease=lease)
+    pace = (
+        ChatPace(CAPABILITIES.private_interval, CAPABILITIES.group_interval)
+        if rate_limit and pace_chats
+        else None
+    )
+    inbox = Intake(
+        router.store, CHANNEL, process=process, tell_busy=tell_busy, lease=lease, pace=pace
+    )
     queue.intake = inbox
     application.bot_data["router"] = router
     application.bot_data["intake"] = inbox
@@ -460,6 +469,7 @@ async def running_telegram(
     receive: bool = True,
     lease: dt.timedelta = LEASE,
     rate_limit: bool = True,
+    pace_chats: bool = True,
 ) -> AsyncIterator[TelegramChannel]:
     """Telegram receiving (long polling, or a webhook) while the block runs, and the
     inbox worked; without `receive`, the inbox only (a worker beside a process that
@@ -471,7 +481,13 @@ async def running_telegram(
     `rate_limit` off (bench/turns.py) lets replies and the outbox go as fast as they can."""
     window = Window(MESSAGES_PER_SECOND) if rate_limit else None
     application = build_application(
-        token, router, base_url=base_url, rate_limit=rate_limit, window=window, lease=lease
+        token,
+        router,
+        base_url=base_url,
+        rate_limit=rate_limit,
+        window=window,
+        lease=lease,
+        pace_chats=pace_chats,
     )
     request = HTTPXRequest(
         connection_pool_size=OUTBOX_CONNECTIONS,

@@ -27,7 +27,15 @@ async def listening(server: FakeBotServer) -> AsyncIterator[str]:
 
 
 def settings_for(db: str, api_url: str, token: str = TOKEN) -> Settings:
-    return Settings(_env_file=None, db=db, telegram_token=token, telegram_api_url=api_url)
+    """Settings against the tests' fake Bot API, which has no per-chat limit to pace
+    each chat's turns to (tests/bot/test_chat_lanes.py tests the pacing)."""
+    return Settings(
+        _env_file=None,
+        db=db,
+        telegram_token=token,
+        telegram_api_url=api_url,
+        telegram_pace_chats=False,
+    )
 
 
 @asynccontextmanager

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import itertools
 import os
 import socket
 from collections.abc import AsyncIterator
@@ -50,15 +51,18 @@ class Serving:
 
 
 @asynccontextmanager
-async def serving(store: Store, url: str) -> AsyncIterator[Serving]:
+async def serving(store: Store, url: str, *, pace_chats: bool = False) -> AsyncIterator[Serving]:
     """Receiving (long polling) and the inbox of the real Application, on an HTTP layer
     that waits for the fake server as long as it takes: a stuck send stays stuck, as a
-    chat's replies waiting on Telegram's per-chat limit would."""
+    chat's replies waiting on Telegram's per-chat limit would. The fake has no per-chat
+    limit, so each chat's turns are paced to it only with `pace_chats`."""
     request = HTTPXRequest(
         connection_pool_size=64, read_timeout=120, write_timeout=120, pool_timeout=120
     )
     router = build_router(services_for(store))
-    application = build_application(TOKEN, router, base_url=url, request=request)
+    application = build_application(
+        TOKEN, router, base_url=url, request=request, pace_chats=pace_chats
+    )
     async with application:
         inbox = intake(application)
         running = Serving(
@@ -97,6 +101,35 @@ async def test_a_chat_whose_reply_is_stuck_does_not_hold_another_chat(
     for chat in (STUCK, OTHER):
         [answer] = server.texts(chat)
         assert NOT_REGISTERED in answer
+
+
+async def test_a_chat_that_sends_many_at_once_is_answered_at_its_pace_and_holds_no_one(
+    demo_db: str, clock: TestClock
+) -> None:
+    """Telegram takes one message a second to a person: four messages sent at once are
+    answered a second apart, and someone else writing meanwhile is answered at once."""
+    server = FakeBotServer()
+    async with (
+        await Store.open(demo_db, clock=clock) as store,
+        listening(server) as url,
+        serving(store, url, pace_chats=True),
+    ):
+        for _n in range(4):
+            server.push(message(STUCK, "xin chào"))
+        loop = asyncio.get_running_loop()
+        seen: list[float] = []
+        async with asyncio.timeout(HANG_GUARD):
+            while len(seen) < 4:
+                if len(server.texts(STUCK)) > len(seen):
+                    seen.append(loop.time())
+                    if len(seen) == 1:
+                        server.push(message(OTHER, "xin chào"))
+                        await until(lambda: bool(server.texts(OTHER)), timeout=HANG_GUARD)
+                        assert len(server.texts(STUCK)) == 1  # the others still waiting
+                await asyncio.sleep(0.005)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(seen)]
+    assert all(gap >= 0.9 for gap in gaps), gaps
+    assert all(NOT_REGISTERED in text for text in server.texts(STUCK))
 
 
 async def _answered_all(store: Store, server: FakeBotServer, url: str) -> bool:

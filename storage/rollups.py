@@ -45,6 +45,7 @@ from storage.audit import dumps
 from storage.backends import Backend, Row, Tx
 
 SHAPES = ("", "")  # the rollup_stale row standing for the shapes
+_TREE = "rollups:tree"  # the lock of the tree's shape: see _lock
 
 # Units whose values are read in one statement during a rebuild: a few hundred
 # villages' worth, so that a country's quarter never sits in memory at once.
@@ -133,6 +134,7 @@ async def after_tree_change(tx: Tx, unit_ids: Collection[int]) -> None:
     a new place (for a merge: the merged unit and its former parent)."""
     if not unit_ids:
         return
+    await _lock(tx, [], tree_alone=True)
     stale = await _stale(tx)
     if SHAPES in stale:
         return
@@ -165,12 +167,12 @@ async def after_tree_change(tx: Tx, unit_ids: Collection[int]) -> None:
             part,
         )
         pairs.update((row["plan_id"], row["period"]) for row in rows)
-    await _lock(tx, [SHAPES, *pairs])
     await _refresh(tx, chain, sorted(pairs - stale), shapes=True)
 
 
 async def after_plan_change(tx: Tx, plan_id: str) -> None:
     """A new version of the plan: its kept rows rebuilt for every period it has values."""
+    await _lock(tx, [], tree_alone=True)
     rows = await tx.fetch_all(
         "SELECT DISTINCT period FROM report_values WHERE plan_id = ?", (plan_id,)
     )
@@ -189,17 +191,24 @@ async def mark_stale(tx: Tx, pairs: Iterable[Pair]) -> None:
     )
 
 
-async def _lock(tx: Tx, pairs: Iterable[Pair]) -> None:
+async def _lock(tx: Tx, pairs: Iterable[Pair], *, tree_alone: bool = False) -> None:
     """Where writers run side by side, make those of the same plan and period take turns
     until the end of their transactions: each recomputes a parent from its children's
     rows as committed, and two writers of sibling units would otherwise each miss the
     other's child and leave the parent without one of them. Every write of a period ends
-    at the same root anyway. In one order (sorted), so that none waits in a circle."""
-    statement = tx.backend.dialect.key_lock
-    if not statement:
+    at the same root anyway. In one order (sorted), so that none waits in a circle.
+
+    First the tree's lock: shared by writers of values, held alone by a change of the
+    tree or of a plan (`tree_alone`). A change waits for the values being written, and
+    those wait for the change: otherwise a unit added while the first value of a period
+    was written in its branch went uncounted, each transaction recomputing what it saw
+    of the other's uncommitted work as if it were not there."""
+    dialect = tx.backend.dialect
+    if not dialect.key_lock:
         return
+    await tx.fetch_all(dialect.key_lock if tree_alone else dialect.shared_key_lock, (_TREE,))
     for plan_id, period in sorted(set(pairs)):
-        await tx.fetch_all(statement, (f"rollups:{plan_id}:{period}",))
+        await tx.fetch_all(dialect.key_lock, (f"rollups:{plan_id}:{period}",))
 
 
 async def _stale(tx: Tx) -> set[Pair]:
@@ -427,6 +436,7 @@ async def kept_coverage(
 async def rebuild_stale(tx: Tx) -> int:
     """Rebuild the stale shapes and (plan, period) pairs from the units and the values,
     and clear their marks; how many pairs were rebuilt."""
+    await _lock(tx, [], tree_alone=True)
     stale = await _stale(tx)
     if not stale:
         return 0

@@ -89,6 +89,9 @@ class Dialect:
     # for writers that must take turns on something no row stands for yet (the next
     # version of a value). Empty where the write transaction excludes every other writer.
     key_lock: str = ""
+    # The same lock taken shared: held by many transactions at once, and by none while
+    # one holds it through key_lock.
+    shared_key_lock: str = ""
     # A statement that fails is undone by itself and its transaction goes on (SQLite):
     # one statement joining a transaction then needs no savepoint of its own. Where a
     # failed statement aborts the whole transaction (PostgreSQL), it gets one.

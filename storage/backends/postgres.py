@@ -86,6 +86,7 @@ POSTGRES = Dialect(
     schema_lock=f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})",
     # 64-bit hash of the key: a collision only makes two writers wait for each other.
     key_lock="SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+    shared_key_lock="SELECT pg_advisory_xact_lock_shared(hashtextextended(?, 0))",
 )
 
 

@@ -7,6 +7,7 @@ of its children, on both backends."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 from decimal import Decimal
 
@@ -201,5 +202,44 @@ def test_kept_rollups_equal_a_rollup_from_scratch_on_postgresql(
     url = run_async(postgres_server.create_database())
     try:
         run_async(run(url, operations))
+    finally:
+        run_async(postgres_server.drop_database(url))
+
+
+async def race(database: str) -> None:
+    """A village added while another transaction writes the first value of a period in
+    the same commune, the value's transaction still open: after both, the kept rows
+    count the new village."""
+    async with await Store.open(database, clock=TestClock(START)) as store:
+        await store.plans.load_bundled("dong-lac-2025")
+        plan = await store.plans.get("dong-lac-2025")
+        assert plan is not None
+        root = await store.units.add("Việt Nam", "quốc gia")
+        commune = await store.units.add("Xã A", "xã", root.id)
+        village = await store.units.add("Thôn 1", "thôn", commune.id)
+        code = next(i.code for i in plan.indicators if i.reported_by.value == "village")
+        period = PLANS["dong-lac-2025"]
+        async with store.transaction():
+            await store.values.record(
+                village.id, plan.id, code, period, random_value(plan, code, 7)
+            )
+            # A context of its own: not inside this task's transaction.
+            adding = asyncio.create_task(
+                store.units.add("Thôn 2", "thôn", commune.id), context=contextvars.Context()
+            )
+            # Long enough for the addition to read what is committed and, unless it waits
+            # for this transaction, commit before it.
+            await asyncio.sleep(0.5)
+        await adding
+        await check(store, {plan.id: plan})
+
+
+@pytest.mark.postgresql
+def test_a_unit_added_beside_a_periods_first_value_being_written_is_kept(
+    postgres_server: PostgresServer,
+) -> None:
+    url = run_async(postgres_server.create_database())
+    try:
+        run_async(race(url))
     finally:
         run_async(postgres_server.drop_database(url))

@@ -46,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -233,6 +234,7 @@ class Run:
     sql_turns: int = 0
     sql_turn_statements: int = 0
     sql_statements: int = 0
+    sql_kinds: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def per_second(self) -> float:
@@ -300,6 +302,7 @@ def one_run(
         sql_turns=stats.get("sql_turns", 0),
         sql_turn_statements=stats.get("sql_turn_statements", 0),
         sql_statements=stats.get("sql_statements", 0),
+        sql_kinds=[(text, count) for text, count in stats.get("sql_kinds", [])],
     )
 
 
@@ -366,9 +369,13 @@ async def serve_chitieu(url: str, db: str, limiter: bool) -> None:
 
     async with await Store.open(db, clock=SystemClock()) as store:
         counted = {"all": 0, "turns": 0, "in_turns": 0}
+        kinds: Counter[str] = Counter()  # statements by their first words (--profile)
+        profiling = PROFILE_TO in os.environ
 
-        def trace(_statement: str) -> None:
+        def trace(statement: str) -> None:
             counted["all"] += 1
+            if profiling:
+                kinds[" ".join(statement.split())[:90]] += 1
 
         backend: Any = store.db
         for connection in (backend._writer, backend._reader):
@@ -428,7 +435,8 @@ async def serve_chitieu(url: str, db: str, limiter: bool) -> None:
             sending.cancel()
             await asyncio.gather(sending, return_exceptions=True)
     say(json.dumps({"cpu": cpu, "sql_statements": statements, "sql_turns": counted["turns"],
-                    "sql_turn_statements": counted["in_turns"]}))  # fmt: skip
+                    "sql_turn_statements": counted["in_turns"],
+                    "sql_kinds": kinds.most_common(40)}))  # fmt: skip
 
 
 async def serve_echo(url: str, limiter: bool) -> None:
@@ -531,6 +539,9 @@ def main() -> None:
         os.environ[PROFILE_TO] = str(Path(args.profile).resolve())
         run = one_run("chitieu", False, template, args.members, None, args.rate_seconds)
         print(f"{run.updates} updates, {run.per_second:.1f}/s, CPU {run.cpu_ms:.2f} ms/update")
+        print("SQL statements per update, by their first words:")
+        for text, count in run.sql_kinds:
+            print(f"{count / run.updates:7.2f}  {text}")
         pstats.Stats(os.environ[PROFILE_TO]).sort_stats("tottime").print_stats(30)
         return
     runs: dict[tuple[str, str], list[Run]] = {}

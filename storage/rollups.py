@@ -112,21 +112,24 @@ async def _plan(tx: Tx, plan_id: str) -> Plan | None:
 # --- after a write ----------------------------------------------------------------------
 
 
-async def after_values(tx: Tx, cells: Iterable[tuple[int, str, str]]) -> None:
-    """Bring the parts above the units of the written (unit, plan, period) cells up to
-    date."""
-    by_pair: dict[Pair, set[int]] = {}
-    for unit_id, plan_id, period in cells:
-        by_pair.setdefault((plan_id, period), set()).add(unit_id)
+async def after_values(tx: Tx, cells: Iterable[tuple[int, str, str, str]]) -> None:
+    """Bring the parts above the units of the written (unit, plan, period, indicator)
+    cells up to date: those of the indicators written (a part depends on its indicator's
+    values only), and the coverage."""
+    by_pair: dict[Pair, tuple[set[int], set[str]]] = {}
+    for unit_id, plan_id, period, code in cells:
+        units, codes = by_pair.setdefault((plan_id, period), (set(), set()))
+        units.add(unit_id)
+        codes.add(code)
     await _lock(tx, by_pair)
     stale = await _stale(tx)
     if SHAPES in stale:
         return
-    for pair, unit_ids in sorted(by_pair.items()):
+    for pair, (unit_ids, codes) in sorted(by_pair.items()):
         if pair in stale:
             continue
         chain = await _chain(tx, unit_ids)
-        await _refresh(tx, chain, [pair], shapes=False)
+        await _refresh(tx, chain, [pair], shapes=False, codes=frozenset(codes))
 
 
 async def after_tree_change(tx: Tx, unit_ids: Collection[int]) -> None:
@@ -278,8 +281,16 @@ async def shapes_of(
 
 
 async def _refresh(
-    tx: Tx, chain: dict[int, TreeUnit], pairs: Sequence[Pair], *, shapes: bool
+    tx: Tx,
+    chain: dict[int, TreeUnit],
+    pairs: Sequence[Pair],
+    *,
+    shapes: bool,
+    codes: frozenset[str] | None = None,
 ) -> None:
+    """Recompute the chain's units bottom-up from their direct children: their shapes
+    (with `shapes`), and for each pair their coverage and their parts, of every indicator
+    or only of `codes`."""
     plans = {plan_id: await _plan(tx, plan_id) for plan_id in {p for p, _period in pairs}}
     for unit in _bottom_up(chain):
         children = await _children(tx, unit.id)
@@ -301,20 +312,24 @@ async def _refresh(
             continue
         found, inner = await shapes_of(tx, [unit, *children])
         for plan_id, period in pairs:
-            for table in ("rollup_parts", "rollup_coverage"):
-                await tx.execute(
-                    f"DELETE FROM {table} WHERE unit_id = ? AND plan_id = ? AND period = ?",
-                    (unit.id, plan_id, period),
-                )
+            only = "" if codes is None else f" AND indicator_code IN ({_ids(len(codes))})"
+            await tx.execute(
+                "DELETE FROM rollup_parts WHERE unit_id = ? AND plan_id = ? AND period = ?" + only,
+                (unit.id, plan_id, period, *sorted(codes or ())),
+            )
+            await tx.execute(
+                "DELETE FROM rollup_coverage WHERE unit_id = ? AND plan_id = ? AND period = ?",
+                (unit.id, plan_id, period),
+            )
             plan = plans[plan_id]
             if plan is None or not children:
                 continue
             ids = [unit.id, *(c.id for c in children)]
             inner_ids = [c.id for c in children if c.id in inner]
             values = await current_values(tx, ids, plan_id, period)
-            parts = await kept_parts(tx, inner_ids, plan_id, period)
+            parts = await kept_parts(tx, inner_ids, plan_id, period, codes)
             coverage = await kept_coverage(tx, inner_ids, plan_id, period)
-            rows = _unit_rows(unit, children, inner, found, plan, values, parts, coverage)
+            rows = _unit_rows(unit, children, inner, found, plan, values, parts, coverage, codes)
             await _write(tx, unit.id, plan_id, period, *rows)
 
 
@@ -327,13 +342,17 @@ def _unit_rows(
     values: dict[tuple[int, str], AnyValue],
     parts: dict[tuple[int, str], Part | None],
     coverage: dict[int, Coverage],
+    codes: Collection[str] | None = None,
 ) -> tuple[list[tuple[str, Part | None]], Coverage]:
-    """A unit's parts that differ from the empty ones, and its coverage, from its own
-    values and its children's kept rows (or, for a child with nothing below, values)."""
+    """A unit's parts that differ from the empty ones (of every indicator, or of those of
+    `codes`), and its coverage, from its own values and its children's kept rows (or,
+    for a child with nothing below, values)."""
     shape = shapes[unit.id]
     plan_duties = duties(plan)
     differing: list[tuple[str, Part | None]] = []
     for indicator in plan.indicators:
+        if codes is not None and indicator.code not in codes:
+            continue
         below: list[Part | None] = []
         for child in children:
             key = (child.id, indicator.code)
@@ -346,18 +365,20 @@ def _unit_rows(
         state = kept_state(indicator, shape, values.get((unit.id, indicator.code)), below)
         if state != shape.state(indicator):
             differing.append((indicator.code, state))
-    codes: dict[int, set[str]] = {}
+    reported: dict[int, set[str]] = {}
     for unit_id, code in values:
-        codes.setdefault(unit_id, set()).add(code)
+        reported.setdefault(unit_id, set()).add(code)
     child_coverage: list[Coverage] = []
     for child in children:
         if child.id in inner:
             child_coverage.append(coverage.get(child.id, {}))
         else:
             child_coverage.append(
-                coverage_of(shapes[child.id], child.level, plan_duties, codes.get(child.id, ()), [])
+                coverage_of(
+                    shapes[child.id], child.level, plan_duties, reported.get(child.id, ()), []
+                )
             )
-    own = coverage_of(shape, unit.level, plan_duties, codes.get(unit.id, ()), child_coverage)
+    own = coverage_of(shape, unit.level, plan_duties, reported.get(unit.id, ()), child_coverage)
     return differing, own
 
 
@@ -402,14 +423,20 @@ async def current_values(
 
 
 async def kept_parts(
-    tx: Tx | Backend, unit_ids: Sequence[int], plan_id: str, period: str
+    tx: Tx | Backend,
+    unit_ids: Sequence[int],
+    plan_id: str,
+    period: str,
+    codes: Collection[str] | None = None,
 ) -> dict[tuple[int, str], Part | None]:
+    """The units' kept parts, of every indicator or of those of `codes`."""
     if not unit_ids:
         return {}
+    only = "" if codes is None else f" AND indicator_code IN ({_ids(len(codes))})"
     rows = await tx.fetch_all(
         "SELECT unit_id, indicator_code, part_json FROM rollup_parts"
-        f" WHERE plan_id = ? AND period = ? AND unit_id IN ({_ids(len(unit_ids))})",
-        (plan_id, period, *unit_ids),
+        f" WHERE plan_id = ? AND period = ? AND unit_id IN ({_ids(len(unit_ids))})" + only,
+        (plan_id, period, *unit_ids, *sorted(codes or ())),
     )
     return {
         (row["unit_id"], row["indicator_code"]): part_from_data(json.loads(row["part_json"]))

@@ -189,7 +189,9 @@ class Values:
                 if created:
                     new_ids.append(value_id)
             if new_ids:
-                await rollups.after_values(tx, {(i.unit_id, i.plan_id, i.period) for i in checked})
+                await rollups.after_values(
+                    tx, {(i.unit_id, i.plan_id, i.period, i.indicator_code) for i in checked}
+                )
                 await write_audit(
                     tx,
                     person_id,

@@ -64,6 +64,14 @@ SIBLING_OF_THE_REPORTING_TIER: list[tuple[object, ...]] = [
     ("value", 1, "dong-lac-2025", 0, 1039, False),
     ("add", 0, "xã"),
 ]
+# A write recomputes only the parts of the indicators it wrote: the other indicators'
+# kept parts above the village stay as they were.
+TWO_INDICATORS_OF_ONE_VILLAGE: list[tuple[object, ...]] = [
+    ("add", 0, "xã"),
+    ("add", 1, "thôn"),
+    ("value", 2, "dong-lac-2025", 12, 11, False),
+    ("value", 2, "dong-lac-2025", 13, 12, False),
+]
 
 
 def random_value(plan: Plan, code: str, seed: int) -> AnyValue:
@@ -181,6 +189,7 @@ async def run(database: str, operations: list[tuple[object, ...]]) -> None:
 )
 @given(st.lists(operation, min_size=1, max_size=40))
 @example(SIBLING_OF_THE_REPORTING_TIER)
+@example(TWO_INDICATORS_OF_ONE_VILLAGE)
 def test_kept_rollups_equal_a_rollup_from_scratch(
     tmp_path_factory: pytest.TempPathFactory, operations: list[tuple[object, ...]]
 ) -> None:
@@ -196,6 +205,7 @@ def test_kept_rollups_equal_a_rollup_from_scratch(
 )
 @given(st.lists(operation, min_size=1, max_size=40))
 @example(SIBLING_OF_THE_REPORTING_TIER)
+@example(TWO_INDICATORS_OF_ONE_VILLAGE)
 def test_kept_rollups_equal_a_rollup_from_scratch_on_postgresql(
     postgres_server: PostgresServer, operations: list[tuple[object, ...]]
 ) -> None:

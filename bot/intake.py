@@ -43,7 +43,8 @@ Process = Callable[[InboxUpdate], Awaitable[None]]
 TellBusy = Callable[[Sequence[Arrival]], Awaitable[None]]
 STOP_TIMEOUT = 15.0  # how long a stop waits for the updates being handled (their sends too)
 # Chats handled at once. Each holds at most one turn at a time, so one chat waiting on
-# its messenger (a stalled send, one message a second to a person) holds one place only.
+# its messenger (a stalled send) holds one place only; one waiting for its pace (see
+# Intake.pace) holds none.
 LANES = 16
 LANE_BATCH = 20  # a chat's updates read at once; the lane reads again after them
 # A person who sends more than FLOOD_LIMIT updates within FLOOD_WINDOW is flooding: the
@@ -130,6 +131,7 @@ class Intake:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._arrived = asyncio.Event()
         self._lanes: dict[str, asyncio.Task[None]] = {}  # chat → the task handling it
+        self._resting = 0  # lanes waiting for their chat's pace: they hold no place
         # Chats a lane could not give back (the database failed then): still ours in the
         # database, and kept alive by _renew, so given back as soon as it works again.
         self._unreleased: set[str] = set()
@@ -170,7 +172,7 @@ class Intake:
         try:
             while True:
                 self._arrived.clear()
-                free = self.lanes - len(self._lanes)
+                free = self.lanes - (len(self._lanes) - self._resting)
                 if free > 0:
                     try:
                         await self._give_back_unreleased()
@@ -287,7 +289,14 @@ class Intake:
             return
         paced = self.pace if row.chat_key else None
         if paced is not None and backlog:
-            await paced.wait(row.chat_key)
+            # Waiting costs nothing: the place is another chat's meanwhile, or a few
+            # flooders would hold every lane for as long as their backlogs last.
+            self._resting += 1
+            self._arrived.set()
+            try:
+                await paced.wait(row.chat_key)
+            finally:
+                self._resting -= 1
         try:
             await self.process(row)
         except Exception as error:

@@ -107,13 +107,15 @@ async def test_a_chat_that_sends_many_at_once_is_answered_at_its_pace_and_holds_
     demo_db: str, clock: TestClock
 ) -> None:
     """Telegram takes one message a second to a person: four messages sent at once are
-    answered a second apart, and someone else writing meanwhile is answered at once."""
+    answered a second apart, and someone else writing meanwhile is answered at once, even
+    with one lane only: a lane waiting for its chat's pace holds no place."""
     server = FakeBotServer()
     async with (
         await Store.open(demo_db, clock=clock) as store,
         listening(server) as url,
-        serving(store, url, pace_chats=True),
+        serving(store, url, pace_chats=True) as running,
     ):
+        running.inbox.lanes = 1
         for _n in range(4):
             server.push(message(STUCK, "xin chào"))
         loop = asyncio.get_running_loop()

@@ -17,6 +17,19 @@ T = TypeVar("T")
 STORAGE_RETRY_CAP = 10.0
 
 
+async def until_set(event: asyncio.Event, timeout: float) -> bool:
+    """Wait for `event` at most `timeout` seconds; whether it was set. Not
+    `asyncio.wait_for`: on Python 3.11 that returns normally when the task is cancelled
+    just as the event is set, so a loop waiting this way could miss a stop and run on
+    (a test that stopped the bot hung for good, now and then)."""
+    try:
+        async with asyncio.timeout(timeout):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True
+
+
 class Backoff:
     """Delays doubling from `first` up to `cap`; `reset` after a success."""
 

@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from bot.backoff import STORAGE_RETRY_CAP, Backoff
+from bot.backoff import STORAGE_RETRY_CAP, Backoff, until_set
 from bot.sender import ChatPace
 from handlers.failure_log import failure_summary
 from handlers.messages import Reply, Turn
@@ -182,8 +182,7 @@ class Intake:
                     except StorageUnavailable as error:
                         log.warning("%s: inbox not readable (%s)", self.channel, error)
                         # An update recorded meanwhile shows the database works again.
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self._arrived.wait(), backoff.next_delay())
+                        await until_set(self._arrived, backoff.next_delay())
                         continue
                     backoff.reset()
                     for chat in chats:
@@ -192,8 +191,7 @@ class Intake:
                 # Woken by an update recorded here, or a lane ending (a place free, or an
                 # update of its chat that came after its last look); or, for updates
                 # other processes record, by the time.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._arrived.wait(), POLL)
+                await until_set(self._arrived, POLL)
         finally:
             lanes = list(self._lanes.values())
             for lane in lanes:

@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.backoff import STORAGE_RETRY_CAP, Backoff
+from bot.backoff import STORAGE_RETRY_CAP, Backoff, until_set
 from handlers.channels import Capabilities, Channel, Outcome, SendOutcome
 from handlers.failure_log import failure_summary
 from handlers.queued_replies import BLOCKED, NOT_ALLOWED, from_payload
@@ -273,8 +273,7 @@ class OutboxSender:
                     log.warning("outbox: cannot claim messages (%s); retry in %.0f s",
                                 error, delay)  # fmt: skip
                     # Something queued meanwhile (wake) shows the database works again.
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._progress.wait(), delay)
+                    await until_set(self._progress, delay)
                     continue
                 backoff.reset()
                 if claimed:
@@ -329,8 +328,7 @@ class OutboxSender:
         return len(messages)
 
     async def _idle(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._progress.wait(), self.limits.poll)
+        await until_set(self._progress, self.limits.poll)
 
     async def _drained(self) -> None:
         if self.on_drained is None:

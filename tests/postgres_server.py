@@ -27,7 +27,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -141,6 +141,16 @@ class PostgresServer:
     async def drop_database(self, url: str) -> None:
         name = urlsplit(url).path.lstrip("/")
         await self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    @contextlib.contextmanager
+    def own_database(self) -> Iterator[str]:
+        """A new database with no schema for the block (from synchronous code), dropped
+        after it."""
+        url = run_async(self.create_database())
+        try:
+            yield url
+        finally:
+            run_async(self.drop_database(url))
 
 
 def _stop_abandoned(current: PostgresServer) -> None:

@@ -83,8 +83,11 @@ class SerialWorker:
         """Finish the queued jobs (for at most `timeout` seconds), then stop."""
         if self._task is None:
             return
+        # Not asyncio.wait_for, which on Python 3.11 can swallow a cancel (see
+        # bot.backoff.until_set).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.drain(), timeout)
+            async with asyncio.timeout(timeout):
+                await self.drain()
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task

@@ -49,9 +49,8 @@ def deployment(tmp_path: Path, demo_template: Path) -> str:
 
 @pytest.fixture
 def empty_postgres(postgres_server: PostgresServer):
-    url = run_async(postgres_server.create_database())
-    yield url
-    run_async(postgres_server.drop_database(url))
+    with postgres_server.own_database() as url:
+        yield url
 
 
 def _counts(url: str) -> dict[str, int]:

@@ -24,7 +24,7 @@ from indicators.values import AnyValue, PercentValue, RatioValue, Status, Status
 from storage import Store
 from storage import kept as kept_rollups
 from tests.clock import TestClock
-from tests.postgres_server import PostgresServer, run_async
+from tests.postgres_server import PostgresServer
 
 NOW = dt.datetime(2025, 8, 20, 3, 0, tzinfo=dt.UTC)  # in 2025-Q3
 
@@ -45,11 +45,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield str(tmp_path / "kept.sqlite3")
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    url = run_async(server.create_database())
-    try:
+    with server.own_database() as url:
         yield url
-    finally:
-        run_async(server.drop_database(url))
 
 
 @pytest.mark.parametrize("alone_above", [kept_rollups.ASKED_ALONE_ABOVE, 0])

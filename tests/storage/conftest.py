@@ -69,11 +69,8 @@ def empty_database(backend: str, db_path: Path, request: pytest.FixtureRequest) 
         yield str(db_path)
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    url = run_async(server.create_database())
-    try:
+    with server.own_database() as url:
         yield url
-    finally:
-        run_async(server.drop_database(url))
 
 
 @pytest.fixture

@@ -209,11 +209,8 @@ def test_kept_rollups_equal_a_rollup_from_scratch(
 def test_kept_rollups_equal_a_rollup_from_scratch_on_postgresql(
     postgres_server: PostgresServer, operations: list[tuple[object, ...]]
 ) -> None:
-    url = run_async(postgres_server.create_database())
-    try:
+    with postgres_server.own_database() as url:
         run_async(run(url, operations))
-    finally:
-        run_async(postgres_server.drop_database(url))
 
 
 async def race(database: str) -> None:
@@ -248,8 +245,5 @@ async def race(database: str) -> None:
 def test_a_unit_added_beside_a_periods_first_value_being_written_is_kept(
     postgres_server: PostgresServer,
 ) -> None:
-    url = run_async(postgres_server.create_database())
-    try:
+    with postgres_server.own_database() as url:
         run_async(race(url))
-    finally:
-        run_async(postgres_server.drop_database(url))

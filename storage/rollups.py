@@ -463,6 +463,8 @@ async def kept_coverage(
 async def rebuild_stale(tx: Tx) -> int:
     """Rebuild the stale shapes and (plan, period) pairs from the units and the values,
     and clear their marks; how many pairs were rebuilt."""
+    if not await _stale(tx):
+        return 0  # every start looks: it waits for no writer when there is nothing to do
     await _lock(tx, [], tree_alone=True)
     stale = await _stale(tx)
     if not stale:

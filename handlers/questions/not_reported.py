@@ -23,7 +23,7 @@ from handlers.wording.figures import header, node_label
 from indicators.kept import duties
 from indicators.people import Person, Role
 from indicators.plan import LEVEL_TIERS, Tier
-from indicators.rollup import Node
+from indicators.rollup import TIER_RANK, Node
 from locales import _, format_day
 from storage.kept import KeptView
 
@@ -100,34 +100,49 @@ def late_units(standing: Standing) -> list[str]:
     return late + [node_label(c.name, c.level) for c in root.children if missing_in(standing, c)]
 
 
+# Per level word below a unit: (level, how many of its units miss figures, how many it has)
+LevelGaps = list[tuple[str, int, int]]
+
+
+def _by_rank(gaps: dict[tuple[Tier, str], tuple[int, int]]) -> LevelGaps:
+    """The levels that miss figures, the highest tier first (xã before thôn)."""
+    ordered = sorted(gaps, key=lambda key: (-TIER_RANK[key[0]], key[1]))
+    return [(level, gaps[(tier, level)][0], gaps[(tier, level)][1])
+            for tier, level in ordered if gaps[(tier, level)][0]]  # fmt: skip
+
+
 def _branch(
     standing: Standing, child: Node, below: list[Missing], reporters: dict[int, list[str]]
 ) -> str:
     itself = next((m for m in below if m.unit_id == child.id), None)
     others = [m for m in below if m.unit_id != child.id]
-    level = others[0].level if others else ""
-    total = sum(1 for r in standing.status.within(child).units if r.level == level)
-    return _branch_text(child, itself, len(others), total, others, reporters)
+    gaps: dict[tuple[Tier, str], tuple[int, int]] = {}
+    for report in standing.status.within(child).units:
+        if report.unit_id != child.id:
+            missing, total = gaps.get((report.tier, report.level), (0, 0))
+            gaps[(report.tier, report.level)] = (missing + (not report.complete), total + 1)
+    return _branch_text(child, itself, _by_rank(gaps), others, reporters)
 
 
 def _branch_text(
     child: Node,
     itself: Missing | None,
-    count: int,
-    total: int,
+    levels: LevelGaps,
     others: Sequence[Missing],
     reporters: dict[int, list[str]],
 ) -> str:
-    """The line of a unit right below: its own gaps, and `count` of the `total` units of
-    the first of `others`' level that miss figures, the first of them named."""
+    """The line of a unit right below: its own gaps, and per level word how many of the
+    units below it miss figures, out of how many, the first of `others` named."""
     parts = []
     if itself:
         parts.append(_what(itself))
+    count = sum(missing for _level, missing, _total in levels)
     if count:
         names = ", ".join(m.name for m in others[:UNITS_SHOWN])
         names += "…" if count > UNITS_SHOWN else ""
-        parts.append(_("{count}/{total} {level} missing figures: {names}").format(
-            count=count, total=total, level=others[0].level, names=names))  # fmt: skip
+        counts = ", ".join(_("{count}/{total} {level}").format(
+            count=missing, total=total, level=level) for level, missing, total in levels)  # fmt: skip
+        parts.append(_("{counts} missing figures: {names}").format(counts=counts, names=names))
     return (
         f"• {_unit(node_label(child.name, child.level), reporters.get(child.id, []))}: "
         + "; ".join(parts)
@@ -174,13 +189,29 @@ async def _kept_lines(
             continue
         first = found[child.id]
         others = [Missing(m.id, node_label(m.name, m.level), m.level, (), 1) for m in first]
-        level = first[0].level if first else ""
-        shape = kept.child_shapes[child.id]
-        tier = next((t for t, ls in shape.levels.items() if level in ls), None)
-        total = shape.levels.get(tier, {}).get(level, 0) if tier is not None else 0
+        levels = _kept_level_gaps(kept, child, itself is not None, plan_duties)
         weight = Fraction(count + (1 if itself else 0), max(units, 1))
-        lines.append((weight, _branch_text(child, itself, count, total, others, reporters)))
+        lines.append((weight, _branch_text(child, itself, levels, others, reporters)))
     return lines
+
+
+def _kept_level_gaps(
+    kept: KeptView, child: Node, itself_missing: bool, plan_duties: dict[Tier, tuple[str, ...]]
+) -> LevelGaps:
+    """Per level word of the units below the child (not the child itself), how many miss
+    figures and how many there are, from the kept counts."""
+    coverage = kept.child_coverage.get(child.id, {})
+    gaps: dict[tuple[Tier, str], tuple[int, int]] = {}
+    for tier, by_level in kept.child_shapes[child.id].levels.items():
+        if tier not in plan_duties:
+            continue
+        for level, total in by_level.items():
+            complete = coverage.get(tier, {}).get(level, (0, 0))[0]
+            if child.reports and (child.tier, child.level) == (tier, level):
+                total -= 1
+                complete -= 0 if itself_missing else 1
+            gaps[(tier, level)] = (total - complete, total)
+    return _by_rank(gaps)
 
 
 def _reporting_and_complete(

@@ -26,6 +26,7 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
 from bot.backoff import STORAGE_RETRY_CAP, Backoff, until_set
@@ -35,7 +36,7 @@ from handlers.messages import Reply, Turn
 from handlers.queued_replies import MAX_QUEUED_TEXT, to_payload
 from handlers.router import Record
 from locales import _
-from storage import Arrival, InboxUpdate, NewMessage, StorageUnavailable, Store
+from storage import Arrival, InboxUpdate, NewMessage, StorageUnavailable, Store, Unreplied
 
 log = logging.getLogger(__name__)
 
@@ -133,11 +134,13 @@ class Intake:
         self._lanes: dict[str, asyncio.Task[None]] = {}  # chat → the task handling it
         self._resting = 0  # lanes waiting for their chat's pace: they hold no place
         # Chats a lane could not give back (the database failed then): still ours in the
-        # database, and kept alive by _renew, so given back as soon as it works again.
-        self._unreleased: set[str] = set()
+        # database, and kept alive by _renew, so given back as soon as it works again,
+        # with the updates whose replies were delivered meanwhile.
+        self._unreleased: dict[str, list[str]] = {}
         self._recorded: set[str] = set()  # update ids whose turn marked its row handled
         self._flood_skipped: set[str] = set()  # marked skipped with an earlier one of theirs
         self._unreplied: set[str] = set()  # ...and whose replies are still to confirm
+        self._delivered: set[str] = set()  # ...delivered: for their lane to mark so
 
     # --- receiving ---------------------------------------------------------------------
 
@@ -228,32 +231,65 @@ class Intake:
                 log.warning("%s: chat leases not renewed (%s)", self.channel, error)
 
     async def _give_back_unreleased(self) -> None:
-        for chat in sorted(self._unreleased - self._lanes.keys()):
-            await self.store.inbox.release(self.channel, self.bot, self.worker, chat)
-            self._unreleased.discard(chat)
+        for chat in sorted(self._unreleased.keys() - self._lanes.keys()):
+            replied = self._unreleased[chat]
+            await self.store.inbox.release(
+                self.channel, self.bot, self.worker, chat, replied=replied
+            )
+            del self._unreleased[chat]
 
     async def _lane(self, chat: str) -> None:
         """One chat's updates in order, until it has none left (or another worker took
         it over); a cancel (a stop) lets the update being handled finish (STOP_TIMEOUT
-        at most) and ends the lane. The chat is given back at the end."""
+        at most) and ends the lane. The chat is given back at the end.
+
+        A reply delivered is marked so (see `delivered`) before the chat's next update
+        is handled, or with the chat's release when it has none: a person who waits for
+        each answer costs one transaction less per turn, and a crash between the two
+        resends at most that one reply."""
         backoff = Backoff(cap=STORAGE_RETRY_CAP)
+        replied: list[str] = []  # delivered, not marked yet
+        released = looked_empty = False
         try:
-            await self._until_stored(
-                lambda: self._queue_cut_off_replies(chat), "replies cut off by a stop"
-            )
             while True:
                 try:
-                    rows = await self.store.inbox.unhandled(
-                        self.channel, self.bot, LANE_BATCH, chat_key=chat, held_by=self.worker
+                    cut_off, rows = await self.store.inbox.pending(
+                        self.channel, self.bot, chat, self.worker, LANE_BATCH
                     )
                 except StorageUnavailable as error:
                     log.warning("%s: inbox not readable (%s)", self.channel, error)
                     await backoff.wait()
                     continue
                 backoff.reset()
-                if not rows:
-                    return
+                cut_off = [row for row in cut_off if row.update_id not in replied]
+                if cut_off:
+                    await self._until_stored(
+                        partial(self._queue_cut_off_replies, cut_off),
+                        "replies cut off by a stop",
+                    )
+                elif not rows:
+                    if looked_empty:
+                        return  # not ours any more
+                    looked_empty = True
+                    try:
+                        released = await self.store.inbox.release(
+                            self.channel, self.bot, self.worker, chat, replied=replied,
+                            if_done=True,
+                        )  # fmt: skip
+                    except StorageUnavailable:
+                        return  # given back (or kept for later) below
+                    replied.clear()
+                    if released:
+                        return
+                    continue  # an update came meanwhile
+                looked_empty = False
                 for index, row in enumerate(rows):
+                    if replied:
+                        await self._until_stored(
+                            lambda: self.store.inbox.replied(self.channel, self.bot, *replied),
+                            "replies delivered",
+                        )
+                        replied.clear()
                     # Read with the one before it: sent before that one was answered.
                     task = asyncio.ensure_future(self._handle(row, backlog=index > 0))
                     try:
@@ -269,11 +305,18 @@ class Intake:
                                   row.update_id, failure_summary(error))  # fmt: skip
                         await backoff.wait()
                         break
+                    finally:
+                        if row.update_id in self._delivered:
+                            self._delivered.discard(row.update_id)
+                            replied.append(row.update_id)
         finally:
             try:
-                await self.store.inbox.release(self.channel, self.bot, self.worker, chat)
+                if not released:
+                    await self.store.inbox.release(
+                        self.channel, self.bot, self.worker, chat, replied=replied
+                    )
             except StorageUnavailable as error:
-                self._unreleased.add(chat)
+                self._unreleased[chat] = replied
                 log.warning("%s: a chat not given back yet (%s)", self.channel, error)
             finally:
                 del self._lanes[chat]
@@ -368,11 +411,10 @@ class Intake:
                             self.channel, what, error, delay)  # fmt: skip
                 await asyncio.sleep(delay)
 
-    async def _queue_cut_off_replies(self, chat: str) -> None:
+    async def _queue_cut_off_replies(self, cut_off: Sequence[Unreplied]) -> None:
         """Replies of the chat's turns handled before a stop or by a worker that died,
         possibly never delivered: to the outbox (one may arrive twice: the one on the
         wire at a crash). The chat is held, so no turn of it is under way elsewhere."""
-        cut_off = await self.store.inbox.unreplied(self.channel, self.bot, chat_key=chat)
         for row in cut_off:
             async with self.store.transaction():
                 messages = [
@@ -381,9 +423,8 @@ class Intake:
                 ]
                 await self.store.outbox.enqueue_many(messages)
                 await self.store.inbox.replied(self.channel, self.bot, row.update_id)
-        if cut_off:
-            log.info("%s: replies of %d updates cut off by a stop or a dead process are queued",
-                     self.channel, len(cut_off))  # fmt: skip
+        log.info("%s: replies of %d updates cut off by a stop or a dead process are queued",
+                 self.channel, len(cut_off))  # fmt: skip
 
     def _key(self, update_id: str, index: int) -> str:
         return f"reply:{self.channel}:{self.bot}:{update_id}:{index}"
@@ -440,10 +481,6 @@ class Intake:
 
             await self._until_stored(queue, f"replies of update {turn.update_id}")
         elif turn.update_id is not None and turn.update_id in self._unreplied:
-            update_id = turn.update_id
-            await self._until_stored(
-                lambda: self.store.inbox.replied(self.channel, turn.bot, update_id),
-                f"update {update_id} replied",
-            )
+            self._delivered.add(turn.update_id)  # its lane marks it (Intake._lane)
         if turn.update_id is not None:
             self._unreplied.discard(turn.update_id)

@@ -80,6 +80,15 @@ def _update(row: Row) -> InboxUpdate:
     )
 
 
+def _unreplied(row: Row) -> Unreplied:
+    return Unreplied(
+        id=row["id"],
+        update_id=row["update_id"],
+        chat_key=row["chat_key"],
+        replies=json.loads(row["replies_json"] or "[]"),
+    )
+
+
 class Inbox:
     def __init__(self, db: Backend) -> None:
         self._db = db
@@ -233,12 +242,32 @@ class Inbox:
                 (to_db(tx.now + lease), channel, bot, worker),
             )
 
-    async def release(self, channel: str, bot: str, worker: str, chat_key: str) -> bool:
-        """The worker is done with the chat (if it still held it)."""
+    async def release(
+        self,
+        channel: str,
+        bot: str,
+        worker: str,
+        chat_key: str,
+        *,
+        replied: Sequence[str] = (),
+        if_done: bool = False,
+    ) -> bool:
+        """The worker is done with the chat (if it still held it), the replies of the
+        updates `replied` delivered. With `if_done`, only if the chat has no work left:
+        an update recorded since the worker's last look keeps it the worker's (False)."""
         async with self._db.transaction() as tx:
+            if replied:
+                await self._replied(channel, bot, replied)
+            done = (
+                " AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.channel = inbox_chats.channel"
+                " AND i.bot = inbox_chats.bot AND i.chat_key = inbox_chats.chat_key"
+                " AND i.replied_at IS NULL)"
+                if if_done
+                else ""
+            )
             changed = await tx.execute(
                 "UPDATE inbox_chats SET claimed_by = NULL, lease_until = NULL"
-                " WHERE channel = ? AND bot = ? AND chat_key = ? AND claimed_by = ?",
+                " WHERE channel = ? AND bot = ? AND chat_key = ? AND claimed_by = ?" + done,
                 (channel, bot, chat_key, worker),
             )
         return changed == 1
@@ -311,14 +340,35 @@ class Inbox:
         assert row is not None  # an aggregate always has its row
         return Recent(arrived=int(row["arrived"]), skipped=int(row["skipped"]))
 
-    async def replied(self, channel: str, bot: str, update_id: str) -> bool:
-        """The replies of a handled update were delivered (or queued in the outbox)."""
-        changed = await self._db.execute(
+    async def replied(self, channel: str, bot: str, *update_ids: str) -> int:
+        """The replies of handled updates were delivered (or queued in the outbox); how
+        many of them were waiting for that."""
+        return await self._replied(channel, bot, update_ids)
+
+    async def _replied(self, channel: str, bot: str, update_ids: Sequence[str]) -> int:
+        marks = ", ".join("?" * len(update_ids))
+        return await self._db.execute(
             "UPDATE inbox SET replied_at = ? WHERE channel = ? AND bot = ?"
-            " AND update_id = ? AND handled_at IS NOT NULL AND replied_at IS NULL",
-            (self._db.stamp(), channel, bot, update_id),
+            f" AND update_id IN ({marks}) AND handled_at IS NOT NULL AND replied_at IS NULL",
+            (self._db.stamp(), channel, bot, *update_ids),
         )
-        return changed == 1
+
+    async def pending(
+        self, channel: str, bot: str, chat_key: str, held_by: str, limit: int
+    ) -> tuple[list[Unreplied], list[InboxUpdate]]:
+        """The work of a chat the worker `held_by` holds, in the order it arrived (none
+        once it does not hold it): updates handled whose replies may not have reached
+        the person (a stop or a dead worker cut them off), and updates not handled yet.
+        One read for both, as a worker asks it at every look."""
+        where, params = self._where(channel, bot, chat_key, held_by)
+        rows = await self._db.fetch_all(
+            "SELECT id, update_id, chat_key, sender_key, payload_json, received_at,"
+            f" handled_at, replies_json FROM inbox WHERE {where} AND replied_at IS NULL"
+            " ORDER BY id LIMIT ?",
+            (*params, limit),
+        )
+        cut_off = [_unreplied(row) for row in rows if row["handled_at"] is not None]
+        return cut_off, [_update(row) for row in rows if row["handled_at"] is None]
 
     async def unreplied(
         self, channel: str, bot: str, limit: int = 1000, *, chat_key: str | None = None
@@ -332,15 +382,7 @@ class Inbox:
             " ORDER BY id LIMIT ?",
             (*params, limit),
         )
-        return [
-            Unreplied(
-                id=row["id"],
-                update_id=row["update_id"],
-                chat_key=row["chat_key"],
-                replies=json.loads(row["replies_json"] or "[]"),
-            )
-            for row in rows
-        ]
+        return [_unreplied(row) for row in rows]
 
     async def prune(self, before: dt.datetime) -> int:
         """Forget updates handled and replied to that arrived before `before`; how many.

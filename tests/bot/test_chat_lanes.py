@@ -14,6 +14,7 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from telegram.request import HTTPXRequest
@@ -265,10 +266,10 @@ async def test_a_chat_not_given_back_during_a_fault_is_answered_again_once_it_cl
         real = store.inbox.release
         failures = [StorageUnavailable("disk full")]
 
-        async def failing_once(*args: str) -> bool:
+        async def failing_once(*args: str, **kwargs: Any) -> bool:
             if failures:
                 raise failures.pop()
-            return await real(*args)
+            return await real(*args, **kwargs)
 
         monkeypatch.setattr(store.inbox, "release", failing_once)
         async with serving(store, url):

@@ -21,7 +21,6 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
-    Message,
     Update,
 )
 from telegram.constants import ChatType, InlineKeyboardMarkupLimit, MessageLimit, ParseMode
@@ -42,7 +41,7 @@ from telegram.ext import (
     TypeHandler,
 )
 from telegram.request import BaseRequest, HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.backoff import Backoff, retrying
 from bot.intake import LEASE, Intake
@@ -382,40 +381,45 @@ async def _send_each(bot: object, chat_id: int, replies: Sequence[Reply]) -> int
     return len(replies)
 
 
-async def send_replies(bot: object, chat_id: int, replies: Sequence[Reply]) -> list[Message]:
-    sent: list[Message] = []
+async def send_replies(bot: object, chat_id: int, replies: Sequence[Reply]) -> None:
     for reply in replies:
         chunks = split_message(html.escape(reply.text, quote=False))
         markup = _keyboard(reply)
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
-            sent.append(
-                await bot.send_message(  # type: ignore[attr-defined]
-                    chat_id=chat_id,
-                    text=chunk,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup if last else None,
-                )
-            )
+            await _send_text(bot, chat_id, chunk, markup if last else None)
         if reply.image is not None:
-            sent.append(
-                await bot.send_photo(  # type: ignore[attr-defined]
-                    chat_id=chat_id,
-                    photo=InputFile(reply.image.content, filename=reply.image.filename),
-                    caption=html.escape(reply.image.caption, quote=False) or None,
-                    parse_mode=ParseMode.HTML,
-                )
+            await bot.send_photo(  # type: ignore[attr-defined]
+                chat_id=chat_id,
+                photo=InputFile(reply.image.content, filename=reply.image.filename),
+                caption=html.escape(reply.image.caption, quote=False) or None,
+                parse_mode=ParseMode.HTML,
             )
         if reply.file is not None:
-            sent.append(
-                await bot.send_document(  # type: ignore[attr-defined]
-                    chat_id=chat_id,
-                    document=InputFile(reply.file.content, filename=reply.file.filename),
-                    caption=html.escape(reply.file.caption, quote=False) or None,
-                    parse_mode=ParseMode.HTML,
-                )
+            await bot.send_document(  # type: ignore[attr-defined]
+                chat_id=chat_id,
+                document=InputFile(reply.file.content, filename=reply.file.filename),
+                caption=html.escape(reply.file.caption, quote=False) or None,
+                parse_mode=ParseMode.HTML,
             )
-    return sent
+
+
+# Nothing reads the Message that sendMessage answers, and parsing it into objects was
+# about a twentieth of a turn's CPU (bench/turns.py --profile): a text goes out through
+# do_api_request, which returns the answer as it came. python-telegram-bot asks that
+# its own methods be used instead; here that is a choice.
+warnings.filterwarnings(
+    "ignore", message=r"Please use 'Bot\.send_message'", category=PTBUserWarning
+)
+
+
+async def _send_text(
+    bot: object, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    message: dict[str, object] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
+    if markup is not None:
+        message["reply_markup"] = markup
+    await bot.do_api_request("send_message", api_kwargs=message)  # type: ignore[attr-defined]
 
 
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

@@ -128,8 +128,7 @@ async def after_values(tx: Tx, cells: Iterable[tuple[int, str, str, str]]) -> No
     for pair, (unit_ids, codes) in sorted(by_pair.items()):
         if pair in stale:
             continue
-        chain = await _chain(tx, unit_ids)
-        await _refresh(tx, chain, [pair], shapes=False, codes=frozenset(codes))
+        await _refresh(tx, await _chain(tx, unit_ids), [pair], shapes=False, codes=frozenset(codes))
 
 
 async def after_tree_change(tx: Tx, unit_ids: Collection[int]) -> None:
@@ -146,9 +145,9 @@ async def after_tree_change(tx: Tx, unit_ids: Collection[int]) -> None:
     # recompute are those any of them has kept rows or values for: a chain unit may keep
     # no row of its own (its part was the empty one) while a child below it has values
     # that now concern it (a unit of the reporting tier added beside them).
-    around = set(chain)
-    for unit_id in chain:
-        around.update(child.id for child in await _children(tx, unit_id))
+    around = set(chain.units)
+    for unit_id in chain.units:
+        around.update(child.id for child, _shape in await _children(tx, unit_id))
     ids = sorted(around)
     pairs: set[Pair] = set()
     for table in ("rollup_parts", "rollup_coverage"):
@@ -219,24 +218,39 @@ async def _stale(tx: Tx) -> set[Pair]:
     return {(row["plan_id"], row["period"]) for row in rows}
 
 
-async def _chain(tx: Tx, unit_ids: Collection[int]) -> dict[int, TreeUnit]:
+# The units and their ancestors in the whole tree, each with its kept shape (none for a
+# unit with nothing below), in one statement instead of one per level.
+_CHAIN = """
+    WITH RECURSIVE chain (id) AS (
+        SELECT id FROM units WHERE id IN ({ids})
+        UNION
+        SELECT COALESCE(u.merged_into_id, u.parent_id) FROM units u JOIN chain c ON u.id = c.id
+        WHERE COALESCE(u.merged_into_id, u.parent_id) IS NOT NULL
+    )
+    SELECT u.id, u.level, u.parent_id, u.merged_into_id, s.shape_json
+    FROM units u JOIN chain c ON u.id = c.id LEFT JOIN rollup_shapes s ON s.unit_id = u.id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    units: dict[int, TreeUnit]
+    shapes: dict[int, Shape]  # of the units with units below them
+
+
+async def _chain(tx: Tx, unit_ids: Collection[int]) -> Chain:
     """The units and all their ancestors in the whole tree."""
-    found: dict[int, TreeUnit] = {}
-    wanted = set(unit_ids)
-    while wanted:
-        batch = sorted(wanted)[:_CHUNK]
-        wanted.difference_update(batch)
-        rows = await tx.fetch_all(
-            "SELECT id, level, parent_id, merged_into_id FROM units"
-            f" WHERE id IN ({_ids(len(batch))})",
-            batch,
-        )
+    chain = Chain({}, {})
+    seeds = sorted(unit_ids)
+    for start in range(0, len(seeds), _CHUNK):
+        batch = seeds[start : start + _CHUNK]
+        rows = await tx.fetch_all(_CHAIN.format(ids=_ids(len(batch))), batch)
         for row in rows:
             unit = tree_unit(row)
-            found[unit.id] = unit
-            if unit.parent is not None and unit.parent not in found:
-                wanted.add(unit.parent)
-    return found
+            chain.units[unit.id] = unit
+            if row["shape_json"] is not None:
+                chain.shapes[unit.id] = _shape(row["shape_json"])
+    return chain
 
 
 def _bottom_up(chain: dict[int, TreeUnit]) -> list[TreeUnit]:
@@ -253,13 +267,24 @@ def _bottom_up(chain: dict[int, TreeUnit]) -> list[TreeUnit]:
     return sorted(chain.values(), key=lambda u: (-depth_of(u.id), u.id))
 
 
-async def _children(tx: Tx, unit_id: int) -> list[TreeUnit]:
+async def _children(tx: Tx, unit_id: int) -> list[tuple[TreeUnit, Shape | None]]:
+    """The unit's direct children in the whole tree, each with its kept shape."""
     rows = await tx.fetch_all(
-        "SELECT id, level, parent_id, merged_into_id FROM units"
-        " WHERE merged_into_id = ? OR (parent_id = ? AND merged_into_id IS NULL) ORDER BY id",
+        "SELECT u.id, u.level, u.parent_id, u.merged_into_id, s.shape_json FROM units u"
+        " LEFT JOIN rollup_shapes s ON s.unit_id = u.id"
+        " WHERE u.merged_into_id = ? OR (u.parent_id = ? AND u.merged_into_id IS NULL)"
+        " ORDER BY u.id",
         (unit_id, unit_id),
     )
-    return [tree_unit(row) for row in rows]
+    return [
+        (tree_unit(row), None if row["shape_json"] is None else _shape(row["shape_json"]))
+        for row in rows
+    ]
+
+
+@functools.lru_cache(maxsize=4096)
+def _shape(shape_json: str) -> Shape:
+    return shape_from_data(json.loads(shape_json))
 
 
 async def shapes_of(
@@ -275,14 +300,14 @@ async def shapes_of(
             [u.id for u in units],
         )
         for row in rows:
-            found[row["unit_id"]] = shape_from_data(json.loads(row["shape_json"]))
+            found[row["unit_id"]] = _shape(row["shape_json"])
             inner.add(row["unit_id"])
     return found, inner
 
 
 async def _refresh(
     tx: Tx,
-    chain: dict[int, TreeUnit],
+    chain: Chain,
     pairs: Sequence[Pair],
     *,
     shapes: bool,
@@ -292,37 +317,41 @@ async def _refresh(
     (with `shapes`), and for each pair their coverage and their parts, of every indicator
     or only of `codes`."""
     plans = {plan_id: await _plan(tx, plan_id) for plan_id in {p for p, _period in pairs}}
-    for unit in _bottom_up(chain):
-        children = await _children(tx, unit.id)
+    for unit in _bottom_up(chain.units):
+        if not shapes and unit.id not in chain.shapes:
+            # Nothing below it (the shapes say so while they are not stale): a unit like
+            # that keeps no rows, its own values stand for it.
+            continue
+        below = await _children(tx, unit.id)
+        children = [child for child, _shape in below]
+        found = {child.id: shape or child.leaf_shape for child, shape in below}
+        inner = {child.id for child, shape in below if shape is not None}
         if shapes:
-            child_shapes, _inner = await shapes_of(tx, children)
             await tx.execute("DELETE FROM rollup_shapes WHERE unit_id = ?", (unit.id,))
+            own = unit.leaf_shape
             if children:
-                shape = shape_of(
+                own = shape_of(
                     level_tier(unit.level),
                     unit.level,
                     unit.reports,
-                    [child_shapes[c.id] for c in children],
+                    [found[c.id] for c in children],
                 )
                 await tx.execute(
                     "INSERT INTO rollup_shapes (unit_id, shape_json) VALUES (?, ?)",
-                    (unit.id, dumps(shape_to_data(shape))),
+                    (unit.id, dumps(shape_to_data(own))),
                 )
-        if not pairs:
-            continue
-        found, inner = await shapes_of(tx, [unit, *children])
+        else:
+            own = chain.shapes[unit.id]
+        found[unit.id] = own
         for plan_id, period in pairs:
             only = "" if codes is None else f" AND indicator_code IN ({_ids(len(codes))})"
             await tx.execute(
                 "DELETE FROM rollup_parts WHERE unit_id = ? AND plan_id = ? AND period = ?" + only,
                 (unit.id, plan_id, period, *sorted(codes or ())),
             )
-            await tx.execute(
-                "DELETE FROM rollup_coverage WHERE unit_id = ? AND plan_id = ? AND period = ?",
-                (unit.id, plan_id, period),
-            )
             plan = plans[plan_id]
             if plan is None or not children:
+                await _write_coverage(tx, unit.id, plan_id, period, {})
                 continue
             ids = [unit.id, *(c.id for c in children)]
             inner_ids = [c.id for c in children if c.id in inner]
@@ -396,12 +425,24 @@ async def _write(
             " VALUES (?, ?, ?, ?, ?)",
             [(unit_id, plan_id, period, c, json.dumps(part_to_data(p))) for c, p in parts],
         )
-    if coverage:
+    await _write_coverage(tx, unit_id, plan_id, period, coverage)
+
+
+async def _write_coverage(
+    tx: Tx, unit_id: int, plan_id: str, period: str, coverage: Coverage
+) -> None:
+    if not coverage:
         await tx.execute(
-            "INSERT INTO rollup_coverage (unit_id, plan_id, period, coverage_json)"
-            " VALUES (?, ?, ?, ?)",
-            (unit_id, plan_id, period, dumps(coverage_to_data(coverage))),
+            "DELETE FROM rollup_coverage WHERE unit_id = ? AND plan_id = ? AND period = ?",
+            (unit_id, plan_id, period),
         )
+        return
+    await tx.execute(
+        "INSERT INTO rollup_coverage (unit_id, plan_id, period, coverage_json)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (unit_id, plan_id, period)"
+        " DO UPDATE SET coverage_json = excluded.coverage_json",
+        (unit_id, plan_id, period, dumps(coverage_to_data(coverage))),
+    )
 
 
 async def current_values(

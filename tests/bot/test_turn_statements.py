@@ -22,6 +22,14 @@ from tests.statements import statements
 # state (with BEGIN and COMMIT: 8).
 STEP_STATEMENTS = 6
 
+# Saving the demo village's report (BEGIN and COMMIT not counted): the update's mark, the
+# person, plan, unit and scope, the values written (in a savepoint) and read back, the
+# audit, the conversation ended (12); the kept roll-ups' stale marks, the chain of units
+# above in one read, and the plan (3); for each of the three units above, its children
+# with their shapes, its parts replaced, the values below, and its coverage (5), and for
+# the two whose children keep rows of their own, those children's parts and coverage (2).
+SAVE_STATEMENTS = 12 + 3 + 3 * 5 + 2 * 2
+
 
 class Member:
     """The demo's first member, on Telegram as `chat`, talking to the real router."""
@@ -136,3 +144,20 @@ async def test_a_turn_whose_update_was_handled_meanwhile_is_undone(
         assert await store.conversations.get("telegram", "4245") == before
         replies = await say(TurnKind.TEXT, "200/300")
         assert replies[-1].text.startswith("Đã ghi")
+
+
+async def test_saving_a_report_recomputes_each_unit_above_in_a_few_statements(
+    demo_db: str, clock: TestClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with await Store.open(demo_db, clock=clock) as store:
+        member = await Member.linked(store, "4246")
+        replies = await member.say(TurnKind.COMMAND, command="baocao")
+        replies = await member.say(TurnKind.BUTTON, _button(replies, "Bắt đầu"))
+        replies = await member.say(TurnKind.TEXT, "200/300")
+        while not any(b.label == "Lưu" for row in replies[-1].buttons for b in row):
+            replies = await member.say(TurnKind.BUTTON, _button(replies, "Bỏ qua"))
+        with statements(monkeypatch) as seen:
+            replies = await member.say(TurnKind.BUTTON, _button(replies, "Lưu"))
+        assert replies[-1].text.startswith("Đã lưu"), replies[-1].text
+        assert len(seen) <= SAVE_STATEMENTS, "\n".join(" ".join(s.split())[:90] for s in seen)
+        assert sum("FROM units" in sql and "RECURSIVE" in sql for sql in seen) == 2

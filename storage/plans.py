@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from indicators.plan import Plan
-from indicators.plans import load_plan_text
+from indicators.plans import load_plan_text, parsed_plan
 from storage import rollups
 from storage.audit import write_audit
 from storage.backends import Backend, Row, StorageError
@@ -56,7 +56,6 @@ class Plans:
         self._db = db
         # Keyed by the text itself, not by (plan, version): a version number read inside
         # a transaction that is later rolled back may be reused for another text.
-        self._parsed: dict[str, Plan] = {}
 
     async def load(
         self,
@@ -123,12 +122,9 @@ class Plans:
         return None if row is None else self._parse(row)
 
     def _parse(self, row: Row) -> Plan:
-        text: str = row["yaml_text"]
-        if text not in self._parsed:
-            self._parsed[text] = load_plan_text(
-                text, source=f"{row['source']} (stored version {row['version']})"
-            )
-        return self._parsed[text]
+        return parsed_plan(
+            row["yaml_text"], source=f"{row['source']} (stored version {row['version']})"
+        )
 
     async def text(self, plan_id: str, version: int | None = None) -> str | None:
         """The stored YAML text, for exporting a plan back to a file."""

@@ -38,7 +38,7 @@ from indicators.kept import (
     shape_to_data,
 )
 from indicators.plan import Plan, level_tier
-from indicators.plans import load_plan_text
+from indicators.plans import parsed_plan
 from indicators.rollup import Part
 from indicators.values import AnyValue, value_from_data
 from storage.audit import dumps
@@ -91,9 +91,6 @@ def _ids(count: int) -> str:
     return ", ".join("?" * count)
 
 
-_plan_cache: dict[str, Plan] = {}
-
-
 async def _plan(tx: Tx, plan_id: str) -> Plan | None:
     """The plan's latest version, as the questions use it; None if not loaded."""
     text = await tx.fetch_value(
@@ -102,11 +99,7 @@ async def _plan(tx: Tx, plan_id: str) -> Plan | None:
     )
     if not isinstance(text, str):
         return None
-    plan = _plan_cache.get(text)
-    if plan is None:
-        plan = load_plan_text(text, source=f"{plan_id}.yaml")
-        _plan_cache[text] = plan
-    return plan
+    return parsed_plan(text, source=f"{plan_id}.yaml")
 
 
 # --- after a write ----------------------------------------------------------------------

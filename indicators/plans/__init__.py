@@ -17,9 +17,14 @@ class PlanError(ValueError):
     """A plan file that does not validate; the message names file, indicator and problem."""
 
 
+# libyaml's parser where PyYAML was built with it: the same documents, about ten times
+# faster than the pure-Python one (a plan is parsed at every start and import).
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_plan_text(text: str, *, source: str) -> Plan:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)  # _LOADER is a safe loader
     except yaml.YAMLError as exc:
         raise PlanError(f"{source}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
@@ -29,6 +34,23 @@ def load_plan_text(text: str, *, source: str) -> Plan:
     except ValidationError as exc:
         problems = [f"{source}: {_where(data, err['loc'])}: {err['msg']}" for err in exc.errors()]
         raise PlanError("\n".join(problems)) from None
+
+
+_PARSED_KEPT = 64  # plan texts remembered by parsed_plan: every version in use, and more
+_parsed: dict[str, Plan] = {}
+
+
+def parsed_plan(text: str, *, source: str) -> Plan:
+    """`load_plan_text`, remembered by text, for plans parsed again and again (the stored
+    versions): parsed once per process. A plan is immutable; `source` names it only if
+    the text fails, and a text that fails is not remembered."""
+    plan = _parsed.get(text)
+    if plan is None:
+        plan = load_plan_text(text, source=source)
+        if len(_parsed) >= _PARSED_KEPT:
+            del _parsed[next(iter(_parsed))]
+        _parsed[text] = plan
+    return plan
 
 
 def load_plan_file(path: Path) -> Plan:

@@ -5,6 +5,7 @@ through the outbox, update marks keyed by bot."""
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 
@@ -147,3 +148,34 @@ async def test_update_ids_of_another_bot_are_not_taken_for_seen_ones(
                     server.push({"update_id": 1, **message(user, "xin chào")})
                     await until(lambda s=server, u=user: bool(s.texts(u)), bot=bot)  # type: ignore[misc]
                 assert NOT_REGISTERED in server.texts(user)[0]
+
+
+async def test_an_update_not_understood_is_passed_over_and_the_rest_kept_as_sent(
+    demo_db: str, clock: TestClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """python-telegram-bot's getUpdates would fail the whole batch on one update it cannot
+    parse (and log the batch, personal data and all): here that one is passed over, by
+    its id, and the others are kept in the inbox exactly as Telegram sent them."""
+    caplog.set_level(logging.INFO)
+    server = FakeBotServer()
+    async with await Store.open(demo_db, clock=clock) as store, listening(server) as url:
+        code = await invite_code(store, "Thôn 2")
+        async with running(settings_for(demo_db, url), store) as bot:
+            bad = server.push(
+                {"message": {"message_id": 1, "date": 1, "chat": "0912345678", "text": "x"}}
+            )
+            joining = message(USER, f"/start {code}")
+            joining["message"]["from"]["language_code"] = "vi"
+            joining["new_field_of_a_later_bot_api"] = {"kept": True}
+            first = server.push(joining)
+            await until(lambda: bool(server.texts(USER)), bot=bot)
+        rows = await store.db.fetch_all(
+            "SELECT update_id, payload_json FROM inbox WHERE channel = ?", (CHANNEL,)
+        )
+    assert WELCOME in server.texts(USER)[0]
+    assert [row["update_id"] for row in rows] == [str(first)]
+    assert json.loads(rows[0]["payload_json"]) == {"update_id": first, **joining}
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert f"telegram: update {bad} not understood (TypeError)" in logged
+    assert "0912345678" not in logged
+    assert not server.waiting

@@ -249,9 +249,24 @@ class Intake:
         resends at most that one reply."""
         backoff = Backoff(cap=STORAGE_RETRY_CAP)
         replied: list[str] = []  # delivered, not marked yet
-        released = looked_empty = False
+        released = release_failed = try_release = False
         try:
             while True:
+                if try_release:
+                    # Given back unless an update came since the last look: a person who
+                    # waits for each answer costs no read that finds nothing.
+                    try_release = False
+                    try:
+                        released = await self.store.inbox.release(
+                            self.channel, self.bot, self.worker, chat, replied=replied,
+                            if_done=True,
+                        )  # fmt: skip
+                    except StorageUnavailable:
+                        return  # given back (or kept for later) below
+                    replied.clear()
+                    if released:
+                        return
+                    release_failed = True
                 try:
                     cut_off, rows = await self.store.inbox.pending(
                         self.channel, self.bot, chat, self.worker, LANE_BATCH
@@ -268,21 +283,11 @@ class Intake:
                         "replies cut off by a stop",
                     )
                 elif not rows:
-                    if looked_empty:
+                    if release_failed:
                         return  # not ours any more
-                    looked_empty = True
-                    try:
-                        released = await self.store.inbox.release(
-                            self.channel, self.bot, self.worker, chat, replied=replied,
-                            if_done=True,
-                        )  # fmt: skip
-                    except StorageUnavailable:
-                        return  # given back (or kept for later) below
-                    replied.clear()
-                    if released:
-                        return
-                    continue  # an update came meanwhile
-                looked_empty = False
+                    try_release = True
+                    continue
+                release_failed = False
                 for index, row in enumerate(rows):
                     if replied:
                         await self._until_stored(
@@ -309,6 +314,8 @@ class Intake:
                         if row.update_id in self._delivered:
                             self._delivered.discard(row.update_id)
                             replied.append(row.update_id)
+                else:
+                    try_release = len(rows) < LANE_BATCH  # all there was at the look
         finally:
             try:
                 if not released:

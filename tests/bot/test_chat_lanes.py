@@ -279,3 +279,58 @@ async def test_a_chat_not_given_back_during_a_fault_is_answered_again_once_it_cl
             server.push(message(OTHER, "/trogiup"))
             await until(lambda: len(server.texts(OTHER)) == 2, timeout=HANG_GUARD)
         assert NOT_REGISTERED in server.texts(OTHER)[1]
+
+
+async def test_an_update_that_comes_while_its_chat_is_handled_is_handled_next(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chat is given back after its last update only if nothing came meanwhile (one
+    statement: a person who waits for each answer costs one read of the inbox a turn,
+    not a second one that finds nothing); what came meanwhile is handled next."""
+    gate = asyncio.Event()
+    seen: list[str] = []
+
+    async def process(row: Any) -> None:
+        seen.append(row.update_id)
+        if row.update_id == "1":
+            await gate.wait()
+
+    async def tell_busy(arrivals: Any) -> None:
+        raise AssertionError("the database took every update")
+
+    looks: list[str] = []  # the chats whose inbox rows were read
+    real_pending = store.inbox.pending
+
+    async def pending(channel: str, bot: str, chat: str, *args: Any) -> Any:
+        looks.append(chat)
+        return await real_pending(channel, bot, chat, *args)
+
+    monkeypatch.setattr(store.inbox, "pending", pending)
+    inbox = Intake(store, CHANNEL, process=process, tell_busy=tell_busy)
+    inbox.bot = "b"
+    running = asyncio.create_task(inbox.run())
+    try:
+        await inbox.take([Arrival("1", "42", {}, sender_key="42")])
+        await until(lambda: seen == ["1"], timeout=HANG_GUARD)
+        await inbox.take([Arrival("2", "42", {}, sender_key="42")])
+        gate.set()
+        await until(lambda: seen == ["1", "2"], timeout=HANG_GUARD)
+        await until(lambda: _given_back(store), timeout=HANG_GUARD)
+        reads = len(looks)
+        await inbox.take([Arrival("3", "42", {}, sender_key="42")])
+        await until(lambda: seen == ["1", "2", "3"], timeout=HANG_GUARD)
+        await until(lambda: _given_back(store), timeout=HANG_GUARD)
+        alone = len(looks) - reads
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    assert await store.inbox.unhandled(CHANNEL, "b") == []
+    # 1 and 2: read once each (2 came while 1 was handled: the release found it);
+    # 3 alone: one read, then the release.
+    assert (reads, alone) == (2, 1)
+
+
+async def _given_back(store: Store) -> bool:
+    rows = await store.db.fetch_all("SELECT claimed_by FROM inbox_chats WHERE chat_key = '42'")
+    return [row["claimed_by"] for row in rows] == [None]

@@ -18,8 +18,6 @@ from urllib.parse import urlsplit
 from telegram import (
     Bot,
     BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InputFile,
     Update,
 )
@@ -443,24 +441,23 @@ warnings.filterwarnings(
 )
 
 
-async def _send_text(
-    bot: object, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
-) -> None:
+async def _send_text(bot: object, chat_id: int, text: str, markup: JSONDict | None) -> None:
     message: dict[str, object] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
     if markup is not None:
         message["reply_markup"] = markup
     await bot.do_api_request("send_message", api_kwargs=message)  # type: ignore[attr-defined]
 
 
-def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+def _keyboard(reply: Reply) -> JSONDict | None:
+    """The reply's buttons as the Bot API's InlineKeyboardMarkup, built as JSON directly:
+    python-telegram-bot's objects for it would only be turned back into this."""
     if not reply.buttons:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-            for row in reply.buttons
+    return {
+        "inline_keyboard": [
+            [{"text": b.label, "callback_data": b.data} for b in row] for row in reply.buttons
         ]
-    )
+    }
 
 
 def split_message(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:

@@ -77,7 +77,14 @@ class TreeUnit:
 
     @property
     def leaf_shape(self) -> Shape:
-        return shape_of(level_tier(self.level), self.level, self.reports, [])
+        return _leaf_shape(self.level, self.reports)
+
+
+# A unit with nothing below it: its shape is its level's (a save computes it for each of
+# a commune's hundred villages).
+@functools.lru_cache(maxsize=256)
+def _leaf_shape(level: str, reports: bool) -> Shape:
+    return shape_of(level_tier(level), level, reports, [])
 
 
 def tree_unit(row: Row) -> TreeUnit:

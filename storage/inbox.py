@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.audit import dumps
-from storage.backends import Backend, Row
+from storage.backends import Backend, Row, Tx
 from storage.clock import from_db, to_db
 
 
@@ -89,30 +89,32 @@ def _unreplied(row: Row) -> Unreplied:
     )
 
 
+_RECORDED_AT_ONCE = 500  # rows of one INSERT: 3,500 parameters, well within both databases'
+
+
 class Inbox:
     def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def record(self, channel: str, bot: str, arrivals: Sequence[Arrival]) -> int:
-        """Write the updates in one transaction; how many were new (a redelivered one
-        is already there)."""
+        """Write the updates, all or none; how many were new (a redelivered one is
+        already there)."""
         added = 0
-        async with self._db.transaction() as tx:
-            for arrival in arrivals:
-                added += await tx.execute(
-                    "INSERT INTO inbox (channel, bot, update_id, chat_key, sender_key,"
-                    " payload_json, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT DO NOTHING",
-                    (
-                        channel,
-                        bot,
-                        arrival.update_id,
-                        arrival.chat_key,
-                        arrival.sender_key,
-                        dumps(arrival.payload),
-                        tx.stamp,
-                    ),
-                )
+        stamp = self._db.stamp()
+        # One statement a batch (a getUpdates answer holds at most 100 updates).
+        for start in range(0, len(arrivals), _RECORDED_AT_ONCE):
+            batch = arrivals[start : start + _RECORDED_AT_ONCE]
+            rows = [
+                (channel, bot, a.update_id, a.chat_key, a.sender_key, dumps(a.payload), stamp)
+                for a in batch
+            ]
+            added += await self._db.execute(
+                "INSERT INTO inbox (channel, bot, update_id, chat_key, sender_key,"
+                " payload_json, received_at) VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+                + " ON CONFLICT DO NOTHING",
+                [value for row in rows for value in row],
+            )
         return added
 
     async def unhandled(
@@ -188,21 +190,12 @@ class Inbox:
             )
             if not candidates:
                 return []
-            chats: list[str] = []
-            for candidate in candidates:
-                # One at a time, in order: a lock taken is a chat kept from the others,
-                # so no more are locked than taken. The lease is read again under the
-                # lock: another worker may have taken the chat since the look above.
-                locked = await tx.fetch_one(
-                    "SELECT chat_key FROM inbox_chats WHERE channel = ? AND bot = ?"
-                    " AND chat_key = ? AND (lease_until IS NULL OR lease_until < ?)"
-                    + self._db.dialect.skip_locked,
-                    (channel, bot, candidate["chat_key"], tx.stamp),
-                )
-                if locked is not None:
-                    chats.append(str(locked["chat_key"]))
-                    if len(chats) == limit:
-                        break
+            if self._db.dialect.sole_writer:
+                # No other writer since the look, under this transaction's lock: the
+                # leases it saw are the leases.
+                chats = [str(c["chat_key"]) for c in candidates[:limit]]
+            else:
+                chats = await self._lock_free(tx, channel, bot, candidates, limit)
             if chats:
                 marks = ", ".join("?" * len(chats))
                 await tx.execute(
@@ -210,6 +203,27 @@ class Inbox:
                     f" WHERE channel = ? AND bot = ? AND chat_key IN ({marks})",
                     (worker, to_db(tx.now + lease), channel, bot, *chats),
                 )
+        return chats
+
+    async def _lock_free(
+        self, tx: Tx, channel: str, bot: str, candidates: Sequence[Row], limit: int
+    ) -> list[str]:
+        """Up to `limit` of the candidate chats, each locked while its lease is still
+        free. One at a time, in order: a lock taken is a chat kept from the others, so
+        no more are locked than taken. The lease is read again under the lock: another
+        worker may have taken the chat since the look."""
+        chats: list[str] = []
+        for candidate in candidates:
+            locked = await tx.fetch_one(
+                "SELECT chat_key FROM inbox_chats WHERE channel = ? AND bot = ?"
+                " AND chat_key = ? AND (lease_until IS NULL OR lease_until < ?)"
+                + self._db.dialect.skip_locked,
+                (channel, bot, candidate["chat_key"], tx.stamp),
+            )
+            if locked is not None:
+                chats.append(str(locked["chat_key"]))
+                if len(chats) == limit:
+                    break
         return chats
 
     async def holders(self, channel: str, bot: str, prefix: str) -> list[str]:
@@ -255,21 +269,24 @@ class Inbox:
         """The worker is done with the chat (if it still held it), the replies of the
         updates `replied` delivered. With `if_done`, only if the chat has no work left:
         an update recorded since the worker's last look keeps it the worker's (False)."""
-        async with self._db.transaction() as tx:
-            if replied:
-                await self._replied(channel, bot, replied)
-            done = (
-                " AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.channel = inbox_chats.channel"
-                " AND i.bot = inbox_chats.bot AND i.chat_key = inbox_chats.chat_key"
-                " AND i.replied_at IS NULL)"
-                if if_done
-                else ""
-            )
-            changed = await tx.execute(
-                "UPDATE inbox_chats SET claimed_by = NULL, lease_until = NULL"
-                " WHERE channel = ? AND bot = ? AND chat_key = ? AND claimed_by = ?" + done,
-                (channel, bot, chat_key, worker),
-            )
+        # Two statements, each atomic by itself, in this order: a stop between them leaves
+        # the chat held with its replies marked (free again once its holder is found
+        # gone or the lease runs out), never a chat given back with a delivered reply
+        # still unmarked, which its next holder would send again.
+        if replied:
+            await self._replied(channel, bot, replied)
+        done = (
+            " AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.channel = inbox_chats.channel"
+            " AND i.bot = inbox_chats.bot AND i.chat_key = inbox_chats.chat_key"
+            " AND i.replied_at IS NULL)"
+            if if_done
+            else ""
+        )
+        changed = await self._db.execute(
+            "UPDATE inbox_chats SET claimed_by = NULL, lease_until = NULL"
+            " WHERE channel = ? AND bot = ? AND chat_key = ? AND claimed_by = ?" + done,
+            (channel, bot, chat_key, worker),
+        )
         return changed == 1
 
     async def handled(

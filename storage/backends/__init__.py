@@ -334,6 +334,12 @@ class Backend(ABC):
         ends, rolled back if it raises. Only one at a time per connection."""
 
     @abstractmethod
+    def _writing_alone(self) -> AbstractAsyncContextManager[Connection]:
+        """The connection for one write statement outside any transaction, which the
+        database makes atomic by itself: no BEGIN and COMMIT around it. Only one at a
+        time per connection, as for `_writing`."""
+
+    @abstractmethod
     def _reading(self) -> AbstractAsyncContextManager[Connection]:
         """A connection for one read outside any transaction, seeing only committed rows."""
 
@@ -407,10 +413,16 @@ class Backend(ABC):
         method that writes with one statement uses this rather than `transaction()`, so
         that a turn does not pay a savepoint for it where none is needed."""
         outer = self._current()
-        if outer is not None and self.dialect.failed_statement_undone:
-            return await outer.execute(sql, params)
-        async with self.transaction() as tx:
-            return await tx.execute(sql, params)
+        if outer is not None:
+            if self.dialect.failed_statement_undone:
+                return await outer.execute(sql, params)
+            async with self.transaction() as tx:
+                return await tx.execute(sql, params)
+        # Alone, a statement is atomic by itself (both databases commit it on their own):
+        # a BEGIN and a COMMIT around it would be two more round trips for nothing.
+        self._check_open()
+        async with self._writing_alone() as connection:
+            return await connection.execute(self.dialect.translate(sql), params)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
         tx = self._current()

@@ -221,6 +221,10 @@ class PostgresBackend(Backend):
             self._check_open()
             yield _Connection(raw)
 
+    # Outside a transaction block asyncpg runs each statement in autocommit: a connection
+    # of the pool, as for a read.
+    _writing_alone = _reading
+
     async def tables(self) -> frozenset[str]:
         rows = await self.fetch_all(
             "SELECT table_name FROM information_schema.tables"

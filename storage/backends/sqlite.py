@@ -205,6 +205,14 @@ class SQLiteBackend(Backend):
                     raise
 
     @asynccontextmanager
+    async def _writing_alone(self) -> AsyncIterator[Connection]:
+        # isolation_level=None (see connect): sqlite3 leaves the statement in autocommit,
+        # and a transaction never outlives its _writing block.
+        async with self._lock:
+            self._check_open()
+            yield self._writer
+
+    @asynccontextmanager
     async def _reading(self) -> AsyncIterator[Connection]:
         if self._reader is not None:
             yield self._reader

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from indicators.values import CountValue
-from storage import Store
-from storage.backends import ConflictError
+from storage import Arrival, Store
+from storage.backends import ConflictError, IntegrityError
 from tests.statements import statements
 from tests.storage.storage_fixtures import PLAN_ID, Tree
 
@@ -106,3 +106,32 @@ async def test_a_repeated_read_sees_the_transactions_own_writes(
     # The only writer may answer the second read from memory; PostgreSQL asks again.
     assert asked_again == (0 if backend == "sqlite" else 1)
     assert asked_after == 1  # a write in between: asked of the database
+
+
+async def test_a_write_alone_is_one_statement_without_a_transaction_and_all_or_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A statement outside any transaction is atomic by itself on both databases: no
+    BEGIN and COMMIT around it. A batch of updates is recorded in one such statement;
+    a statement refused halfway through its rows leaves none of them."""
+    begun: list[str] = []
+    real = type(store.db)._writing
+
+    def counting(self: object) -> object:
+        begun.append("BEGIN")
+        return real(self)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(store.db), "_writing", counting)
+    arrivals = [Arrival(str(n), "42", {"n": n}, sender_key="42") for n in range(3)]
+    assert await store.inbox.record("telegram", "b", arrivals) == 3
+    again = [*arrivals, Arrival("3", "42", {"n": 3}, sender_key="42")]
+    assert await store.inbox.record("telegram", "b", again) == 1  # the others were there
+    assert await store.inbox.release("telegram", "b", "w", "42", replied=["0"]) is False
+    assert begun == []
+    with pytest.raises(IntegrityError):
+        await store.db.execute(
+            "INSERT INTO inbox (channel, bot, update_id, chat_key, payload_json, received_at)"
+            " VALUES ('telegram', 'b', '8', '42', '{}', 'now'), (NULL, 'b', '9', '42', '{}', 'now')"
+        )
+    rows = await store.db.fetch_all("SELECT update_id FROM inbox ORDER BY id")
+    assert [row["update_id"] for row in rows] == ["0", "1", "2", "3"]

@@ -126,7 +126,6 @@ async def test_a_write_alone_is_one_statement_without_a_transaction_and_all_or_n
     assert await store.inbox.record("telegram", "b", arrivals) == 3
     again = [*arrivals, Arrival("3", "42", {"n": 3}, sender_key="42")]
     assert await store.inbox.record("telegram", "b", again) == 1  # the others were there
-    assert await store.inbox.release("telegram", "b", "w", "42", replied=["0"]) is False
     assert begun == []
     with pytest.raises(IntegrityError):
         await store.db.execute(

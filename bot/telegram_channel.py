@@ -584,7 +584,6 @@ async def poll(bot: Bot, inbox: Intake, parsed: _Parsed | None = None) -> None:
     by its id alone and passed over."""
     offset: int | None = None
     backoff = Backoff()
-    keep = parsed if parsed is not None else _Parsed()
     while True:
         asked: dict[str, Any] = {"timeout": LONG_POLL, "allowed_updates": Update.ALL_TYPES}
         if offset is not None:
@@ -609,9 +608,11 @@ async def poll(bot: Bot, inbox: Intake, parsed: _Parsed | None = None) -> None:
                 log.warning("telegram: update %s not understood (%s)",
                             payload.get("update_id"), type(error).__name__)  # fmt: skip
                 continue
-            keep.keep(update)
+            if parsed is not None:
+                parsed.keep(update)
             arrivals.append(to_arrival(update, payload))
         if arrivals:
             await inbox.take(arrivals)
-        if raw:
-            offset = max(int(u.get("update_id", 0)) for u in raw) + 1
+        ids = [u["update_id"] for u in raw if isinstance(u.get("update_id"), int)]
+        if ids:
+            offset = max(ids) + 1

@@ -89,7 +89,7 @@ def _unreplied(row: Row) -> Unreplied:
     )
 
 
-_RECORDED_AT_ONCE = 500  # rows of one INSERT: 3,500 parameters, well within both databases'
+_RECORDED_AT_ONCE = 500  # rows of one INSERT: 3,500 parameters, within both databases' limits
 
 
 class Inbox:
@@ -97,11 +97,10 @@ class Inbox:
         self._db = db
 
     async def record(self, channel: str, bot: str, arrivals: Sequence[Arrival]) -> int:
-        """Write the updates, all or none; how many were new (a redelivered one is
-        already there)."""
+        """Write the updates, all or none (up to 500, one statement; a getUpdates answer
+        holds at most 100); how many were new (a redelivered one is already there)."""
         added = 0
         stamp = self._db.stamp()
-        # One statement a batch (a getUpdates answer holds at most 100 updates).
         for start in range(0, len(arrivals), _RECORDED_AT_ONCE):
             batch = arrivals[start : start + _RECORDED_AT_ONCE]
             rows = [

@@ -54,8 +54,6 @@ def bundled_text(plan_id: str) -> str:
 class Plans:
     def __init__(self, db: Backend) -> None:
         self._db = db
-        # Keyed by the text itself, not by (plan, version): a version number read inside
-        # a transaction that is later rolled back may be reused for another text.
 
     async def load(
         self,

@@ -43,7 +43,10 @@ _parsed: dict[str, Plan] = {}
 def parsed_plan(text: str, *, source: str) -> Plan:
     """`load_plan_text`, remembered by text, for plans parsed again and again (the stored
     versions): parsed once per process. A plan is immutable; `source` names it only if
-    the text fails, and a text that fails is not remembered."""
+    the text fails, and a text that fails is not remembered. Keyed by the text itself,
+    not by (plan, version): a version number read inside a transaction that is later
+    rolled back may be reused for another text, and one process may open several
+    databases."""
     plan = _parsed.get(text)
     if plan is None:
         plan = load_plan_text(text, source=source)

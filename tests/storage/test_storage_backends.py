@@ -98,6 +98,21 @@ async def test_rows_are_mappings_of_column_names(store: Store) -> None:
     assert await store.db.fetch_value("SELECT 2 AS n, 3 AS m") == 2
 
 
+
+async def test_a_statement_says_how_many_rows_it_changed(store: Store) -> None:
+    """In a transaction and alone, on both backends: rows inserted, updated, deleted,
+    none for an insert that conflicts or an update that finds no row."""
+    db = store.db
+    await db.execute("CREATE TABLE counted (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
+    assert await db.execute("INSERT INTO counted VALUES (1, 0), (2, 0), (3, 0)") == 3
+    assert await db.execute("INSERT INTO counted VALUES (1, 0) ON CONFLICT DO NOTHING") == 0
+    async with store.transaction() as tx:
+        assert await tx.execute("UPDATE counted SET n = n + 1 WHERE id > ?", (1,)) == 2
+        assert await tx.execute("UPDATE counted SET n = 1 WHERE id = ?", (9,)) == 0
+        assert await tx.execute("DELETE FROM counted WHERE id = ?", (3,)) == 1
+    assert await db.execute("UPDATE counted SET n = 5") == 2
+    assert await db.fetch_value("SELECT SUM(n) AS total FROM counted") == 10
+
 def test_placeholders_are_numbered_for_drivers_that_want_it() -> None:
     sql = "SELECT a FROM t WHERE b = ? AND c = 'is it?' AND d IN (?, ?) -- why?\nLIMIT ?"
     assert numbered_placeholders(sql) == (

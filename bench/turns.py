@@ -436,7 +436,7 @@ async def serve_chitieu(url: str, db: str, limiter: bool) -> None:
             await asyncio.gather(sending, return_exceptions=True)
     say(json.dumps({"cpu": cpu, "sql_statements": statements, "sql_turns": counted["turns"],
                     "sql_turn_statements": counted["in_turns"],
-                    "sql_kinds": kinds.most_common(40)}))  # fmt: skip
+                    "sql_kinds": kinds.most_common(80)}))  # fmt: skip
 
 
 async def serve_echo(url: str, limiter: bool) -> None:

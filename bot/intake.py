@@ -48,6 +48,12 @@ STOP_TIMEOUT = 15.0  # how long a stop waits for the updates being handled (thei
 # Intake.pace) holds none.
 LANES = 16
 LANE_BATCH = 20  # a chat's updates read at once; the lane reads again after them
+# How long a lane that has handled its chat's updates keeps the chat for the person's
+# next one (the tap on an answer's buttons comes within seconds): handled in the same
+# lane, a turn costs no claim and no release, a third of the statements a turn ran
+# beside its own (bench/turns.py). Only where the chat's updates are recorded, which
+# wakes the lane at once; at most `lanes` chats wait so, holding no place meanwhile.
+LINGER = 5.0
 # A person who sends more than FLOOD_LIMIT updates within FLOOD_WINDOW is flooding: the
 # first update beyond it gets them told so, it and the rest within the window are marked
 # handled without a turn (FLOODING), so the flood costs the bot almost nothing.
@@ -113,6 +119,7 @@ class Intake:
         lanes: int = LANES,
         lease: dt.timedelta = LEASE,
         pace: ChatPace | None = None,
+        linger: float = LINGER,
     ) -> None:
         self.store = store
         self.channel = channel
@@ -121,18 +128,23 @@ class Intake:
         self.tell_busy = tell_busy
         self.lanes = lanes
         self.lease = lease
-        # The turns of a chat's backlog no faster than the messenger takes its replies
-        # (Telegram: one message a second to a person): a person who sends many messages
-        # at once has them answered at that pace, and their turns do not crowd everyone
-        # else's out of the CPU meanwhile. A person who waits for each answer never
-        # waits for the pace, and a lane never sleeps for a chat without a backlog.
+        self.linger = linger
+        # A chat's turns after a lane's first no faster than the messenger takes their
+        # replies (Telegram: one message a second to a person): a person who sends many
+        # messages at once has them answered at that pace, and their turns do not crowd
+        # everyone else's out of the CPU meanwhile. A chat's first turn in a lane never
+        # waits, and no lane sleeps for a chat whose last answer went out long enough ago.
         self.pace = pace
         # Who holds the chats this one handles: unique among the processes sharing the
         # database, and readable for an operator looking at inbox_chats.
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._arrived = asyncio.Event()
         self._lanes: dict[str, asyncio.Task[None]] = {}  # chat → the task handling it
-        self._resting = 0  # lanes waiting for their chat's pace: they hold no place
+        self._news: dict[str, asyncio.Event] = {}  # chat → set when an update of it came
+        self._resting = 0  # lanes waiting for their chat's pace or next update: no place
+        self._lingering = 0  # ...of those, waiting for the next update (LINGER)
+        self._receiving = False  # this process records updates (take): lanes may linger
+        self._saturated = False  # the last claim filled every place: chats may wait
         # Chats a lane could not give back (the database failed then): still ours in the
         # database, and kept alive by _renew, so given back as soon as it works again,
         # with the updates whose replies were delivered meanwhile.
@@ -158,7 +170,17 @@ class Intake:
                         self.channel, len(arrivals), error)  # fmt: skip
             await self.tell_busy(arrivals)
             return
-        self._arrived.set()
+        self._receiving = True
+        # A chat with a lane here is that lane's to read; only the others need a claim.
+        unclaimed = False
+        for arrival in arrivals:
+            news = self._news.get(arrival.chat_key)
+            if news is None:
+                unclaimed = True
+            else:
+                news.set()
+        if unclaimed:
+            self._arrived.set()
 
     # --- handling ----------------------------------------------------------------------
 
@@ -188,8 +210,10 @@ class Intake:
                         await until_set(self._arrived, backoff.next_delay())
                         continue
                     backoff.reset()
+                    self._saturated = len(chats) >= free
                     for chat in chats:
                         if chat not in self._lanes:
+                            self._news[chat] = asyncio.Event()
                             self._lanes[chat] = asyncio.create_task(self._lane(chat))
                 # Woken by an update recorded here, or a lane ending (a place free, or an
                 # update of its chat that came after its last look); or, for updates
@@ -240,18 +264,22 @@ class Intake:
 
     async def _lane(self, chat: str) -> None:
         """One chat's updates in order, until it has none left (or another worker took
-        it over); a cancel (a stop) lets the update being handled finish (STOP_TIMEOUT
-        at most) and ends the lane. The chat is given back at the end.
+        it over) and none came within `linger`; a cancel (a stop) lets the update being
+        handled finish (STOP_TIMEOUT at most) and ends the lane. The chat is given back
+        at the end.
 
         A reply delivered is marked so (see `delivered`) before the chat's next update
-        is handled, or with the chat's release when it has none: a person who waits for
-        each answer costs one transaction less per turn, and a crash between the two
-        resends at most that one reply."""
+        is handled, or with the chat's release when it has none: a crash between the
+        two resends at most that one reply."""
         backoff = Backoff(cap=STORAGE_RETRY_CAP)
+        news = self._news[chat]
         replied: list[str] = []  # delivered, not marked yet
         released = release_failed = try_release = False
+        handled = 0
         try:
             while True:
+                if try_release and await self._next_update(news):
+                    try_release = False
                 if try_release:
                     # Given back unless an update came since the last look: a person who
                     # waits for each answer costs no read that finds nothing.
@@ -267,6 +295,7 @@ class Intake:
                     if released:
                         return
                     release_failed = True
+                news.clear()  # what comes from now on, the read may miss
                 try:
                     cut_off, rows = await self.store.inbox.pending(
                         self.channel, self.bot, chat, self.worker, LANE_BATCH
@@ -288,15 +317,15 @@ class Intake:
                     try_release = True
                     continue
                 release_failed = False
-                for index, row in enumerate(rows):
+                for row in rows:
                     if replied:
                         await self._until_stored(
                             lambda: self.store.inbox.replied(self.channel, self.bot, *replied),
                             "replies delivered",
                         )
                         replied.clear()
-                    # Read with the one before it: sent before that one was answered.
-                    task = asyncio.ensure_future(self._handle(row, backlog=index > 0))
+                    task = asyncio.ensure_future(self._handle(row, paced=handled > 0))
+                    handled += 1
                     try:
                         await asyncio.shield(task)
                     except asyncio.CancelledError:
@@ -327,22 +356,45 @@ class Intake:
                 log.warning("%s: a chat not given back yet (%s)", self.channel, error)
             finally:
                 del self._lanes[chat]
+                del self._news[chat]
                 self._arrived.set()
 
-    async def _handle(self, row: InboxUpdate, *, backlog: bool) -> None:
+    async def _next_update(self, news: asyncio.Event) -> bool:
+        """Whether an update of the lane's chat came since its last read, or comes
+        within `linger` (waited for only where updates are recorded, by a few lanes)."""
+        if news.is_set():
+            return True
+        if not self._receiving or self.linger <= 0 or self._lingering >= self.lanes:
+            return False
+        self._lingering += 1
+        self._resting += 1
+        self._place_freed()
+        try:
+            return await until_set(news, self.linger)
+        finally:
+            self._lingering -= 1
+            self._resting -= 1
+
+    def _place_freed(self) -> None:
+        """A lane holds no place for a while: a claim, if the last one left chats waiting
+        (otherwise the next update recorded, or the next POLL, looks)."""
+        if self._saturated:
+            self._arrived.set()
+
+    async def _handle(self, row: InboxUpdate, *, paced: bool) -> None:
         if row.update_id in self._flood_skipped:
             self._flood_skipped.discard(row.update_id)
             return
         if await self._flooding(row):
             return
-        paced = self.pace if row.chat_key else None
-        if paced is not None and backlog:
+        pace = self.pace if row.chat_key else None
+        if pace is not None and paced and pace.delay(row.chat_key) > 0:
             # Waiting costs nothing: the place is another chat's meanwhile, or a few
             # flooders would hold every lane for as long as their backlogs last.
             self._resting += 1
-            self._arrived.set()
+            self._place_freed()
             try:
-                await paced.wait(row.chat_key)
+                await pace.wait(row.chat_key)
             finally:
                 self._resting -= 1
         try:
@@ -351,8 +403,8 @@ class Intake:
             log.error("%s: update %s could not be handled: %s", self.channel, row.update_id,
                       failure_summary(error))  # fmt: skip
         finally:
-            if paced is not None:
-                paced.sent(row.chat_key, group=row.sender_key != row.chat_key)
+            if pace is not None:
+                pace.sent(row.chat_key, group=row.sender_key != row.chat_key)
         if row.update_id in self._recorded:
             self._recorded.discard(row.update_id)
             return

@@ -191,9 +191,13 @@ class ChatPace:
         self._sleep = sleep
         self._next: dict[str, float] = {}
 
+    def delay(self, chat: str) -> float:
+        """Seconds until the chat may get its next message (0 or less: it may now)."""
+        return self._next.get(chat, 0.0) - self._now()
+
     async def wait(self, chat: str) -> None:
         """Until the chat may get its next message; one caller per chat at a time."""
-        delay = self._next.get(chat, 0.0) - self._now()
+        delay = self.delay(chat)
         if delay > 0:
             await self._sleep(delay)
 

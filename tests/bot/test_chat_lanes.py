@@ -306,7 +306,8 @@ async def test_an_update_that_comes_while_its_chat_is_handled_is_handled_next(
         return await real_pending(channel, bot, chat, *args)
 
     monkeypatch.setattr(store.inbox, "pending", pending)
-    inbox = Intake(store, CHANNEL, process=process, tell_busy=tell_busy)
+    # Given back as soon as it has nothing left, as a worker that records no updates does.
+    inbox = Intake(store, CHANNEL, process=process, tell_busy=tell_busy, linger=0)
     inbox.bot = "b"
     running = asyncio.create_task(inbox.run())
     try:
@@ -331,6 +332,127 @@ async def test_an_update_that_comes_while_its_chat_is_handled_is_handled_next(
     assert (reads, alone) == (2, 1)
 
 
-async def _given_back(store: Store) -> bool:
-    rows = await store.db.fetch_all("SELECT claimed_by FROM inbox_chats WHERE chat_key = '42'")
+async def _given_back(store: Store, chat: str = "42") -> bool:
+    rows = await store.db.fetch_all(
+        "SELECT claimed_by FROM inbox_chats WHERE chat_key = ?", (chat,)
+    )
     return [row["claimed_by"] for row in rows] == [None]
+
+
+class _Counted:
+    """An intake whose handled updates, claimed chats, releases and inbox reads are
+    counted, on the real inbox of `store`."""
+
+    def __init__(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.seen: list[str] = []
+        self.claimed: list[str] = []
+        self.released: list[str] = []
+        self.reads = 0
+        inbox = store.inbox
+        claim, release, pending = inbox.claim, inbox.release, inbox.pending
+
+        async def claiming(*args: Any) -> list[str]:
+            chats = await claim(*args)
+            self.claimed += chats
+            return chats
+
+        async def releasing(channel: str, bot: str, worker: str, chat: str, **kw: Any) -> bool:
+            self.released.append(chat)
+            return await release(channel, bot, worker, chat, **kw)
+
+        async def reading(*args: Any) -> Any:
+            self.reads += 1
+            return await pending(*args)
+
+        monkeypatch.setattr(inbox, "claim", claiming)
+        monkeypatch.setattr(inbox, "release", releasing)
+        monkeypatch.setattr(inbox, "pending", reading)
+
+    async def process(self, row: Any) -> None:
+        self.seen.append(row.update_id)
+
+    @staticmethod
+    async def tell_busy(arrivals: Any) -> None:
+        raise AssertionError("the database took every update")
+
+
+@asynccontextmanager
+async def _running(inbox: Intake) -> AsyncIterator[Intake]:
+    inbox.bot = "b"
+    running = asyncio.create_task(inbox.run())
+    try:
+        yield inbox
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+
+
+def _said(update: str, chat: str) -> list[Arrival]:
+    return [Arrival(update, chat, {}, sender_key=chat)]
+
+
+async def test_a_chat_keeps_its_lane_for_the_next_update_and_holds_no_place_meanwhile(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After its turn a lane keeps its chat a while (`linger`, here for as long as the
+    test runs): the person's next update is handled there, without a claim or a release
+    between, and one read of the inbox. Keeping it holds no place: with one lane only,
+    someone else writing meanwhile is answered, and given back at once (no more chats
+    are kept than there are lanes). A stop gives the kept chat back."""
+    counted = _Counted(store, monkeypatch)
+    inbox = Intake(
+        store, CHANNEL, process=counted.process, tell_busy=counted.tell_busy, lanes=1,
+        linger=2 * HANG_GUARD,
+    )  # fmt: skip
+    async with _running(inbox):
+        await inbox.take(_said("1", "42"))
+        await until(lambda: counted.seen == ["1"], timeout=HANG_GUARD)
+        await inbox.take(_said("2", "42"))
+        await until(lambda: counted.seen == ["1", "2"], timeout=HANG_GUARD)
+        await inbox.take(_said("3", "43"))
+        await until(lambda: counted.seen == ["1", "2", "3"], timeout=HANG_GUARD)
+        await until(lambda: _given_back(store, "43"), timeout=HANG_GUARD)
+        assert counted.claimed == ["42", "43"]
+        assert counted.released == ["43"]
+        assert counted.reads == 3
+        assert not await _given_back(store, "42")
+    assert counted.released == ["43", "42"]
+    assert await _given_back(store, "42") and await _given_back(store, "43")
+    assert await store.inbox.unhandled(CHANNEL, "b") == []
+    assert await store.inbox.unreplied(CHANNEL, "b") == []
+
+
+async def test_a_chat_is_given_back_when_nothing_comes_within_the_linger(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """...and once nothing came within `linger`, the chat is given back: its next
+    update is claimed afresh."""
+    counted = _Counted(store, monkeypatch)
+    inbox = Intake(store, CHANNEL, process=counted.process, tell_busy=counted.tell_busy, linger=0.2)
+    async with _running(inbox):
+        await inbox.take(_said("1", "42"))
+        await until(lambda: _given_back(store), timeout=HANG_GUARD)
+        await inbox.take(_said("2", "42"))
+        await until(lambda: counted.seen == ["1", "2"], timeout=HANG_GUARD)
+        await until(lambda: _given_back(store), timeout=HANG_GUARD)
+    assert counted.claimed == ["42", "42"]
+    assert counted.released == ["42", "42"]
+
+
+async def test_a_worker_that_records_no_updates_gives_a_chat_back_at_once(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that only works the inbox (`chitieu run --worker`) would not hear of a
+    chat's next update while keeping it: it gives the chat back as soon as it has
+    nothing left, however long `linger` is."""
+    counted = _Counted(store, monkeypatch)
+    inbox = Intake(
+        store, CHANNEL, process=counted.process, tell_busy=counted.tell_busy,
+        linger=2 * HANG_GUARD,
+    )  # fmt: skip
+    async with _running(inbox):
+        await store.inbox.record(CHANNEL, "b", _said("1", "42"))  # by another process
+        await until(lambda: counted.seen == ["1"], timeout=HANG_GUARD)
+        await until(lambda: _given_back(store), timeout=HANG_GUARD)
+    assert counted.released == ["42"]

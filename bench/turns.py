@@ -40,6 +40,7 @@ import json
 import os
 import platform
 import pstats
+import re
 import shutil
 import statistics
 import subprocess
@@ -61,6 +62,7 @@ BOT_ID = 7000001
 TOKEN = f"{BOT_ID}:AAFakeTokenForBenchOnly_abcdefghij"
 FIRST_MEMBER = 5_000_000
 SAVED = "Đã lưu"
+_LITERAL = re.compile(r"'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b")
 PROFILE_TO = "CHITIEU_BENCH_PROFILE"  # set for the bot process by --profile
 STEPS = 8  # updates of one member's conversation
 ECHO_SCRIPT = ["m:/baocao", "b:start", "m:200/300", "b:skip", "b:skip", "b:skip", "b:skip",
@@ -375,7 +377,8 @@ async def serve_chitieu(url: str, db: str, limiter: bool) -> None:
         def trace(statement: str) -> None:
             counted["all"] += 1
             if profiling:
-                kinds[" ".join(statement.split())[:90]] += 1
+                # Values as placeholders: a statement's kind, whatever it was given.
+                kinds[_LITERAL.sub("?", " ".join(statement.split()))[:90]] += 1
 
         backend: Any = store.db
         for connection in (backend._writer, backend._reader):

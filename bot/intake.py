@@ -52,8 +52,12 @@ LANE_BATCH = 20  # a chat's updates read at once; the lane reads again after the
 # next one (the tap on an answer's buttons comes within seconds): handled in the same
 # lane, a turn costs no claim and no release, a third of the statements a turn ran
 # beside its own (bench/turns.py). Only where the chat's updates are recorded, which
-# wakes the lane at once; at most `lanes` chats wait so, holding no place meanwhile.
+# wakes the lane at once. A kept chat holds no place, and its next turn runs when it
+# comes, places free or not: under load a conversation under way goes on before a new
+# one starts. At most KEPT_CHATS are kept at once (each a task waiting and a lease);
+# when all their updates come at once, as many turns run beside the lanes'.
 LINGER = 5.0
+KEPT_CHATS = 64
 # A person who sends more than FLOOD_LIMIT updates within FLOOD_WINDOW is flooding: the
 # first update beyond it gets them told so, it and the rest within the window are marked
 # handled without a turn (FLOODING), so the flood costs the bot almost nothing.
@@ -120,6 +124,7 @@ class Intake:
         lease: dt.timedelta = LEASE,
         pace: ChatPace | None = None,
         linger: float = LINGER,
+        kept: int = KEPT_CHATS,
     ) -> None:
         self.store = store
         self.channel = channel
@@ -129,6 +134,7 @@ class Intake:
         self.lanes = lanes
         self.lease = lease
         self.linger = linger
+        self.kept = kept
         # A chat's turns after a lane's first no faster than the messenger takes their
         # replies (Telegram: one message a second to a person): a person who sends many
         # messages at once has them answered at that pace, and their turns do not crowd
@@ -361,10 +367,10 @@ class Intake:
 
     async def _next_update(self, news: asyncio.Event) -> bool:
         """Whether an update of the lane's chat came since its last read, or comes
-        within `linger` (waited for only where updates are recorded, by a few lanes)."""
+        within `linger` (waited for only where updates are recorded, `kept` at most)."""
         if news.is_set():
             return True
-        if not self._receiving or self.linger <= 0 or self._lingering >= self.lanes:
+        if not self._receiving or self.linger <= 0 or self._lingering >= self.kept:
             return False
         self._lingering += 1
         self._resting += 1

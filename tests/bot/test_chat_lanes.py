@@ -398,12 +398,12 @@ async def test_a_chat_keeps_its_lane_for_the_next_update_and_holds_no_place_mean
     """After its turn a lane keeps its chat a while (`linger`, here for as long as the
     test runs): the person's next update is handled there, without a claim or a release
     between, and one read of the inbox. Keeping it holds no place: with one lane only,
-    someone else writing meanwhile is answered, and given back at once (no more chats
-    are kept than there are lanes). A stop gives the kept chat back."""
+    someone else writing meanwhile is answered, and given back at once (one chat kept at
+    most, here). A stop gives the kept chat back."""
     counted = _Counted(store, monkeypatch)
     inbox = Intake(
         store, CHANNEL, process=counted.process, tell_busy=counted.tell_busy, lanes=1,
-        linger=2 * HANG_GUARD,
+        linger=2 * HANG_GUARD, kept=1,
     )  # fmt: skip
     async with _running(inbox):
         await inbox.take(_said("1", "42"))

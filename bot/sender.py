@@ -426,8 +426,12 @@ class OutboxSender:
                 await self.shared.wait()
             if self._stopping:
                 return False
+            # Counted from before the send, so that no other send to the chat starts
+            # meanwhile, and again from its answer: the platform counts from when the
+            # send reached it, which a slow start may have made later than this.
             self.chat_pace.sent(message.recipient, group=group)
             outcome = await self._send(message)
+            self.chat_pace.sent(message.recipient, group=group)
             if outcome.outcome is Outcome.RETRY_AFTER:
                 self.counters.retry_after += 1
                 self.pace.pause(outcome.retry_after)

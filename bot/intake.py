@@ -304,7 +304,7 @@ class Intake:
                 news.clear()  # what comes from now on, the read may miss
                 try:
                     cut_off, rows = await self.store.inbox.pending(
-                        self.channel, self.bot, chat, self.worker, LANE_BATCH
+                        self.channel, self.bot, chat, self.worker, LANE_BATCH, back=FLOOD_LIMIT
                     )
                 except StorageUnavailable as error:
                     log.warning("%s: inbox not readable (%s)", self.channel, error)
@@ -426,6 +426,10 @@ class Intake:
         without a turn, and the first of a flood gets its sender told (in the outbox, in
         the same transaction, so told once however often this runs)."""
         if not row.chat_key:
+            return False
+        if row.back_at is None or row.back_at < row.received_at - FLOOD_WINDOW:
+            # The sender's latest FLOOD_LIMIT + 1 arrivals up to this one do not all fall
+            # within the window: no flood, and no read to count them.
             return False
         try:
             recent = await self.store.inbox.recent(

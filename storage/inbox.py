@@ -49,6 +49,9 @@ class InboxUpdate:
     payload: dict[str, Any]
     received_at: dt.datetime
     sender_key: str = ""
+    # When the update of the same sender in the same chat `back` before this one
+    # arrived (`Inbox.pending`); None when there is none, or it was not asked.
+    back_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,7 @@ class Unreplied:
 
 
 def _update(row: Row) -> InboxUpdate:
+    back_at = row.get("back_at")
     return InboxUpdate(
         id=row["id"],
         update_id=row["update_id"],
@@ -77,6 +81,7 @@ def _update(row: Row) -> InboxUpdate:
         payload=json.loads(row["payload_json"]),
         received_at=from_db(row["received_at"]),
         sender_key=row["sender_key"],
+        back_at=None if back_at is None else from_db(back_at),
     )
 
 
@@ -372,18 +377,25 @@ class Inbox:
         )
 
     async def pending(
-        self, channel: str, bot: str, chat_key: str, held_by: str, limit: int
+        self, channel: str, bot: str, chat_key: str, held_by: str, limit: int, *, back: int
     ) -> tuple[list[Unreplied], list[InboxUpdate]]:
         """The work of a chat the worker `held_by` holds, in the order it arrived (none
         once it does not hold it): updates handled whose replies may not have reached
-        the person (a stop or a dead worker cut them off), and updates not handled yet.
-        One read for both, as a worker asks it at every look."""
+        the person (a stop or a dead worker cut them off), and updates not handled yet,
+        each with when its sender's update `back` before it arrived (`back_at`: how
+        fast they are sending, without a read of its own; see `recent`). One read for
+        all of it, as a worker asks it at every look."""
         where, params = self._where(channel, bot, chat_key, held_by)
+        # In the order of the sender index (arrival, then id): the rows before this one.
         rows = await self._db.fetch_all(
             "SELECT id, update_id, chat_key, sender_key, payload_json, received_at,"
-            f" handled_at, replies_json FROM inbox WHERE {where} AND replied_at IS NULL"
+            " handled_at, replies_json, (SELECT b.received_at FROM inbox b"
+            " WHERE b.channel = inbox.channel AND b.bot = inbox.bot"
+            " AND b.chat_key = inbox.chat_key AND b.sender_key = inbox.sender_key"
+            " AND b.id <= inbox.id ORDER BY b.received_at DESC, b.id DESC LIMIT 1 OFFSET ?)"
+            f" AS back_at FROM inbox WHERE {where} AND replied_at IS NULL"
             " ORDER BY id LIMIT ?",
-            (*params, limit),
+            (back, *params, limit),
         )
         cut_off = [_unreplied(row) for row in rows if row["handled_at"] is not None]
         return cut_off, [_update(row) for row in rows if row["handled_at"] is None]

@@ -301,9 +301,9 @@ async def test_an_update_that_comes_while_its_chat_is_handled_is_handled_next(
     looks: list[str] = []  # the chats whose inbox rows were read
     real_pending = store.inbox.pending
 
-    async def pending(channel: str, bot: str, chat: str, *args: Any) -> Any:
+    async def pending(channel: str, bot: str, chat: str, *args: Any, **kw: Any) -> Any:
         looks.append(chat)
-        return await real_pending(channel, bot, chat, *args)
+        return await real_pending(channel, bot, chat, *args, **kw)
 
     monkeypatch.setattr(store.inbox, "pending", pending)
     # Given back as soon as it has nothing left, as a worker that records no updates does.
@@ -340,16 +340,17 @@ async def _given_back(store: Store, chat: str = "42") -> bool:
 
 
 class _Counted:
-    """An intake whose handled updates, claimed chats, releases and inbox reads are
-    counted, on the real inbox of `store`."""
+    """An intake whose handled updates, claimed chats, releases, inbox reads and flood
+    counts are counted, on the real inbox of `store`."""
 
     def __init__(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
         self.seen: list[str] = []
         self.claimed: list[str] = []
         self.released: list[str] = []
         self.reads = 0
+        self.flood_counts = 0
         inbox = store.inbox
-        claim, release, pending = inbox.claim, inbox.release, inbox.pending
+        claim, release, pending, recent = inbox.claim, inbox.release, inbox.pending, inbox.recent
 
         async def claiming(*args: Any) -> list[str]:
             chats = await claim(*args)
@@ -360,13 +361,18 @@ class _Counted:
             self.released.append(chat)
             return await release(channel, bot, worker, chat, **kw)
 
-        async def reading(*args: Any) -> Any:
+        async def reading(*args: Any, **kw: Any) -> Any:
             self.reads += 1
-            return await pending(*args)
+            return await pending(*args, **kw)
+
+        async def counting(*args: Any) -> Any:
+            self.flood_counts += 1
+            return await recent(*args)
 
         monkeypatch.setattr(inbox, "claim", claiming)
         monkeypatch.setattr(inbox, "release", releasing)
         monkeypatch.setattr(inbox, "pending", reading)
+        monkeypatch.setattr(inbox, "recent", counting)
 
     async def process(self, row: Any) -> None:
         self.seen.append(row.update_id)
@@ -397,7 +403,7 @@ async def test_a_chat_keeps_its_lane_for_the_next_update_and_holds_no_place_mean
 ) -> None:
     """After its turn a lane keeps its chat a while (`linger`, here for as long as the
     test runs): the person's next update is handled there, without a claim or a release
-    between, and one read of the inbox. Keeping it holds no place: with one lane only,
+    between, and one read of the inbox (which says how fast they send: no flood count). Keeping it holds no place: with one lane only,
     someone else writing meanwhile is answered, and given back at once (one chat kept at
     most, here). A stop gives the kept chat back."""
     counted = _Counted(store, monkeypatch)
@@ -416,6 +422,7 @@ async def test_a_chat_keeps_its_lane_for_the_next_update_and_holds_no_place_mean
         assert counted.claimed == ["42", "43"]
         assert counted.released == ["43"]
         assert counted.reads == 3
+        assert counted.flood_counts == 0
         assert not await _given_back(store, "42")
     assert counted.released == ["43", "42"]
     assert await _given_back(store, "42") and await _given_back(store, "43")

@@ -98,20 +98,27 @@ async def test_rows_are_mappings_of_column_names(store: Store) -> None:
     assert await store.db.fetch_value("SELECT 2 AS n, 3 AS m") == 2
 
 
-
 async def test_a_statement_says_how_many_rows_it_changed(store: Store) -> None:
     """In a transaction and alone, on both backends: rows inserted, updated, deleted,
     none for an insert that conflicts or an update that finds no row."""
     db = store.db
-    await db.execute("CREATE TABLE counted (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
-    assert await db.execute("INSERT INTO counted VALUES (1, 0), (2, 0), (3, 0)") == 3
-    assert await db.execute("INSERT INTO counted VALUES (1, 0) ON CONFLICT DO NOTHING") == 0
+    rows = (
+        "INSERT INTO inbox_chats (channel, bot, chat_key) VALUES ('t', 'b', '1'), ('t', 'b', '2')"
+    )
+    assert await db.execute(rows + ", ('t', 'b', '3')") == 3
+    assert await db.execute(rows + " ON CONFLICT DO NOTHING") == 0
     async with store.transaction() as tx:
-        assert await tx.execute("UPDATE counted SET n = n + 1 WHERE id > ?", (1,)) == 2
-        assert await tx.execute("UPDATE counted SET n = 1 WHERE id = ?", (9,)) == 0
-        assert await tx.execute("DELETE FROM counted WHERE id = ?", (3,)) == 1
-    assert await db.execute("UPDATE counted SET n = 5") == 2
-    assert await db.fetch_value("SELECT SUM(n) AS total FROM counted") == 10
+        changed = await tx.execute(
+            "UPDATE inbox_chats SET claimed_by = 'w' WHERE channel = 't' AND chat_key > ?", ("1",)
+        )
+        assert changed == 2
+        assert await tx.execute("UPDATE inbox_chats SET claimed_by = 'w' WHERE chat_key = '9'") == 0
+        assert (
+            await tx.execute("DELETE FROM inbox_chats WHERE channel = 't' AND chat_key = '3'") == 1
+        )
+    assert await db.execute("UPDATE inbox_chats SET claimed_by = NULL WHERE channel = 't'") == 2
+    assert await db.fetch_value("SELECT COUNT(*) AS n FROM inbox_chats WHERE claimed_by = 'w'") == 0
+
 
 def test_placeholders_are_numbered_for_drivers_that_want_it() -> None:
     sql = "SELECT a FROM t WHERE b = ? AND c = 'is it?' AND d IN (?, ?) -- why?\nLIMIT ?"

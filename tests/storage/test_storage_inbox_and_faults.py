@@ -101,3 +101,33 @@ async def test_a_burst_is_skipped_together_from_the_update_on_and_only_its_sende
     assert await store.inbox.skip_burst("telegram", bot, third, "flood") == []  # once
     left = [r.update_id for r in await store.inbox.unhandled("telegram", bot)]
     assert left == ["1", "2", "9", "10"]
+
+
+async def test_pending_says_when_each_senders_update_some_way_back_arrived(
+    store: Store, clock: TestClock
+) -> None:
+    """What the flood check needs of each update without a read of its own: when the
+    update of the same person in the same chat `back` before it arrived (by arrival,
+    then order: a batch arrives at one moment), none when there is no such update."""
+    bot = "1@api.telegram.org"
+    group = "-5"
+    sent: dict[str, dt.datetime] = {}
+    for n in range(1, 6):
+        await store.inbox.record(
+            "telegram", bot, [Arrival(str(n), group, {"update_id": n}, sender_key="7")]
+        )
+        sent[str(n)] = clock.now()
+        clock.advance(dt.timedelta(seconds=10))
+    await store.inbox.record(  # someone else in the same group, counted apart
+        "telegram", bot, [Arrival("9", group, {"update_id": 9}, sender_key="8")]
+    )
+    await store.inbox.record(
+        "telegram", bot, [Arrival("6", "42", {"update_id": 6}, sender_key="7")]
+    )
+    await store.db.execute(
+        "INSERT INTO inbox_chats (channel, bot, chat_key, claimed_by) VALUES (?, ?, ?, ?)",
+        ("telegram", bot, group, "w"),
+    )
+    _, rows = await store.inbox.pending("telegram", bot, group, "w", 20, back=2)
+    back = {row.update_id: row.back_at for row in rows}
+    assert back == {"1": None, "2": None, "3": sent["1"], "4": sent["2"], "5": sent["3"], "9": None}

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import enum
 import logging
 import os
 import socket
@@ -52,10 +53,9 @@ LANE_BATCH = 20  # a chat's updates read at once; the lane reads again after the
 # next one (the tap on an answer's buttons comes within seconds): handled in the same
 # lane, a turn costs no claim and no release, a third of the statements a turn ran
 # beside its own (bench/turns.py). Only where the chat's updates are recorded, which
-# wakes the lane at once. A kept chat holds no place, and its next turn runs when it
-# comes, places free or not: under load a conversation under way goes on before a new
-# one starts. At most KEPT_CHATS are kept at once (each a task waiting and a lease);
-# when all their updates come at once, as many turns run beside the lanes'.
+# wakes the lane at once. A kept chat holds no place meanwhile; its next update takes a
+# free one, or (none free) the chat goes back to wait in line. At most KEPT_CHATS are
+# kept at once: each is a task waiting and a lease renewed with the others.
 LINGER = 5.0
 KEPT_CHATS = 64
 # A person who sends more than FLOOD_LIMIT updates within FLOOD_WINDOW is flooding: the
@@ -68,6 +68,14 @@ POLL = 1.0  # seconds between looks for updates another process recorded
 FLOOD_LIMIT = 20
 FLOOD_WINDOW = dt.timedelta(seconds=60)
 FLOODING = "flood"
+
+
+class _Next(enum.Enum):
+    """What a lane that handled its chat's updates has next."""
+
+    CAME = "came"  # an update of the chat, and a place to handle it in
+    NONE = "none"  # nothing within the linger: the chat is given back if done
+    NO_PLACE = "no place"  # an update, but every place was taken meanwhile
 
 
 def queued_payloads(reply: Reply, turn: Turn) -> list[dict[str, Any]]:
@@ -284,8 +292,11 @@ class Intake:
         handled = 0
         try:
             while True:
-                if try_release and await self._next_update(news):
-                    try_release = False
+                if try_release:
+                    after = await self._next_update(news)
+                    if after is _Next.NO_PLACE:
+                        return  # given back below: claimed again in its turn
+                    try_release = after is _Next.NONE
                 if try_release:
                     # Given back unless an update came since the last look: a person who
                     # waits for each answer costs no read that finds nothing.
@@ -365,21 +376,31 @@ class Intake:
                 del self._news[chat]
                 self._arrived.set()
 
-    async def _next_update(self, news: asyncio.Event) -> bool:
+    async def _next_update(self, news: asyncio.Event) -> _Next:
         """Whether an update of the lane's chat came since its last read, or comes
-        within `linger` (waited for only where updates are recorded, `kept` at most)."""
+        within `linger` (waited for only where updates are recorded, `kept` at most)
+        while a place is free for it. When every place was taken meanwhile, the chat
+        is given back to wait with the others, in the order their updates came: kept
+        chats going first would leave the rest waiting as long as they keep writing
+        (bench/turns.py, limiters on: p95 14 s instead of 5 s)."""
         if news.is_set():
-            return True
+            return _Next.CAME
         if not self._receiving or self.linger <= 0 or self._lingering >= self.kept:
-            return False
+            return _Next.NONE
         self._lingering += 1
         self._resting += 1
         self._place_freed()
         try:
-            return await until_set(news, self.linger)
+            came = await until_set(news, self.linger)
         finally:
             self._lingering -= 1
             self._resting -= 1
+        if not came:
+            return _Next.NONE
+        if len(self._lanes) - self._resting > self.lanes:
+            self._saturated = True  # a chat waits: the next place freed claims
+            return _Next.NO_PLACE
+        return _Next.CAME
 
     def _place_freed(self) -> None:
         """A lane holds no place for a while: a claim, if the last one left chats waiting

@@ -463,3 +463,35 @@ async def test_a_worker_that_records_no_updates_gives_a_chat_back_at_once(
         await until(lambda: counted.seen == ["1"], timeout=HANG_GUARD)
         await until(lambda: _given_back(store), timeout=HANG_GUARD)
     assert counted.released == ["42"]
+
+
+async def test_a_kept_chat_whose_update_finds_every_place_taken_waits_its_turn(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kept chat does not go before chats waiting longer: its update, coming while
+    every place is taken, gives it back to wait with them, and the first to have
+    written is handled first once a place is free."""
+    counted = _Counted(store, monkeypatch)
+    gate = asyncio.Event()
+
+    async def process(row: Any) -> None:
+        if row.update_id == "2":
+            await gate.wait()  # the one place stays taken
+        await counted.process(row)
+
+    inbox = Intake(
+        store, CHANNEL, process=process, tell_busy=counted.tell_busy, lanes=1,
+        linger=2 * HANG_GUARD,
+    )  # fmt: skip
+    async with _running(inbox):
+        await inbox.take(_said("1", "42"))
+        await until(lambda: counted.seen == ["1"], timeout=HANG_GUARD)
+        await inbox.take(_said("2", "43"))
+        await until(lambda: counted.claimed == ["42", "43"], timeout=HANG_GUARD)
+        await inbox.take(_said("3", "44"))  # no place: waits
+        await inbox.take(_said("4", "42"))  # kept, but no place either: waits after 44
+        await until(lambda: _given_back(store, "42"), timeout=HANG_GUARD)
+        gate.set()
+        await until(lambda: len(counted.seen) == 4, timeout=HANG_GUARD)
+    assert counted.seen == ["1", "2", "3", "4"]
+    assert counted.claimed == ["42", "43", "44", "42"]

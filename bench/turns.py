@@ -259,6 +259,7 @@ def one_run(
     rate: float | None,
     duration: float,
     flood: int = 0,
+    root: Path = ROOT,
 ) -> Run:
     workdir = Path(tempfile.mkdtemp(prefix=f"chitieu-turns-{side}-"))
     db = str(workdir / "bench.sqlite3")
@@ -270,7 +271,7 @@ def one_run(
     api.start()
     command = [sys.executable, "-m", "bench.turns", "--serve", side, "--url", api.base_url,
                "--db", db] + ([] if limiter else ["--no-limiter"])  # fmt: skip
-    bot = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    bot = subprocess.Popen(command, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                            stderr=(workdir / "bot.log").open("w"), text=True)  # fmt: skip
     assert bot.stdin is not None and bot.stdout is not None
     try:
@@ -505,6 +506,35 @@ def median(runs: list[Run], figure: Callable[[Run], float]) -> float:
     return statistics.median(figure(r) for r in runs)
 
 
+def against(revision: str, template: str, members: int, pairs: int, duration: float) -> None:
+    """The no-limiter run of chitieu at `revision` (a worktree of its own) and of the
+    code as it is, alternated; the bench's own code is each side's."""
+    checkout = Path(tempfile.mkdtemp(prefix="chitieu-turns-against-")) / "tree"
+    subprocess.run(["git", "worktree", "add", "--detach", "-q", str(checkout), revision],
+                   cwd=ROOT, check=True)  # fmt: skip
+    sides = {revision: checkout, "now": ROOT}
+    runs: dict[str, list[Run]] = {side: [] for side in sides}
+    try:
+        for pair in range(pairs):
+            for side, root in sides.items():
+                run = one_run("chitieu", False, template, members, None, duration, root=root)
+                runs[side].append(run)
+                print(f"  pair {pair + 1} {side}: {run.per_second:.1f}/s, CPU "
+                      f"{run.cpu_ms:.2f} ms/update, {run.sql_statements / run.updates:.1f} "
+                      "statements/update", flush=True)  # fmt: skip
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=ROOT,
+                       check=False)  # fmt: skip
+    print(f"\n{members} members, {pairs} pairs, medians, no limiter; machine: {machine()}")
+    print(f"| figure | {revision} | now | ratio |\n|---|---|---|---|")
+    a, b = (median(runs[side], lambda r: r.per_second) for side in sides)
+    print(f"| updates/s | {a:.1f} | {b:.1f} | {b / a:.2f} |")
+    a, b = (median(runs[side], lambda r: r.cpu_ms) for side in sides)
+    print(f"| CPU per update | {a:.2f} ms | {b:.2f} ms | {b / a:.2f} |")
+    a, b = (median(runs[side], lambda r: r.sql_statements / r.updates) for side in sides)
+    print(f"| SQL statements per update | {a:.1f} | {b:.1f} | |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=100)
@@ -516,6 +546,12 @@ def main() -> None:
         type=int,
         default=300,
         help="messages one member sends at once in the flood runs (0: none)",
+    )
+    parser.add_argument(
+        "--against",
+        metavar="REVISION",
+        help="instead: chitieu without a limiter at this git revision and as it is now, "
+        "alternated --pairs times (a change's effect on the ceiling, side by side)",
     )
     parser.add_argument(
         "--profile",
@@ -538,6 +574,10 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="chitieu-turns-"))
     template = str(workdir / "template.sqlite3")
     asyncio.run(prepare(template, args.members + 1))  # and the flooder
+    if args.against:
+        against(args.against, template, args.members, args.pairs, args.rate_seconds)
+        shutil.rmtree(workdir, ignore_errors=True)
+        return
     if args.profile:
         os.environ[PROFILE_TO] = str(Path(args.profile).resolve())
         run = one_run("chitieu", False, template, args.members, None, args.rate_seconds)

@@ -403,9 +403,10 @@ async def test_a_chat_keeps_its_lane_for_the_next_update_and_holds_no_place_mean
 ) -> None:
     """After its turn a lane keeps its chat a while (`linger`, here for as long as the
     test runs): the person's next update is handled there, without a claim or a release
-    between, and one read of the inbox (which says how fast they send: no flood count). Keeping it holds no place: with one lane only,
-    someone else writing meanwhile is answered, and given back at once (one chat kept at
-    most, here). A stop gives the kept chat back."""
+    between, and one read of the inbox (which says how fast they send: no flood count).
+    Keeping it holds no place: with one lane only, someone else writing meanwhile is
+    answered, and given back at once (one chat kept at most, here). A stop gives the
+    kept chat back."""
     counted = _Counted(store, monkeypatch)
     inbox = Intake(
         store, CHANNEL, process=counted.process, tell_busy=counted.tell_busy, lanes=1,

@@ -525,6 +525,7 @@ def against(revision: str, template: str, members: int, pairs: int, duration: fl
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=ROOT,
                        check=False)  # fmt: skip
+        shutil.rmtree(checkout.parent, ignore_errors=True)
     print(f"\n{members} members, {pairs} pairs, medians, no limiter; machine: {machine()}")
     print(f"| figure | {revision} | now | ratio |\n|---|---|---|---|")
     a, b = (median(runs[side], lambda r: r.per_second) for side in sides)

@@ -51,8 +51,8 @@ LANES = 16
 LANE_BATCH = 20  # a chat's updates read at once; the lane reads again after them
 # How long a lane that has handled its chat's updates keeps the chat for the person's
 # next one (the tap on an answer's buttons comes within seconds): handled in the same
-# lane, a turn costs no claim and no release, a third of the statements a turn ran
-# beside its own (bench/turns.py). Only where the chat's updates are recorded, which
+# lane, a turn costs no release (four statements) and no share of a claim (six, for the
+# chats claimed together). Only where the chat's updates are recorded, which
 # wakes the lane at once. A kept chat holds no place meanwhile; its next update takes a
 # free one, or (none free) the chat goes back to wait in line. At most KEPT_CHATS are
 # kept at once: each is a task waiting and a lease renewed with the others.

@@ -102,11 +102,11 @@ async def test_a_statement_says_how_many_rows_it_changed(store: Store) -> None:
     """In a transaction and alone, on both backends: rows inserted, updated, deleted,
     none for an insert that conflicts or an update that finds no row."""
     db = store.db
-    rows = (
+    insert = (
         "INSERT INTO inbox_chats (channel, bot, chat_key) VALUES ('t', 'b', '1'), ('t', 'b', '2')"
     )
-    assert await db.execute(rows + ", ('t', 'b', '3')") == 3
-    assert await db.execute(rows + " ON CONFLICT DO NOTHING") == 0
+    assert await db.execute(insert + ", ('t', 'b', '3')") == 3
+    assert await db.execute(insert + " ON CONFLICT DO NOTHING") == 0
     async with store.transaction() as tx:
         changed = await tx.execute(
             "UPDATE inbox_chats SET claimed_by = 'w' WHERE channel = 't' AND chat_key > ?", ("1",)

@@ -107,8 +107,8 @@ async def test_pending_says_when_each_senders_update_some_way_back_arrived(
     store: Store, clock: TestClock
 ) -> None:
     """What the flood check needs of each update without a read of its own: when the
-    update of the same person in the same chat `back` before it arrived (by arrival,
-    then order: a batch arrives at one moment), none when there is no such update."""
+    update of the same person in the same chat `back` before it arrived, none when
+    there is no such update; other people's updates and other chats count apart."""
     bot = "1@api.telegram.org"
     group = "-5"
     sent: dict[str, dt.datetime] = {}

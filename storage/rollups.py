@@ -128,7 +128,7 @@ async def after_values(tx: Tx, cells: Iterable[tuple[int, str, str, str]]) -> No
     for pair, (unit_ids, codes) in sorted(by_pair.items()):
         if pair in stale:
             continue
-        await _refresh(tx, await _chain(tx, unit_ids), [pair], shapes=False, codes=frozenset(codes))
+        await _refresh_parts(tx, await _chain(tx, unit_ids), pair, sorted(codes))
 
 
 async def after_tree_change(tx: Tx, unit_ids: Collection[int]) -> None:
@@ -169,7 +169,7 @@ async def after_tree_change(tx: Tx, unit_ids: Collection[int]) -> None:
             part,
         )
         pairs.update((row["plan_id"], row["period"]) for row in rows)
-    await _refresh(tx, chain, sorted(pairs - stale), shapes=True)
+    await _refresh(tx, chain, sorted(pairs - stale))
 
 
 async def after_plan_change(tx: Tx, plan_id: str) -> None:
@@ -282,6 +282,28 @@ async def _children(tx: Tx, unit_id: int) -> list[tuple[TreeUnit, Shape | None]]
     ]
 
 
+async def _children_of(
+    tx: Tx, unit_ids: Sequence[int]
+) -> dict[int, list[tuple[TreeUnit, Shape | None]]]:
+    """`_children` of each of the units, in one statement."""
+    marks = _ids(len(unit_ids))
+    rows = await tx.fetch_all(
+        "SELECT u.id, u.level, u.parent_id, u.merged_into_id, s.shape_json FROM units u"
+        " LEFT JOIN rollup_shapes s ON s.unit_id = u.id"
+        f" WHERE u.merged_into_id IN ({marks})"
+        f" OR (u.parent_id IN ({marks}) AND u.merged_into_id IS NULL)"
+        " ORDER BY u.id",
+        (*unit_ids, *unit_ids),
+    )
+    found: dict[int, list[tuple[TreeUnit, Shape | None]]] = {}
+    for row in rows:
+        child = tree_unit(row)
+        if child.parent is not None:
+            shape = None if row["shape_json"] is None else _shape(row["shape_json"])
+            found.setdefault(child.parent, []).append((child, shape))
+    return found
+
+
 @functools.lru_cache(maxsize=4096)
 def _shape(shape_json: str) -> Shape:
     return shape_from_data(json.loads(shape_json))
@@ -305,49 +327,30 @@ async def shapes_of(
     return found, inner
 
 
-async def _refresh(
-    tx: Tx,
-    chain: Chain,
-    pairs: Sequence[Pair],
-    *,
-    shapes: bool,
-    codes: frozenset[str] | None = None,
-) -> None:
-    """Recompute the chain's units bottom-up from their direct children: their shapes
-    (with `shapes`), and for each pair their coverage and their parts, of every indicator
-    or only of `codes`."""
+async def _refresh(tx: Tx, chain: Chain, pairs: Sequence[Pair]) -> None:
+    """Recompute the chain's units bottom-up from their direct children after a change of
+    the tree: their shapes, and for each pair their coverage and their parts."""
     plans = {plan_id: await _plan(tx, plan_id) for plan_id in {p for p, _period in pairs}}
     for unit in _bottom_up(chain.units):
-        if not shapes and unit.id not in chain.shapes:
-            # Nothing below it (the shapes say so while they are not stale): a unit like
-            # that keeps no rows, its own values stand for it.
-            continue
         below = await _children(tx, unit.id)
         children = [child for child, _shape in below]
         found = {child.id: shape or child.leaf_shape for child, shape in below}
         inner = {child.id for child, shape in below if shape is not None}
-        if shapes:
-            await tx.execute("DELETE FROM rollup_shapes WHERE unit_id = ?", (unit.id,))
-            own = unit.leaf_shape
-            if children:
-                own = shape_of(
-                    level_tier(unit.level),
-                    unit.level,
-                    unit.reports,
-                    [found[c.id] for c in children],
-                )
-                await tx.execute(
-                    "INSERT INTO rollup_shapes (unit_id, shape_json) VALUES (?, ?)",
-                    (unit.id, dumps(shape_to_data(own))),
-                )
-        else:
-            own = chain.shapes[unit.id]
+        await tx.execute("DELETE FROM rollup_shapes WHERE unit_id = ?", (unit.id,))
+        own = unit.leaf_shape
+        if children:
+            own = shape_of(
+                level_tier(unit.level), unit.level, unit.reports, [found[c.id] for c in children]
+            )
+            await tx.execute(
+                "INSERT INTO rollup_shapes (unit_id, shape_json) VALUES (?, ?)",
+                (unit.id, dumps(shape_to_data(own))),
+            )
         found[unit.id] = own
         for plan_id, period in pairs:
-            only = "" if codes is None else f" AND indicator_code IN ({_ids(len(codes))})"
             await tx.execute(
-                "DELETE FROM rollup_parts WHERE unit_id = ? AND plan_id = ? AND period = ?" + only,
-                (unit.id, plan_id, period, *sorted(codes or ())),
+                "DELETE FROM rollup_parts WHERE unit_id = ? AND plan_id = ? AND period = ?",
+                (unit.id, plan_id, period),
             )
             plan = plans[plan_id]
             if plan is None or not children:
@@ -356,10 +359,81 @@ async def _refresh(
             ids = [unit.id, *(c.id for c in children)]
             inner_ids = [c.id for c in children if c.id in inner]
             values = await current_values(tx, ids, plan_id, period)
-            parts = await kept_parts(tx, inner_ids, plan_id, period, codes)
+            parts = await kept_parts(tx, inner_ids, plan_id, period)
             coverage = await kept_coverage(tx, inner_ids, plan_id, period)
-            rows = _unit_rows(unit, children, inner, found, plan, values, parts, coverage, codes)
+            rows = _unit_rows(unit, children, inner, found, plan, values, parts, coverage)
             await _write(tx, unit.id, plan_id, period, *rows)
+
+
+async def _refresh_parts(tx: Tx, chain: Chain, pair: Pair, codes: Sequence[str]) -> None:
+    """Recompute the parts of `codes` and the coverage of the chain's units that have
+    units below them, bottom-up, after values were written (the shapes stay). Everything
+    the chain needs is read, and everything it changes written, a few statements for the
+    whole chain whatever its depth: a village's save recomputes its commune, district and
+    province in the save's own transaction, which holds the database's one writer."""
+    order = [unit for unit in _bottom_up(chain.units) if unit.id in chain.shapes]
+    if not order:
+        return  # nothing above the written units keeps rows (their own values stand)
+    plan_id, period = pair
+    plan = await _plan(tx, plan_id)
+    chain_ids = [unit.id for unit in order]
+    below = await _children_of(tx, chain_ids)
+    inner_below = sorted({c.id for kids in below.values() for c, shape in kids if shape})
+    values: dict[tuple[int, str], AnyValue] = {}
+    parts: dict[tuple[int, str], Part | None] = {}
+    coverage: dict[int, Coverage] = {}
+    if plan is not None:
+        ids = sorted({*chain_ids, *(c.id for kids in below.values() for c, _shape in kids)})
+        values = await current_values(tx, ids, plan_id, period)
+        # A chain unit below another is among these: its rows as kept, replaced by its
+        # new ones once recomputed (bottom-up, before the unit above it).
+        parts = await kept_parts(tx, inner_below, plan_id, period, codes)
+        coverage = await kept_coverage(tx, inner_below, plan_id, period)
+    part_rows: list[tuple[int, str, str, str, str]] = []
+    coverage_rows: list[tuple[int, str, str, str]] = []
+    uncovered: list[int] = []
+    for unit in order:
+        kids = below.get(unit.id, [])
+        for code in codes:
+            parts.pop((unit.id, code), None)
+        coverage.pop(unit.id, None)
+        if plan is None or not kids:
+            uncovered.append(unit.id)
+            continue
+        children = [child for child, _shape in kids]
+        found = {child.id: shape or child.leaf_shape for child, shape in kids}
+        found[unit.id] = chain.shapes[unit.id]
+        inner = {child.id for child, shape in kids if shape is not None}
+        differing, own = _unit_rows(
+            unit, children, inner, found, plan, values, parts, coverage, codes
+        )
+        for code, part in differing:
+            parts[(unit.id, code)] = part
+            part_rows.append((unit.id, plan_id, period, code, json.dumps(part_to_data(part))))
+        if own:
+            coverage[unit.id] = own
+            coverage_rows.append((unit.id, plan_id, period, dumps(coverage_to_data(own))))
+        else:
+            uncovered.append(unit.id)
+    await tx.execute(
+        "DELETE FROM rollup_parts WHERE plan_id = ? AND period = ?"
+        f" AND unit_id IN ({_ids(len(chain_ids))}) AND indicator_code IN ({_ids(len(codes))})",
+        (plan_id, period, *chain_ids, *codes),
+    )
+    if part_rows:
+        await tx.execute_many(
+            "INSERT INTO rollup_parts (unit_id, plan_id, period, indicator_code, part_json)"
+            " VALUES (?, ?, ?, ?, ?)",
+            part_rows,
+        )
+    if coverage_rows:
+        await tx.execute_many(_UPSERT_COVERAGE, coverage_rows)
+    if uncovered:
+        await tx.execute(
+            "DELETE FROM rollup_coverage WHERE plan_id = ? AND period = ?"
+            f" AND unit_id IN ({_ids(len(uncovered))})",
+            (plan_id, period, *uncovered),
+        )
 
 
 def _unit_rows(
@@ -428,6 +502,12 @@ async def _write(
     await _write_coverage(tx, unit_id, plan_id, period, coverage)
 
 
+_UPSERT_COVERAGE = (
+    "INSERT INTO rollup_coverage (unit_id, plan_id, period, coverage_json) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (unit_id, plan_id, period) DO UPDATE SET coverage_json = excluded.coverage_json"
+)
+
+
 async def _write_coverage(
     tx: Tx, unit_id: int, plan_id: str, period: str, coverage: Coverage
 ) -> None:
@@ -438,10 +518,7 @@ async def _write_coverage(
         )
         return
     await tx.execute(
-        "INSERT INTO rollup_coverage (unit_id, plan_id, period, coverage_json)"
-        " VALUES (?, ?, ?, ?) ON CONFLICT (unit_id, plan_id, period)"
-        " DO UPDATE SET coverage_json = excluded.coverage_json",
-        (unit_id, plan_id, period, dumps(coverage_to_data(coverage))),
+        _UPSERT_COVERAGE, (unit_id, plan_id, period, dumps(coverage_to_data(coverage)))
     )
 
 

@@ -45,7 +45,7 @@ _INSERT_VERSION = (
     " FROM report_values"
     " WHERE unit_id = ? AND plan_id = ? AND indicator_code = ? AND period = ?"
     " ON CONFLICT (update_key, unit_id, plan_id, indicator_code, period) DO NOTHING"
-    " RETURNING id"
+    f" RETURNING {_COLUMNS.replace('v.', '')}"
 )
 # Each retry follows a writer that committed the same cell at the same instant; more than
 # a few in a row means something else is wrong.
@@ -183,11 +183,13 @@ class Values:
             await _lock_cells(tx, checked)
             ids: list[int] = []
             new_ids: list[int] = []
+            by_id: dict[int, StoredValue] = {}
             for item in checked:
                 value_id, created = await self._insert(tx, item, person_id, channel, update_key, at)
                 ids.append(value_id)
-                if created:
+                if created is not None:
                     new_ids.append(value_id)
+                    by_id[value_id] = created
             if new_ids:
                 await rollups.after_values(
                     tx, {(i.unit_id, i.plan_id, i.period, i.indicator_code) for i in checked}
@@ -198,13 +200,14 @@ class Values:
                     "value.recorded",
                     {"value_ids": new_ids, "channel": channel, "update_key": update_key},
                 )
-            unique_ids = sorted(set(ids))
-            rows = await tx.fetch_all(
-                f"SELECT {_COLUMNS} FROM report_values v"
-                f" WHERE v.id IN ({_placeholders(len(unique_ids))})",
-                unique_ids,
-            )
-        by_id = {row["id"]: _stored(row) for row in rows}
+            recorded_before = sorted(set(ids) - by_id.keys())  # by an earlier delivery
+            if recorded_before:
+                rows = await tx.fetch_all(
+                    f"SELECT {_COLUMNS} FROM report_values v"
+                    f" WHERE v.id IN ({_placeholders(len(recorded_before))})",
+                    recorded_before,
+                )
+                by_id.update((row["id"], _stored(row)) for row in rows)
         return [by_id[value_id] for value_id in ids]
 
     async def _insert(
@@ -215,7 +218,9 @@ class Values:
         channel: str | None,
         update_key: str | None,
         at: str,
-    ) -> tuple[int, bool]:
+    ) -> tuple[int, StoredValue | None]:
+        """The value's id, and the version stored now (None: the update recorded it
+        before)."""
         data = value_to_data(item.value)
         cell = (item.unit_id, item.plan_id, item.indicator_code, item.period)
         params = (
@@ -248,7 +253,7 @@ class Values:
                 if attempt == _VERSION_ATTEMPTS:
                     raise
         if row is not None:
-            return int(row["id"]), True
+            return int(row["id"]), _stored(row)
         existing = await tx.fetch_value(
             "SELECT id FROM report_values WHERE update_key = ? AND unit_id = ? AND plan_id = ?"
             " AND indicator_code = ? AND period = ?",
@@ -256,7 +261,7 @@ class Values:
         )
         if not isinstance(existing, int):
             raise StorageError(f"value for {cell} neither recorded nor found")
-        return existing, False
+        return existing, None
 
     async def get(self, value_id: int) -> StoredValue | None:
         row = await self._db.fetch_one(

@@ -134,3 +134,18 @@ async def test_a_write_alone_is_one_statement_without_a_transaction_and_all_or_n
         )
     rows = await store.db.fetch_all("SELECT update_id FROM inbox ORDER BY id")
     assert [row["update_id"] for row in rows] == ["0", "1", "2", "3"]
+
+
+async def test_a_values_roll_up_costs_the_same_statements_however_deep_the_unit(
+    store: Store, tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above a village three units keep rows (its commune, district and province), above
+    the district one: what the roll-up reads and writes is read and written for the
+    whole chain at once, so a village's save costs no more than the district's (that
+    the rows are right, tests/storage/test_storage_kept_rollups.py checks)."""
+    counts = []
+    for unit in (tree.villages["Nà Pậu"], tree.district):
+        with statements(monkeypatch) as seen:
+            await store.values.record(unit, PLAN_ID, "3.1", "2025", CountValue(5))
+        counts.append(len(seen))
+    assert counts[0] == counts[1]

@@ -13,13 +13,15 @@ from importlib import resources
 
 from indicators.plan import Plan
 from indicators.plans import load_plan_text, parsed_plan
+from indicators.units import Unit
 from storage import rollups
 from storage.audit import write_audit
 from storage.backends import Backend, Row, StorageError
 from storage.clock import from_db
-from storage.units import ANCESTRY_CTE
+from storage.units import ANCESTRY_CTE, UNIT_COLUMNS, unit_from_row
 
 _VERSION_COLUMNS = "plan_id, version, year, title, source, loaded_at"
+_UNIT_COLUMNS = ", ".join(f"u.{column}" for column in UNIT_COLUMNS.split(", "))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,21 @@ class Plans:
                 (plan_id, version),
             )
         return None if row is None else self._parse(row)
+
+    async def with_unit(self, plan_id: str, unit_id: int) -> tuple[Plan | None, Unit | None]:
+        """The plan's latest version and a unit, in one statement: every step of a report
+        needs both (the plan of its questions, the unit it reports for)."""
+        row = await self._db.fetch_one(
+            f"SELECT {_UNIT_COLUMNS}, p.version, p.yaml_text, p.source FROM units u"
+            " LEFT JOIN plans p ON p.plan_id = ?"
+            " AND p.version = (SELECT MAX(version) FROM plans WHERE plan_id = ?)"
+            " WHERE u.id = ?",
+            (plan_id, plan_id, unit_id),
+        )
+        if row is None:
+            return await self.get(plan_id), None
+        plan = None if row["yaml_text"] is None else self._parse(row)
+        return plan, unit_from_row(row)
 
     def _parse(self, row: Row) -> Plan:
         return parsed_plan(

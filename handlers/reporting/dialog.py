@@ -520,10 +520,11 @@ class ReportingDialog:
     # --- the question ------------------------------------------------------------------
 
     async def _duty(self, draft: Draft) -> tuple[Assignment, Indicator]:
-        plan = await self.store.plans.get(draft.plan)
+        plan, unit = await self.store.plans.with_unit(draft.plan, draft.unit)
         if plan is None:
             raise LookupError(f"plan {draft.plan} is gone")
-        unit = await self.services.unit(draft.unit)
+        if unit is None:
+            raise LookupError(f"unit {draft.unit} does not exist")
         period = Period.from_code(draft.period)
         indicators = tuple(plan.indicator(code) for code in draft.codes)
         duty = Assignment(unit, plan, period, indicators)

@@ -162,3 +162,22 @@ async def test_plans_are_versioned_by_text(store: Store) -> None:
     assert await store.plans.get("no-such-plan") is None
     with pytest.raises(StorageError):
         await store.plans.assign(1, "no-such-plan")
+
+
+async def test_a_plan_with_a_unit_is_the_plans_latest_version(store: Store, tree: Tree) -> None:
+    """What a reporting step reads in one statement: the plan as its latest version has
+    it, and the unit; either missing is None."""
+    from storage.plans import bundled_text
+
+    text = bundled_text(PLAN_ID)
+    corrected = text.replace("title: Chỉ tiêu cơ bản", "title: Các chỉ tiêu cơ bản", 1)
+    assert corrected != text
+    await store.plans.load_text(corrected, source="admin upload")
+    plan, unit = await store.plans.with_unit(PLAN_ID, tree.villages["Nà Pậu"])
+    assert plan is not None and plan.title.startswith("Các chỉ tiêu cơ bản")
+    assert unit == await store.units.get(tree.villages["Nà Pậu"])
+    assert await store.plans.with_unit("no-such-plan", tree.district) == (
+        None, await store.units.get(tree.district)
+    )  # fmt: skip
+    plan, unit = await store.plans.with_unit(PLAN_ID, 10**6)
+    assert unit is None and plan is not None and plan.title.startswith("Các chỉ tiêu")

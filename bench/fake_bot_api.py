@@ -31,7 +31,8 @@ class Stats:
     accepted_at: list[tuple[float, int]] = field(default_factory=list)  # (monotonic time, chat)
     too_many: int = 0
     too_many_by_chat: Counter[int] = field(default_factory=Counter)
-    requests: int = 0
+    requests: int = 0  # every call but getUpdates
+    polls: int = 0  # getUpdates calls
 
     @property
     def delivered(self) -> int:
@@ -157,6 +158,7 @@ class FakeBotApi:
                 path = request_line.decode("latin-1").split(" ")[1]
                 content_type = headers.get("content-type", "")
                 if path.endswith("/getUpdates"):
+                    self.stats.polls += 1
                     status, payload = 200, await self._get_updates(_params(content_type, body))
                 else:
                     status, payload = self._answer(path, content_type, body)

@@ -22,7 +22,8 @@ figure is the median of its runs:
   members' steps paced to a fixed `--rate` updates/s, limiters as shipped;
 - the same p95 of the members while one more member sends `--flood` messages at once
   (chitieu only: the flood throttle's effect on everyone else);
-- messages per turn, and SQL statements per reporting turn (the statements of each
+- messages per turn, Bot API requests per update (getUpdates included: how well each
+  side batches its polling), and SQL statements per reporting turn (the statements of each
   turn's own transaction, BEGIN and COMMIT included, for the steps after /baocao) and
   per update (everything the process ran, from the SQLite connections' trace callback:
   inbox, turns, outbox polling).
@@ -233,6 +234,7 @@ class Run:
     messages: int
     too_many: int
     cpu: float
+    requests: int = 0  # Bot API calls during the run, getUpdates included
     sql_turns: int = 0
     sql_turn_statements: int = 0
     sql_statements: int = 0
@@ -279,9 +281,11 @@ def one_run(
         if not ready.startswith("ready"):
             raise RuntimeError(f"the {side} bot did not start: see {workdir / 'bot.log'}")
         sent_before = api.stats.delivered
+        requests_before = api.stats.requests + api.stats.polls
         asyncio.run_coroutine_threadsafe(driver.run(600.0, duration if rate else None),
                                          api.loop).result(700)  # fmt: skip
         messages = api.stats.delivered - sent_before
+        requests = api.stats.requests + api.stats.polls - requests_before
         bot.stdin.close()
         stats = json.loads(bot.stdout.readline())
         bot.wait(30)
@@ -302,6 +306,7 @@ def one_run(
         messages=messages,
         too_many=api.stats.too_many,
         cpu=stats["cpu"],
+        requests=requests,
         sql_turns=stats.get("sql_turns", 0),
         sql_turn_statements=stats.get("sql_turn_statements", 0),
         sql_statements=stats.get("sql_statements", 0),
@@ -598,7 +603,8 @@ def main() -> None:
                 print(f"  {kind} pair {pair + 1} {side}: {run.updates} updates in "
                       f"{run.seconds:.1f} s = {run.per_second:.1f}/s, p95 {run.p95_ms:.1f} ms, "
                       f"CPU {run.cpu_ms:.2f} ms/update, {run.messages / run.updates:.2f} "
-                      f"messages/turn, 429s {run.too_many}", flush=True)  # fmt: skip
+                      f"messages/turn, {run.requests / run.updates:.2f} requests/update, "
+                      f"429s {run.too_many}", flush=True)  # fmt: skip
     for pair in range(args.pairs if args.flood else 0):
         run = one_run("chitieu", True, template, args.members, args.rate, args.rate_seconds,
                       flood=args.flood)  # fmt: skip
@@ -628,6 +634,9 @@ def main() -> None:
               f"{b / a:.1f}× |")  # fmt: skip
     a, b = both("limiter", lambda r: r.messages / r.updates)
     print(f"| messages per turn | {a:.2f} | {b:.2f} | |")
+    a, b = both("none", lambda r: r.requests / r.updates)
+    print(f"| Bot API requests per update, no limiter (getUpdates included) "
+          f"| {a:.2f} | {b:.2f} | |")  # fmt: skip
     chitieu = [r for kind in ("limiter", "none") for r in runs[kind, "chitieu"]]
     in_turn = median(chitieu, lambda r: r.sql_turn_statements / max(1, r.sql_turns))
     overall = median(chitieu, lambda r: r.sql_statements / r.updates)

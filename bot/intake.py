@@ -167,6 +167,10 @@ class Intake:
         self._flood_skipped: set[str] = set()  # marked skipped with an earlier one of theirs
         self._unreplied: set[str] = set()  # ...and whose replies are still to confirm
         self._delivered: set[str] = set()  # ...delivered: for their lane to mark so
+        # update → the chat's earlier updates whose delivery its turn marks (`recorder`),
+        # and the updates whose turn committed those marks
+        self._marks: dict[str, Sequence[str]] = {}
+        self._marked: set[str] = set()
 
     # --- receiving ---------------------------------------------------------------------
 
@@ -282,9 +286,10 @@ class Intake:
         handled finish (STOP_TIMEOUT at most) and ends the lane. The chat is given back
         at the end.
 
-        A reply delivered is marked so (see `delivered`) before the chat's next update
-        is handled, or with the chat's release when it has none: a crash between the
-        two resends at most that one reply."""
+        A reply delivered is marked so (see `delivered`) by the turn of the chat's next
+        update, in the statement marking that one handled (`recorder`), or with the
+        chat's release when it has none: a crash between the two resends at most that
+        one reply. A mark undone with its turn is made with the next, or the release."""
         backoff = Backoff(cap=STORAGE_RETRY_CAP)
         news = self._news[chat]
         replied: list[str] = []  # delivered, not marked yet
@@ -336,11 +341,8 @@ class Intake:
                 release_failed = False
                 for row in rows:
                     if replied:
-                        await self._until_stored(
-                            lambda: self.store.inbox.replied(self.channel, self.bot, *replied),
-                            "replies delivered",
-                        )
-                        replied.clear()
+                        # Marked by the turn's own statement (see `recorder`).
+                        self._marks[row.update_id] = tuple(replied)
                     task = asyncio.ensure_future(self._handle(row, paced=handled > 0))
                     handled += 1
                     try:
@@ -357,6 +359,10 @@ class Intake:
                         await backoff.wait()
                         break
                     finally:
+                        carried = self._marks.pop(row.update_id, ())
+                        if row.update_id in self._marked:
+                            self._marked.discard(row.update_id)
+                            replied[:] = [u for u in replied if u not in carried]
                         if row.update_id in self._delivered:
                             self._delivered.discard(row.update_id)
                             replied.append(row.update_id)
@@ -437,10 +443,15 @@ class Intake:
             return
         # The turn did not mark its row (not a turn for us, a handler fault, a busy
         # database): it was answered all the same, so it must not be handled again.
-        await self._until_stored(
-            lambda: self.store.inbox.handled(self.channel, self.bot, row.update_id),
-            f"update {row.update_id} handled",
-        )
+        carried = self._marks.get(row.update_id, ())
+
+        async def mark() -> None:
+            await self.store.inbox.handled(self.channel, self.bot, row.update_id,
+                                           replied=carried)  # fmt: skip
+            if carried:
+                self._marked.add(row.update_id)
+
+        await self._until_stored(mark, f"update {row.update_id} handled")
 
     async def _flooding(self, row: InboxUpdate) -> bool:
         """Whether the update is one too many of a flood; if so it is marked handled
@@ -528,8 +539,17 @@ class Intake:
         async def record(replies: list[Reply]) -> bool:
             if turn.update_id is None:
                 return True
+            update_id = turn.update_id
             payloads = [p for reply in replies for p in queued_payloads(reply, turn)]
-            if not await self.store.inbox.handled(self.channel, turn.bot, turn.update_id, payloads):
+            # The chat's earlier deliveries are marked by the same statement: known stored
+            # only once the turn commits, which a failing COMMIT can still prevent.
+            carried = self._marks.get(update_id, ())
+            marked = await self.store.inbox.handled(
+                self.channel, turn.bot, update_id, payloads, replied=carried
+            )
+            if carried:
+                self.store.db.after_commit(partial(self._marked.add, update_id))
+            if not marked:
                 if await self.store.inbox.holds(self.channel, turn.bot, turn.update_id):
                     return False  # handled meanwhile, by another process
                 # Handed to the Application without the inbox: deduplicated as every

@@ -303,25 +303,42 @@ class Inbox:
         replies: Sequence[dict[str, Any]] = (),
         *,
         skipped: str | None = None,
+        replied: Sequence[str] = (),
     ) -> bool:
         """Mark an update handled, with the replies still to deliver (none: nothing to
         deliver), or `skipped` for a reason without a turn; False if it was not in the
-        inbox or handled already. Call it in the transaction of the turn's effects."""
+        inbox or handled already. Call it in the transaction of the turn's effects.
+
+        The updates `replied` (of the same chat, handled before) had their replies
+        delivered meanwhile: marked so by the same statement, which spares each turn
+        after a chat's first the statement of its own (undone with the turn if the turn
+        is undone: their marks are then still to make)."""
         stamp = self._db.stamp()
-        changed = await self._db.execute(
-            "UPDATE inbox SET handled_at = ?, replies_json = ?, replied_at = ?, skipped = ?"
-            " WHERE channel = ? AND bot = ? AND update_id = ? AND handled_at IS NULL",
-            (
-                stamp,
-                json.dumps(list(replies), ensure_ascii=False) if replies else None,
-                None if replies else stamp,
-                skipped,
-                channel,
-                bot,
-                update_id,
-            ),
-        )
-        return changed == 1
+        replies_json = json.dumps(list(replies), ensure_ascii=False) if replies else None
+        replied = [u for u in replied if u != update_id]  # the statement tells them apart
+        if not replied:
+            changed = await self._db.execute(
+                "UPDATE inbox SET handled_at = ?, replies_json = ?, replied_at = ?, skipped = ?"
+                " WHERE channel = ? AND bot = ? AND update_id = ? AND handled_at IS NULL",
+                (stamp, replies_json, None if replies else stamp, skipped, channel, bot,
+                 update_id),
+            )  # fmt: skip
+            return changed == 1
+        # A row of the update itself is not handled yet; one of `replied` is: in SET, each
+        # column's old value tells which of the two a row is.
+        marks = ", ".join("?" * len(replied))
+        rows = await self._db.execute_returning(
+            "UPDATE inbox SET handled_at = CASE WHEN handled_at IS NULL THEN ? ELSE handled_at END,"
+            " replies_json = CASE WHEN handled_at IS NULL THEN ? ELSE replies_json END,"
+            " replied_at = CASE WHEN handled_at IS NULL THEN ? ELSE ? END,"
+            " skipped = CASE WHEN handled_at IS NULL THEN ? ELSE skipped END"
+            " WHERE channel = ? AND bot = ? AND ((update_id = ? AND handled_at IS NULL)"
+            f" OR (update_id IN ({marks}) AND handled_at IS NOT NULL AND replied_at IS NULL))"
+            " RETURNING update_id",
+            (stamp, replies_json, None if replies else stamp, stamp, skipped, channel, bot,
+             update_id, *replied),
+        )  # fmt: skip
+        return any(row["update_id"] == update_id for row in rows)
 
     async def skip_burst(
         self, channel: str, bot: str, update: InboxUpdate, skipped: str

@@ -27,18 +27,19 @@ from __future__ import annotations
 import functools
 import re
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ClassVar, Protocol, Self
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from storage.clock import Clock, to_db
 
 Params = Sequence[object]
 Row = Mapping[str, Any]
+_T = TypeVar("_T")
 
 DEFAULT_URL = "sqlite:///chitieu.sqlite3"
 
@@ -197,6 +198,9 @@ _REMEMBERED_READS = 64
 _REMEMBERED_ROWS = 200
 
 
+# Asked of every statement of a transaction, and the statements are the code's own: a
+# search of a long SQL text each time was about a hundredth of a turn's CPU.
+@functools.lru_cache(maxsize=1024)
 def _remembered(sql: str) -> bool:
     return bool(_PLAIN_READ.match(sql)) and not _NOT_PLAIN.search(sql)
 
@@ -223,6 +227,7 @@ class Tx:
         self._sql = backend.dialect.translate
         self._reads: dict[tuple[str, tuple[object, ...]], list[Row]] = {}
         self._remember = backend.dialect.sole_writer
+        self.committed: list[Callable[[], None]] = []  # see Backend.after_commit
         # One moment for the whole transaction: every row a turn writes carries the
         # same time, taken from the backend's clock when the transaction began.
         self.now = backend.clock.now()
@@ -401,6 +406,20 @@ class Backend(ABC):
                 # Closed before the commit, so that nothing slips in during it.
                 tx.open = False
                 _CURRENT_TX.reset(token)
+        for done in tx.committed:
+            done()
+
+    def after_commit(self, done: Callable[[], None]) -> None:
+        """Call `done` once what the task's transaction wrote so far is committed: when
+        the transaction commits, never if it (or the nested block asking) is undone; at
+        once outside a transaction, where every statement commits by itself. For what
+        must know that a write is durable, not merely made (a turn's commit can still
+        fail after its last statement)."""
+        tx = self._current()
+        if tx is None:
+            done()
+        else:
+            tx.committed.append(done)
 
     def stamp(self) -> str:
         """The moment to write: the task's transaction's one moment when there is one."""
@@ -412,17 +431,34 @@ class Backend(ABC):
         transaction when there is one, else in a transaction of its own. A repository
         method that writes with one statement uses this rather than `transaction()`, so
         that a turn does not pay a savepoint for it where none is needed."""
+        return await self._one_write(
+            lambda tx: tx.execute(sql, params),
+            lambda connection: connection.execute(self.dialect.translate(sql), params),
+        )
+
+    async def execute_returning(self, sql: str, params: Params = ()) -> list[Row]:
+        """`execute` for a write statement with RETURNING: the rows it returns."""
+        return await self._one_write(
+            lambda tx: tx.fetch_all(sql, params),
+            lambda connection: connection.fetch_all(self.dialect.translate(sql), params),
+        )
+
+    async def _one_write(
+        self,
+        joined: Callable[[Tx], Awaitable[_T]],
+        alone: Callable[[Connection], Awaitable[_T]],
+    ) -> _T:
         outer = self._current()
         if outer is not None:
             if self.dialect.failed_statement_undone:
-                return await outer.execute(sql, params)
+                return await joined(outer)
             async with self.transaction() as tx:
-                return await tx.execute(sql, params)
+                return await joined(tx)
         # Alone, a statement is atomic by itself (both databases commit it on their own):
         # a BEGIN and a COMMIT around it would be two more round trips for nothing.
         self._check_open()
         async with self._writing_alone() as connection:
-            return await connection.execute(self.dialect.translate(sql), params)
+            return await alone(connection)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
         tx = self._current()
@@ -478,9 +514,11 @@ class _Savepoint:
 async def _savepoint(tx: Tx) -> AsyncIterator[None]:
     point = _Savepoint()
     tx.pending.append(point)
+    promised = len(tx.committed)
     try:
         yield
     except BaseException:
+        del tx.committed[promised:]  # what the block wrote is undone: its promises too
         if point.name is not None:
             await tx._rollback_to(point.name)
             if point.owner:

@@ -9,11 +9,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import itertools
+import operator
 import os
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
@@ -22,6 +24,7 @@ from telegram.request import HTTPXRequest
 from bot.intake import FLOOD_WINDOW, Intake
 from bot.telegram_channel import CHANNEL, build_application, intake, poll
 from handlers.app import build_router
+from handlers.messages import Reply, Turn, TurnKind
 from storage import Arrival, StorageUnavailable, Store
 from storage.clock import to_db
 from tests.bot.bot_process import listening, until
@@ -496,3 +499,79 @@ async def test_a_kept_chat_whose_update_finds_every_place_taken_waits_its_turn(
         await until(lambda: len(counted.seen) == 4, timeout=HANG_GUARD)
     assert counted.seen == ["1", "2", "3", "4"]
     assert counted.claimed == ["42", "43", "44", "42"]
+
+
+class _Replying(_Counted):
+    """...whose turns reply as the Telegram channel's do: recorded in the turn's
+    transaction (`Intake.recorder`), then delivered (`Intake.delivered`). A turn listed
+    in `undone` is undone after its record, as by a COMMIT that fails."""
+
+    def __init__(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+        super().__init__(store, monkeypatch)
+        self.store = store
+        self.inbox: Intake | None = None
+        self.undone: set[str] = set()
+        self.marks = 0  # statements of their own marking deliveries
+        replied = store.inbox.replied
+
+        async def marking(*args: Any) -> int:
+            self.marks += 1
+            return await replied(*args)
+
+        monkeypatch.setattr(store.inbox, "replied", marking)
+
+    async def process(self, row: Any) -> None:
+        assert self.inbox is not None
+        turn = Turn(CHANNEL, row.sender_key, row.chat_key, TurnKind.TEXT,
+                    update_id=row.update_id, bot="b")  # fmt: skip
+        replies = [Reply(f"answer to {row.update_id}")]
+        async with self.store.transaction():
+            assert await self.inbox.recorder(turn)(replies)
+            if row.update_id in self.undone:
+                self.undone.discard(row.update_id)
+                raise StorageUnavailable("the commit failed")
+        await self.inbox.delivered(turn, replies, len(replies))
+        self.seen.append(row.update_id)
+
+
+async def test_a_turn_marks_the_delivery_of_the_chats_turn_before_it(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reply delivered is marked so by the statement that marks the chat's next update
+    handled (in its turn's transaction) rather than by one of its own; the last, with
+    the chat's release. Nothing is left to resend."""
+    replying = _Replying(store, monkeypatch)
+    inbox = replying.inbox = Intake(
+        store, CHANNEL, process=replying.process, tell_busy=replying.tell_busy, linger=0.5
+    )
+    async with _running(inbox):
+        for update in ("1", "2", "3"):
+            await inbox.take(_said(update, "42"))
+            await until(partial(operator.contains, replying.seen, update), timeout=HANG_GUARD)
+        await until(lambda: _given_back(store), timeout=HANG_GUARD)
+    assert replying.seen == ["1", "2", "3"]
+    assert replying.marks == 0
+    assert replying.claimed == ["42"] and replying.released == ["42"]
+    assert await store.inbox.unreplied(CHANNEL, "b") == []
+
+
+async def test_a_delivery_whose_mark_was_undone_with_a_turn_is_marked_after_all(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The turn carrying the mark of the reply before it is undone (its commit fails):
+    that reply is still known delivered, and marked so later, never queued again as if
+    a crash had cut it off; the undone turn is handled again."""
+    replying = _Replying(store, monkeypatch)
+    replying.undone.add("2")
+    inbox = replying.inbox = Intake(
+        store, CHANNEL, process=replying.process, tell_busy=replying.tell_busy, linger=0.5
+    )
+    async with _running(inbox):
+        await inbox.take(_said("1", "42"))
+        await until(lambda: replying.seen == ["1"], timeout=HANG_GUARD)
+        await inbox.take(_said("2", "42"))
+        await until(lambda: replying.seen == ["1", "2"], timeout=HANG_GUARD)
+        await until(lambda: _given_back(store), timeout=HANG_GUARD)
+    assert await store.inbox.unreplied(CHANNEL, "b") == []
+    assert await store.db.fetch_all("SELECT id FROM outbox") == []  # nothing resent
+    assert replying.seen == ["1", "2"]

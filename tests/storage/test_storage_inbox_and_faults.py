@@ -13,6 +13,7 @@ import pytest
 from storage import Arrival, StorageUnavailable, Store
 from storage.backends.sqlite import SQLiteBackend
 from tests.clock import TestClock
+from tests.statements import statements
 
 
 @pytest.fixture
@@ -83,6 +84,35 @@ async def test_the_inbox_records_once_hands_out_in_order_and_keeps_unfinished_wo
     assert await store.inbox.replied("telegram", bot, "7")
     assert await store.inbox.prune(clock.now() - dt.timedelta(days=7)) == 1
     assert [u.update_id for u in await store.inbox.unhandled("telegram", bot)] == ["9"]
+
+
+async def test_marking_an_update_handled_marks_earlier_deliveries_in_the_same_statement(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The turn of a chat's next update marks the replies of the ones before delivered:
+    only handled ones waiting for that mark, and with the turn (undone with it)."""
+    bot = "1@api.telegram.org"
+    arrivals = [Arrival(str(n), "42", {"update_id": n}) for n in (1, 2, 3, 4)]
+    await store.inbox.record("telegram", bot, arrivals)
+    reply = [{"text": "Đã ghi"}]
+    assert await store.inbox.handled("telegram", bot, "1", reply)
+    with pytest.raises(ZeroDivisionError):
+        async with store.transaction():
+            assert await store.inbox.handled("telegram", bot, "2", reply, replied=["1"])
+            _ = 1 / 0
+    assert [u.update_id for u in await store.inbox.unreplied("telegram", bot)] == ["1"]
+    with statements(monkeypatch) as seen:
+        async with store.transaction():
+            # 3 is not handled yet: not marked delivered by this
+            assert await store.inbox.handled("telegram", bot, "2", reply, replied=["1", "3"])
+    assert [sql.split()[0] for sql in seen if "SAVEPOINT" not in sql] == ["UPDATE"]
+    assert [u.update_id for u in await store.inbox.unreplied("telegram", bot)] == ["2"]
+    assert [u.update_id for u in await store.inbox.unhandled("telegram", bot)] == ["3", "4"]
+    # Handled already: False, as without marks; the delivery is marked all the same.
+    assert not await store.inbox.handled("telegram", bot, "1", replied=["2"])
+    assert await store.inbox.unreplied("telegram", bot) == []
+    assert await store.inbox.handled("telegram", bot, "3", replied=["2"])  # alone
+    assert [u.update_id for u in await store.inbox.unhandled("telegram", bot)] == ["4"]
 
 
 async def test_a_burst_is_skipped_together_from_the_update_on_and_only_its_senders(

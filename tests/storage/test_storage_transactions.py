@@ -104,3 +104,29 @@ async def test_a_transaction_cancelled_at_any_moment_leaves_the_store_usable(
     assert max(history, key=lambda v: v.version).value == CountValue(1000)
     # Nor was a connection handed back inside a transaction (asyncpg logs an error then).
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_what_waits_for_a_commit_runs_after_it_and_never_for_what_was_undone(
+    store: Store,
+) -> None:
+    done: list[str] = []
+    store.db.after_commit(lambda: done.append("alone"))  # no transaction: committed
+    assert done == ["alone"]
+    async with store.transaction():
+        await store.conversations.put("telegram", "1", "report", "value", {})
+        store.db.after_commit(lambda: done.append("outer"))
+        with pytest.raises(ZeroDivisionError):
+            async with store.transaction():
+                await store.conversations.put("telegram", "2", "report", "value", {})
+                store.db.after_commit(lambda: done.append("undone block"))
+                _ = 1 / 0
+        async with store.transaction():
+            store.db.after_commit(lambda: done.append("kept block"))
+        assert done == ["alone"]  # not before the commit
+    assert done == ["alone", "outer", "kept block"]
+    with pytest.raises(ZeroDivisionError):
+        async with store.transaction():
+            await store.conversations.put("telegram", "3", "report", "value", {})
+            store.db.after_commit(lambda: done.append("rolled back"))
+            _ = 1 / 0
+    assert done == ["alone", "outer", "kept block"]

@@ -34,7 +34,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
@@ -66,6 +66,9 @@ class Result:
     faults: dict[str, int]
     kills: int
     seconds: float
+    # For each member never told: the last messages they got, and the buttons of the last
+    # (the bench's own villages and figures, nothing personal).
+    unfinished: list[str] = field(default_factory=list)
 
 
 async def prepare(db: str, members: int, recipients: int) -> list[str]:
@@ -137,8 +140,12 @@ class Member:
             elif "Bỏ qua" in labels:
                 update = press(self.chat, self.server.button(self.chat, "Bỏ qua"))
             else:
-                # No step to take: wait for the answer still coming, then look again.
-                await self.answered(len(texts), 30)
+                # No step to take: wait for the answer still coming, then look again. When
+                # nothing comes, the last message is an earlier one delivered again late
+                # (a send that took effect unseen), its buttons not the conversation's:
+                # ask to go on, as a person scrolling back would.
+                if not await self.answered(len(texts), 30):
+                    self.server.push(message(self.chat, "/baocao"))
                 continue
             before = len(texts)
             self.server.push(update)
@@ -160,6 +167,13 @@ async def start_bot(db: str, url: str, log: Path) -> asyncio.subprocess.Process:
         sys.executable, "-m", "bot.cli", "run",
         cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log.open("ab"),
     )  # fmt: skip
+
+
+def _last_seen(server: FakeBotServer, member: Member) -> str:
+    texts = [t[:70].replace("\n", " / ") for t in server.texts(member.chat)[-4:]]
+    return (
+        f"member {member.chat}: {' | '.join(texts)} [buttons: {', '.join(sorted(member.labels()))}]"
+    )
 
 
 def duplicates(texts: list[str]) -> int:
@@ -235,6 +249,7 @@ async def one_run(run: str, args: argparse.Namespace) -> Result:
         faults=dict(server.counters.faults),
         kills=kills,
         seconds=seconds,
+        unfinished=[_last_seen(server, m) for m in members if not m.done],
     )
     shutil.rmtree(workdir, ignore_errors=True)
     return result
@@ -266,6 +281,8 @@ async def main() -> None:
             f"; duplicate replies to members {r.duplicates_replies}\n"
             f"  sends that took effect unseen by the bot (stall, drop): {r.effect_unseen}"
         )
+        for line in r.unfinished:
+            print(f"  never told: {line}")
 
 
 if __name__ == "__main__":

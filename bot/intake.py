@@ -544,12 +544,12 @@ class Intake:
             # The chat's earlier deliveries are marked by the same statement: known stored
             # only once the turn commits, which a failing COMMIT can still prevent.
             carried = self._marks.get(update_id, ())
-            marked = await self.store.inbox.handled(
+            handled_now = await self.store.inbox.handled(
                 self.channel, turn.bot, update_id, payloads, replied=carried
             )
             if carried:
                 self.store.db.after_commit(partial(self._marked.add, update_id))
-            if not marked:
+            if not handled_now:
                 if await self.store.inbox.holds(self.channel, turn.bot, turn.update_id):
                     return False  # handled meanwhile, by another process
                 # Handed to the Application without the inbox: deduplicated as every

@@ -269,23 +269,14 @@ def _bottom_up(chain: dict[int, TreeUnit]) -> list[TreeUnit]:
 
 async def _children(tx: Tx, unit_id: int) -> list[tuple[TreeUnit, Shape | None]]:
     """The unit's direct children in the whole tree, each with its kept shape."""
-    rows = await tx.fetch_all(
-        "SELECT u.id, u.level, u.parent_id, u.merged_into_id, s.shape_json FROM units u"
-        " LEFT JOIN rollup_shapes s ON s.unit_id = u.id"
-        " WHERE u.merged_into_id = ? OR (u.parent_id = ? AND u.merged_into_id IS NULL)"
-        " ORDER BY u.id",
-        (unit_id, unit_id),
-    )
-    return [
-        (tree_unit(row), None if row["shape_json"] is None else _shape(row["shape_json"]))
-        for row in rows
-    ]
+    return (await _children_of(tx, [unit_id])).get(unit_id, [])
 
 
 async def _children_of(
     tx: Tx, unit_ids: Sequence[int]
 ) -> dict[int, list[tuple[TreeUnit, Shape | None]]]:
-    """`_children` of each of the units, in one statement."""
+    """The direct children in the whole tree of each of the units, each with its kept
+    shape, in one statement."""
     marks = _ids(len(unit_ids))
     rows = await tx.fetch_all(
         "SELECT u.id, u.level, u.parent_id, u.merged_into_id, s.shape_json FROM units u"
@@ -378,7 +369,9 @@ async def _refresh_parts(tx: Tx, chain: Chain, pair: Pair, codes: Sequence[str])
     plan = await _plan(tx, plan_id)
     chain_ids = [unit.id for unit in order]
     below = await _children_of(tx, chain_ids)
-    inner_below = sorted({c.id for kids in below.values() for c, shape in kids if shape})
+    inner_below = sorted(
+        {c.id for kids in below.values() for c, shape in kids if shape is not None}
+    )
     values: dict[tuple[int, str], AnyValue] = {}
     parts: dict[tuple[int, str], Part | None] = {}
     coverage: dict[int, Coverage] = {}

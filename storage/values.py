@@ -38,15 +38,27 @@ _IS_LATEST = """
 """
 
 
-_INSERT_VERSION = (
+# Every cell's next version is computed by the INSERT itself, from the versions there
+# before it (both databases evaluate the SELECT before inserting: SQLite copies it aside
+# when it reads the table written), plus the row's place among the batch's rows of its
+# cell (a cell twice in one batch makes two versions).
+_INSERT_VERSIONS = (
     "INSERT INTO report_values (unit_id, plan_id, indicator_code, period, version,"
     " kind, value_json, note, person_id, channel, update_key, recorded_at)"
-    " SELECT ?, ?, ?, ?, COALESCE(MAX(version), 0) + 1, ?, ?, ?, ?, ?, ?, ?"
-    " FROM report_values"
-    " WHERE unit_id = ? AND plan_id = ? AND indicator_code = ? AND period = ?"
+    " SELECT n.column1, n.column2, n.column3, n.column4, COALESCE(("
+    "SELECT MAX(w.version) FROM report_values w WHERE w.unit_id = n.column1"
+    " AND w.plan_id = n.column2 AND w.indicator_code = n.column3 AND w.period = n.column4"
+    "), 0) + n.column5, n.column6, n.column7, n.column8, ?, ?, ?, ?"
+    " FROM (VALUES {rows}) AS n WHERE true"
     " ON CONFLICT (update_key, unit_id, plan_id, indicator_code, period) DO NOTHING"
     f" RETURNING {_COLUMNS.replace('v.', '')}"
 )
+_NEW_ROW = (
+    "(CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),"
+    " CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT))"
+)
+# Rows per INSERT: well below both databases' limit of 32,766 parameters.
+_BATCH = 1000
 # Each retry follows a writer that committed the same cell at the same instant; more than
 # a few in a row means something else is wrong.
 _VERSION_ATTEMPTS = 5
@@ -108,6 +120,10 @@ def _stored(row: Row) -> StoredValue:
         update_key=row["update_key"],
         recorded_at=_recorded_at(row["recorded_at"]),
     )
+
+
+def _cell(item: NewValue | StoredValue) -> tuple[int, str, str, str]:
+    return (item.unit_id, item.plan_id, item.indicator_code, item.period)
 
 
 def _placeholders(count: int) -> str:
@@ -179,89 +195,96 @@ class Values:
         if not checked:
             return []
         async with self._db.transaction() as tx:
-            at = tx.stamp
             await _lock_cells(tx, checked)
-            ids: list[int] = []
-            new_ids: list[int] = []
-            by_id: dict[int, StoredValue] = {}
-            for item in checked:
-                value_id, created = await self._insert(tx, item, person_id, channel, update_key, at)
-                ids.append(value_id)
-                if created is not None:
-                    new_ids.append(value_id)
-                    by_id[value_id] = created
-            if new_ids:
+            # With an update key a cell is recorded once per update: its first item.
+            keys = [_cell(item) for item in checked]
+            rows = checked
+            if update_key is not None:
+                first: dict[tuple[int, str, str, str], NewValue] = {}
+                for key, item in zip(keys, checked, strict=True):
+                    first.setdefault(key, item)
+                rows = list(first.values())
+            created: list[StoredValue] = []
+            for start in range(0, len(rows), _BATCH):
+                created += await self._insert(
+                    tx, rows[start : start + _BATCH], person_id, channel, update_key
+                )
+            by_version = {(*_cell(v), v.version): v for v in created}
+            if created:
                 await rollups.after_values(
-                    tx, {(i.unit_id, i.plan_id, i.period, i.indicator_code) for i in checked}
+                    tx, {(v.unit_id, v.plan_id, v.period, v.indicator_code) for v in created}
                 )
                 await write_audit(
                     tx,
                     person_id,
                     "value.recorded",
-                    {"value_ids": new_ids, "channel": channel, "update_key": update_key},
+                    {
+                        "value_ids": sorted(v.id for v in created),
+                        "channel": channel,
+                        "update_key": update_key,
+                    },
                 )
-            recorded_before = sorted(set(ids) - by_id.keys())  # by an earlier delivery
-            if recorded_before:
-                rows = await tx.fetch_all(
-                    f"SELECT {_COLUMNS} FROM report_values v"
-                    f" WHERE v.id IN ({_placeholders(len(recorded_before))})",
-                    recorded_before,
+            if update_key is None:
+                # Each item made a version: a cell's items in order, from its lowest.
+                lowest: dict[tuple[int, str, str, str], int] = {}
+                for value in created:
+                    cell = _cell(value)
+                    lowest[cell] = min(lowest.get(cell, value.version), value.version)
+                stored = []
+                for key in keys:
+                    stored.append(by_version[(*key, lowest[key])])
+                    lowest[key] += 1
+                return stored
+            by_cell = {_cell(v): v for v in created}
+            if len(by_cell) < len(rows):  # an earlier delivery of the update recorded them
+                earlier = await tx.fetch_all(
+                    f"SELECT {_COLUMNS} FROM report_values v WHERE v.update_key = ?",
+                    (update_key,),
                 )
-                by_id.update((row["id"], _stored(row)) for row in rows)
-        return [by_id[value_id] for value_id in ids]
+                for row in earlier:
+                    by_cell.setdefault(_cell(value := _stored(row)), value)
+            missing = [key for key in keys if key not in by_cell]
+            if missing:
+                raise StorageError(f"value for {missing[0]} neither recorded nor found")
+            return [by_cell[key] for key in keys]
 
     async def _insert(
         self,
         tx: Tx,
-        item: NewValue,
+        items: Sequence[NewValue],
         person_id: int | None,
         channel: str | None,
         update_key: str | None,
-        at: str,
-    ) -> tuple[int, StoredValue | None]:
-        """The value's id, and the version stored now (None: the update recorded it
-        before)."""
-        data = value_to_data(item.value)
-        cell = (item.unit_id, item.plan_id, item.indicator_code, item.period)
-        params = (
-            *cell,
-            str(data["kind"]),
-            dumps(data),
-            item.note,
-            person_id,
-            channel,
-            update_key,
-            at,
-            *cell,
-        )
-        # The next version is computed by the INSERT itself. Under SQLite's single writer
-        # nobody can take the number between the MAX and the INSERT; with concurrent
-        # writers the cells are locked first (_lock_cells), so writers of one cell take
-        # their turns. Should two compute the same number all the same (a writer that
-        # took no lock), the UNIQUE (unit, plan, indicator, period, version) constraint
-        # refuses the later; then the INSERT is tried again in a new statement, which
-        # sees the version committed meanwhile. The savepoint undoes only the failed
-        # attempt (PostgreSQL would abort the whole transaction).
+    ) -> list[StoredValue]:
+        """The versions stored now, in one statement (none for a cell the update
+        recorded before)."""
+        # In the order of the text: the batch's own columns come before its rows.
+        params: list[object] = [person_id, channel, update_key, tx.stamp]
+        place: dict[tuple[int, str, str, str], int] = {}
+        for item in items:
+            data = value_to_data(item.value)
+            cell = _cell(item)
+            place[cell] = place.get(cell, 0) + 1
+            params += [*cell, place[cell], str(data["kind"]), dumps(data), item.note]
+        sql = _INSERT_VERSIONS.format(rows=", ".join([_NEW_ROW] * len(items)))
+        # Under SQLite's single writer nobody can take a version between the MAX and the
+        # INSERT; with concurrent writers the cells are locked first (_lock_cells), so
+        # writers of one cell take their turns. Should two compute the same number all
+        # the same (a writer that took no lock), the UNIQUE (unit, plan, indicator,
+        # period, version) constraint refuses the later; then the INSERT is tried again
+        # in a new statement, which sees the version committed meanwhile. The savepoint
+        # undoes only the failed attempt (PostgreSQL would abort the whole transaction).
         # Only the update-key index is named as the ON CONFLICT target: a clash on the
         # version must raise, never be dropped silently.
-        for attempt in range(1, _VERSION_ATTEMPTS + 1):
+        attempt = 1
+        while True:
             try:
                 async with self._db.transaction():
-                    row = await tx.fetch_one(_INSERT_VERSION, params)
-                break
+                    return [_stored(row) for row in await tx.fetch_all(sql, params)]
             except ConflictError:
                 if attempt == _VERSION_ATTEMPTS:
                     raise
-        if row is not None:
-            return int(row["id"]), _stored(row)
-        existing = await tx.fetch_value(
-            "SELECT id FROM report_values WHERE update_key = ? AND unit_id = ? AND plan_id = ?"
-            " AND indicator_code = ? AND period = ?",
-            (update_key, *cell),
-        )
-        if not isinstance(existing, int):
-            raise StorageError(f"value for {cell} neither recorded nor found")
-        return existing, None
+                attempt += 1
 
     async def get(self, value_id: int) -> StoredValue | None:
         row = await self._db.fetch_one(

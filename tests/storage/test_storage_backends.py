@@ -210,18 +210,19 @@ def _colliding(monkeypatch: pytest.MonkeyPatch, collisions: int) -> list[str]:
     """The first `collisions` version INSERTs behave as if a concurrent writer had just
     committed the same version (what happens on a database with several writers): they
     write something, then fail with a conflict."""
-    real = Tx.fetch_one
+    real = Tx.fetch_all
     attempts: list[str] = []
+    inserting = values_module._INSERT_VERSIONS.split("{rows}")[0]
 
-    async def fetch_one(self: Tx, sql: str, params: Params = ()) -> Row | None:
-        if sql == values_module._INSERT_VERSION:
+    async def fetch_all(self: Tx, sql: str, params: Params = ()) -> list[Row]:
+        if sql.startswith(inserting):
             attempts.append(sql)
             if len(attempts) <= collisions:
                 await self.execute("UPDATE report_values SET note = 'half-done'")
                 raise ConflictError("UNIQUE constraint failed: report_values.version")
         return await real(self, sql, params)
 
-    monkeypatch.setattr(Tx, "fetch_one", fetch_one)
+    monkeypatch.setattr(Tx, "fetch_all", fetch_all)
     return attempts
 
 

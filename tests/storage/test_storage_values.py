@@ -17,6 +17,7 @@ from indicators.values import (
     YesNoValue,
 )
 from storage import NewValue, Store
+from tests.statements import statements
 from tests.storage.storage_fixtures import PLAN_ID, Tree
 
 VILLAGE_CODES = ["3.1", "3.2", "3.3", "3.4"]
@@ -109,3 +110,53 @@ async def test_empty_queries_ask_nothing(store: Store) -> None:
     assert await store.values.missing([1], PLAN_ID, "2025", []) == {}
     assert await store.values.series([], PLAN_ID, "1") == []
     assert await store.values.record_many([]) == []
+
+
+async def test_a_batch_is_written_by_one_statement_whatever_its_size(
+    store: Store, tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    village = tree.villages["Nà Pậu"]
+    await store.values.record(village, PLAN_ID, "3.1", "2025-Q3", CountValue(1))
+    batch = [
+        NewValue(village, PLAN_ID, "3.1", "2025-Q3", CountValue(2)),
+        NewValue(village, PLAN_ID, "3.2", "2025-Q3", CountValue(3)),
+        NewValue(village, PLAN_ID, "3.1", "2025-Q3", CountValue(4)),  # the same cell again
+        NewValue(village, PLAN_ID, "3.3", "2025-Q3", CountValue(5)),
+    ]
+    with statements(monkeypatch) as seen:
+        stored = await store.values.record_many(batch)
+    assert sum(sql.startswith("INSERT INTO report_values") for sql in seen) == 1
+    # In the order given, each item its own version: the cell's two items in turn.
+    assert [(v.indicator_code, v.version, v.value) for v in stored] == [
+        ("3.1", 2, CountValue(2)),
+        ("3.2", 1, CountValue(3)),
+        ("3.1", 3, CountValue(4)),
+        ("3.3", 1, CountValue(5)),
+    ]
+    latest = await store.values.latest([village], PLAN_ID, "2025-Q3", indicator_codes=["3.1"])
+    assert [v.value for v in latest] == [CountValue(4)]
+
+
+async def test_an_update_records_each_cell_once_and_gives_back_what_it_recorded(
+    store: Store, tree: Tree
+) -> None:
+    village = tree.villages["Nà Pậu"]
+    first = await store.values.record_many(
+        [NewValue(village, PLAN_ID, "3.1", "2025-Q3", CountValue(1))], update_key="tg:7"
+    )
+    await store.values.record(village, PLAN_ID, "3.1", "2025-Q3", CountValue(9))  # later, elsewhere
+    again = await store.values.record_many(
+        [
+            NewValue(village, PLAN_ID, "3.2", "2025-Q3", CountValue(2)),
+            NewValue(village, PLAN_ID, "3.1", "2025-Q3", CountValue(1)),
+            NewValue(village, PLAN_ID, "3.2", "2025-Q3", CountValue(3)),  # once per update
+        ],
+        update_key="tg:7",
+    )
+    assert [(v.indicator_code, v.version, v.value) for v in again] == [
+        ("3.2", 1, CountValue(2)),
+        ("3.1", 1, CountValue(1)),
+        ("3.2", 1, CountValue(2)),
+    ]
+    assert again[1] == first[0]
+    assert len(await store.values.history(village, PLAN_ID, "3.2", "2025-Q3")) == 1

@@ -11,6 +11,7 @@ import logging
 import httpx
 
 from bot.numbered_choices import StoredChoices
+from bot.rollup_keeper import RollupKeeper
 from bot.scheduler import ReminderScheduler
 from bot.sender import OutboxSender
 from bot.settings import Settings
@@ -151,6 +152,7 @@ async def _send_and_remind(
             sender.wake()
 
     tasks = [*receiving, *(asyncio.create_task(sender.run()) for sender in senders)]
+    tasks.append(asyncio.create_task(RollupKeeper(services.store).run()))
     if remind:
         # One process runs the rounds: workers beside it would start the same rounds.
         scheduler = ReminderScheduler(services, settings.reminders, wake=wake)

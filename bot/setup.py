@@ -211,6 +211,7 @@ async def add_demo(store: Store) -> str:
     if already:
         records = []  # running --demo again adds nothing
     await store.values.record_many(records, channel="demo")
+    await store.rollups.settle()  # the demo opens ready to be asked
     return _("Demo: {plan} ({title}), xã Đồng Lạc with {villages} villages, {values} new values for {periods}; open period {open}.").format(
         plan=plan.id, title=plan.title, villages=len(villages), values=len(records),
         periods=", ".join(p.code for p in periods), open=current.vietnamese_name())  # fmt: skip

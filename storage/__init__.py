@@ -92,6 +92,7 @@ class Store:
             await migrate(db)
             # After an upgrade or a bulk load: kept roll-ups rebuilt from the values.
             await Rollups(db).rebuild_stale()
+            await Rollups(db).settle()  # saves the last run had no time to settle
         except BaseException:
             await db.close()
             raise

@@ -16,6 +16,7 @@ from indicators.units import Unit
 from storage.backends import Backend
 from storage.clock import to_db
 from storage.rollups import (
+    SETTLE_BATCH,
     SHAPES,
     Pair,
     TreeUnit,
@@ -23,9 +24,17 @@ from storage.rollups import (
     kept_coverage,
     kept_parts,
     rebuild_stale,
+    settle,
     shapes_of,
 )
 from storage.units import SUBTREE_CTE, UNIT_COLUMNS, unit_from_row
+
+# The pairs not to be read, and those with cells to settle first, in one statement: a
+# question at every level asks.
+_STALE_OR_PENDING = (
+    "SELECT plan_id, period, 0 AS pending FROM rollup_stale"
+    " UNION ALL SELECT DISTINCT plan_id, period, 1 AS pending FROM rollup_pending"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +67,35 @@ class Rollups:
         async with self._db.transaction() as tx:
             return await rebuild_stale(tx)
 
+    async def settle(self, pairs: Collection[Pair] | None = None) -> int:
+        """Bring the kept rows up to date with every value recorded so far (of `pairs`
+        only, if given); how many written cells that took. A batch at a time, each in a
+        transaction of its own, so that saves go on between them."""
+        total = 0
+        while True:
+            async with self._db.transaction() as tx:
+                done = await settle(tx, pairs)
+            total += done
+            if done < SETTLE_BATCH:
+                return total
+
+    async def pending(self) -> bool:
+        """Whether some recorded value waits for the rows above it to be recomputed."""
+        return await self._db.fetch_one("SELECT 1 FROM rollup_pending LIMIT 1") is not None
+
     async def fresh(self, pairs: Collection[Pair]) -> bool:
-        """Whether the kept rows of all these pairs may be read."""
-        stale = {
-            (row["plan_id"], row["period"])
-            for row in await self._db.fetch_all("SELECT plan_id, period FROM rollup_stale")
-        }
-        return SHAPES not in stale and not stale.intersection(pairs)
+        """Whether the kept rows of all these pairs may be read; those with values
+        recorded since their last recompute are settled first."""
+        asked = set(pairs)
+        stale: set[Pair] = set()
+        pending: set[Pair] = set()
+        for row in await self._db.fetch_all(_STALE_OR_PENDING):
+            (pending if row["pending"] else stale).add((row["plan_id"], row["period"]))
+        if SHAPES in stale or stale & asked:
+            return False
+        if pending & asked:
+            await self.settle(pending & asked)
+        return True
 
     async def has_inner_children(self, unit_id: int) -> bool:
         """Whether some unit right below has units below it (a province, the country)."""
@@ -203,7 +234,13 @@ class Rollups:
 
     async def series(self, unit_id: int, plan: Plan, indicator_code: str) -> dict[str, Part | None]:
         """The unit's kept part of one indicator in every period some row is kept for;
-        a period absent has nothing reported below the unit."""
+        a period absent has nothing reported below the unit. (Whether a period's rows
+        may be read is `fresh`'s to say; its values recorded since are settled here.)"""
+        pending = await self._db.fetch_all(
+            "SELECT DISTINCT period FROM rollup_pending WHERE plan_id = ?", (plan.id,)
+        )
+        if pending:
+            await self.settle([(plan.id, row["period"]) for row in pending])
         rows = await self._db.fetch_all(
             "SELECT period, part_json FROM rollup_parts"
             " WHERE unit_id = ? AND plan_id = ? AND indicator_code = ?",

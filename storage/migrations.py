@@ -617,6 +617,22 @@ _KEPT_ROLLUPS: list[Step] = [
     "INSERT INTO rollup_stale (plan_id, period) SELECT DISTINCT plan_id, period FROM report_values",
 ]
 
+# The cells written whose units above have not had their kept rows recomputed yet: a
+# save marks them in its own transaction, and the roll-ups are settled soon after, for a
+# burst of saves at once (storage/rollups.py `settle`), and before any read of them.
+_PENDING_ROLLUPS: list[Step] = [
+    """
+    CREATE TABLE rollup_pending (
+        id INTEGER PRIMARY KEY,
+        unit_id INTEGER NOT NULL,
+        plan_id TEXT NOT NULL,
+        period TEXT NOT NULL,
+        indicator_code TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX rollup_pending_pair_idx ON rollup_pending (plan_id, period)",
+]
+
 MIGRATIONS: list[tuple[int, Sequence[Step]]] = [
     (1, _INITIAL_SCHEMA),
     (2, _UNIT_ALIASES),
@@ -631,6 +647,7 @@ MIGRATIONS: list[tuple[int, Sequence[Step]]] = [
     (11, _INBOX_SENDERS),
     (12, _INBOX_CHAT_LEASES),
     (13, _KEPT_ROLLUPS),
+    (14, _PENDING_ROLLUPS),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -265,7 +265,7 @@ class Reviews:
     ) -> Recorded:
         """Record the figures whose period is open for their unit; hold the others as
         proposals. All in one transaction; a redelivered update proposes nothing twice."""
-        async with self._db.transaction() as tx:
+        async with self._db.joined() as tx:  # a failure ends the save it is part of
             free: list[NewValue] = []
             unchanged: list[NewValue] = []
             proposal_ids: list[int] = []

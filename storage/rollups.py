@@ -1,12 +1,16 @@
 """Roll-ups kept per unit, plan, indicator and period (indicators/kept.py), brought up to
-date in the transaction that changes what they come from.
+date with what they come from.
 
 A recorded value changes the parts of its unit's ancestors only: each is recomputed from
 its direct children's kept parts (or, for a child with nothing below it, the child's
 value), nearest first, so a write reads about a hundred rows a level instead of the
-subtree. A change of the tree (a unit added, a merge) changes the shapes and the parts
-of the ancestors of the units it moves, for every plan and period kept there; a new
-version of a plan (other targets, other indicators) rebuilds that plan's rows.
+subtree. A save only marks the cells it wrote (`mark_pending`); `settle` recomputes the
+units above the marked cells, for many saves at once, soon after them
+(bot/rollup_keeper.py) and before anything reads the kept rows (storage/kept.py), so
+that a reading never sees them behind the values. A change of the tree (a unit added, a
+merge) changes the shapes and the parts of the ancestors of the units it moves, for
+every plan and period kept there; a new version of a plan (other targets, other
+indicators) rebuilds that plan's rows.
 
 The tree is the whole one, where a merged unit hangs under the unit it was merged into;
 a unit's global parent is therefore `merged_into_id`, else `parent_id`.
@@ -112,23 +116,74 @@ async def _plan(tx: Tx, plan_id: str) -> Plan | None:
 # --- after a write ----------------------------------------------------------------------
 
 
-async def after_values(tx: Tx, cells: Iterable[tuple[int, str, str, str]]) -> None:
-    """Bring the parts above the units of the written (unit, plan, period, indicator)
-    cells up to date: those of the indicators written (a part depends on its indicator's
-    values only), and the coverage."""
-    by_pair: dict[Pair, tuple[set[int], set[str]]] = {}
-    for unit_id, plan_id, period, code in cells:
-        units, codes = by_pair.setdefault((plan_id, period), (set(), set()))
-        units.add(unit_id)
-        codes.add(code)
-    await _lock(tx, by_pair)
+async def mark_pending(tx: Tx, cells: Iterable[tuple[int, str, str, str]]) -> None:
+    """Note the written (unit, plan, period, indicator) cells: `settle` brings the rows
+    above them up to date. A save pays one statement for its roll-ups, and a burst of
+    saves in one commune one recompute of the units above them all."""
+    rows = sorted(set(cells))
+    if rows:
+        await tx.execute_many(
+            "INSERT INTO rollup_pending (unit_id, plan_id, period, indicator_code)"
+            " VALUES (?, ?, ?, ?)",
+            rows,
+        )
+
+
+def _of_pairs(pairs: Collection[Pair] | None) -> tuple[str, tuple[str, ...]]:
+    if pairs is None:
+        return "", ()
+    wanted = sorted(set(pairs))
+    where = " WHERE " + " OR ".join(["(plan_id = ? AND period = ?)"] * len(wanted))
+    return where, tuple(x for pair in wanted for x in pair)
+
+
+# Cells settled by one recompute: a commune's hundred villages' reports many times over,
+# and few enough units above them for the statements' placeholders.
+SETTLE_BATCH = 2000
+
+
+async def settle(tx: Tx, pairs: Collection[Pair] | None = None) -> int:
+    """Recompute the kept rows above the pending cells of `pairs` (of every pair when
+    None), at most SETTLE_BATCH of them, and clear their marks; how many were cleared.
+
+    Each pair's units above its pending cells are recomputed from their children as
+    they are now, so whatever was written before the marks are read is counted: the
+    recompute does not depend on which saves it covers, and a cell written meanwhile
+    keeps its mark for the next settle."""
+    if pairs is not None and not pairs:
+        return 0
+    where, params = _of_pairs(pairs)
+    found = await tx.fetch_all(
+        f"SELECT DISTINCT plan_id, period FROM rollup_pending{where}", params
+    )
+    if not found:
+        return 0
+    # Settles of the same pair take turns, and a change of the tree waits for them; only
+    # the pairs locked are settled (another may have been marked since).
+    locked = [(row["plan_id"], row["period"]) for row in found]
+    await _lock(tx, locked)
+    where, params = _of_pairs(locked)
+    rows = await tx.fetch_all(
+        f"SELECT id, unit_id, plan_id, period, indicator_code FROM rollup_pending{where}"
+        " ORDER BY id LIMIT ?",
+        (*params, SETTLE_BATCH),
+    )
+    if not rows:
+        return 0  # settled by another while this one waited for the lock
     stale = await _stale(tx)
-    if SHAPES in stale:
-        return
-    for pair, (unit_ids, codes) in sorted(by_pair.items()):
-        if pair in stale:
-            continue
-        await _refresh_parts(tx, await _chain(tx, unit_ids), pair, sorted(codes))
+    by_pair: dict[Pair, tuple[set[int], set[str]]] = {}
+    for row in rows:
+        units, codes = by_pair.setdefault((row["plan_id"], row["period"]), (set(), set()))
+        units.add(row["unit_id"])
+        codes.add(row["indicator_code"])
+    if SHAPES not in stale:
+        # A stale pair is rebuilt from all its values (rebuild_stale): its marks go.
+        for pair, (unit_ids, codes) in sorted(by_pair.items()):
+            if pair not in stale:
+                await _refresh_parts(tx, await _chain(tx, unit_ids), pair, sorted(codes))
+    ids = [row["id"] for row in rows]
+    await tx.execute(f"DELETE FROM rollup_pending WHERE id IN ({_ids(len(ids))})", ids)
+    return len(ids)
 
 
 async def after_tree_change(tx: Tx, unit_ids: Collection[int]) -> None:
@@ -606,6 +661,9 @@ async def rebuild_stale(tx: Tx) -> int:
         if plan is not None:
             await _rebuild_pair(tx, plan, period, order, children, shapes)
         rebuilt += 1
+        await tx.execute(
+            "DELETE FROM rollup_pending WHERE plan_id = ? AND period = ?", (plan_id, period)
+        )
     await tx.execute("DELETE FROM rollup_stale")
     return rebuilt
 

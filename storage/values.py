@@ -194,7 +194,9 @@ class Values:
         checked = [check_value(item) for item in items]
         if not checked:
             return []
-        async with self._db.transaction() as tx:
+        # A failure ends the caller's work (a save): the enclosing turn needs no
+        # savepoint to undo it to.
+        async with self._db.joined() as tx:
             await _lock_cells(tx, checked)
             # With an update key a cell is recorded once per update: its first item.
             keys = [_cell(item) for item in checked]
@@ -211,7 +213,7 @@ class Values:
                 )
             by_version = {(*_cell(v), v.version): v for v in created}
             if created:
-                await rollups.after_values(
+                await rollups.mark_pending(
                     tx, {(v.unit_id, v.plan_id, v.period, v.indicator_code) for v in created}
                 )
                 await write_audit(
@@ -272,15 +274,15 @@ class Values:
         # writers of one cell take their turns. Should two compute the same number all
         # the same (a writer that took no lock), the UNIQUE (unit, plan, indicator,
         # period, version) constraint refuses the later; then the INSERT is tried again
-        # in a new statement, which sees the version committed meanwhile. The savepoint
-        # undoes only the failed attempt (PostgreSQL would abort the whole transaction).
+        # in a new statement, which sees the version committed meanwhile. Only the failed
+        # attempt is undone: by SQLite itself, by a savepoint of its own on PostgreSQL
+        # (which would abort the whole transaction).
         # Only the update-key index is named as the ON CONFLICT target: a clash on the
         # version must raise, never be dropped silently.
         attempt = 1
         while True:
             try:
-                async with self._db.transaction():
-                    return [_stored(row) for row in await tx.fetch_all(sql, params)]
+                return [_stored(row) for row in await self._db.execute_returning(sql, params)]
             except ConflictError:
                 if attempt == _VERSION_ATTEMPTS:
                     raise

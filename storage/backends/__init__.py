@@ -228,6 +228,8 @@ class Tx:
         self._reads: dict[tuple[str, tuple[object, ...]], list[Row]] = {}
         self._remember = backend.dialect.sole_writer
         self.committed: list[Callable[[], None]] = []  # see Backend.after_commit
+        self.writes = 0  # statements that may have written: see Backend.joined
+        self.doomed = False  # a joined block failed after writing: see Backend.joined
         # One moment for the whole transaction: every row a turn writes carries the
         # same time, taken from the backend's clock when the transaction began.
         self.now = backend.clock.now()
@@ -251,6 +253,7 @@ class Tx:
                 point.name = name
             self.pending.clear()
         if writes:
+            self.writes += 1
             self._reads.clear()  # before: a statement that fails may have written too
         return connection
 
@@ -402,12 +405,39 @@ class Backend(ABC):
             token = _CURRENT_TX.set(tx)
             try:
                 yield tx
+                if tx.doomed:
+                    raise StorageError(
+                        "a block of the transaction failed halfway; none of it is kept"
+                    )
             finally:
                 # Closed before the commit, so that nothing slips in during it.
                 tx.open = False
                 _CURRENT_TX.reset(token)
         for done in tx.committed:
             done()
+
+    @asynccontextmanager
+    async def joined(self) -> AsyncIterator[Tx]:
+        """`transaction()` for a block whose failure ends its caller's work too (a save
+        inside a turn): inside another transaction it sets no savepoint, and is undone
+        with the whole transaction. Should it fail after writing and a caller catch the
+        failure and go on, the transaction refuses to commit (StorageError): what the
+        block wrote is never kept half done. Alone, it is a transaction of its own."""
+        outer = self._current()
+        if outer is None:
+            async with self.transaction() as tx:
+                yield tx
+            return
+        writes = outer.writes
+        try:
+            yield outer
+        except BaseException as failure:
+            # PostgreSQL aborts the whole transaction at a failed statement, a read too:
+            # with no savepoint to return to, nothing more can be done in it either.
+            aborted = isinstance(failure, StorageError) and not self.dialect.failed_statement_undone
+            if outer.writes != writes or aborted:
+                outer.doomed = True
+            raise
 
     def after_commit(self, done: Callable[[], None]) -> None:
         """Call `done` once what the task's transaction wrote so far is committed: when

@@ -205,19 +205,20 @@ async def test_one_chat_redeeming_two_codes_at_once_joins_once(
 async def test_values_of_sibling_units_written_at_once_all_reach_the_kept_roll_ups(
     two: tuple[Store, Store, Tree],
 ) -> None:
-    # Each write recomputes the commune from its villages' values as committed: without
-    # writers of one period taking turns, two siblings' writes would each leave the
-    # other out of the commune's kept part.
+    # Each settle recomputes the commune from its villages' values as committed: without
+    # settles of one period taking turns (two processes' keepers, a question), two
+    # siblings' values would each be left out of the commune's kept part by the other's.
     first, second, tree = two
     villages = sorted(tree.villages.values())
-    await asyncio.gather(
-        *(
-            (first if n % 2 else second).values.record(
-                villages[n % len(villages)], PLAN_ID, "3.1", "2025-Q3", CountValue(n)
-            )
-            for n in range(ROUNDS)
-        )
-    )
+
+    async def record_and_settle(n: int) -> None:
+        store = first if n % 2 else second
+        village = villages[n % len(villages)]
+        await store.values.record(village, PLAN_ID, "3.1", "2025-Q3", CountValue(n))
+        await store.rollups.settle()
+
+    await asyncio.gather(*(record_and_settle(n) for n in range(ROUNDS)))
+    assert not await first.rollups.pending()
     plan = await first.plans.get(PLAN_ID)
     assert plan is not None
     indicator = next(i for i in plan.indicators if i.code == "3.1")

@@ -43,6 +43,7 @@ LEVELS = ("tỉnh", "huyện", "xã", "xã", "thôn", "thôn", "thôn")
 
 unit_pick = st.integers(min_value=0, max_value=10_000)
 operation = st.one_of(
+    st.tuples(st.just("settle")),  # the saves so far recomputed above them, as the bot does
     st.tuples(st.just("add"), unit_pick, st.sampled_from(LEVELS)),
     st.tuples(st.just("merge"), unit_pick, unit_pick),
     st.tuples(
@@ -159,6 +160,8 @@ async def run(database: str, operations: list[tuple[object, ...]]) -> None:
         for step in operations:
             clock.advance(dt.timedelta(minutes=1))
             match step:
+                case ("settle",):
+                    await store.rollups.settle()
                 case ("add", int(parent), str(level)):
                     added = await store.units.add(f"U{len(ids)}", level, ids[parent % len(ids)])
                     ids.append(added.id)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from indicators.values import CountValue
-from storage import Arrival, Store
-from storage.backends import ConflictError, IntegrityError
+from storage import Arrival, NewValue, Store
+from storage.backends import ConflictError, IntegrityError, StorageError
 from tests.statements import statements
 from tests.storage.storage_fixtures import PLAN_ID, Tree
 
@@ -34,10 +34,38 @@ async def test_blocks_opened_together_share_one_savepoint_and_undo_to_it(
     rolled_back = [sql for sql in seen if sql.startswith("ROLLBACK TO")]
     assert len(rolled_back) == 1  # the blocks failing together return once
     if backend == "sqlite":
-        # The two blocks opened together, and the first recording nested in them,
-        # return to one point (the second of the transaction: the first recording
-        # outside them set one of its own). PostgreSQL's reads set more.
-        assert rolled_back[0].endswith(set_points[1].removeprefix("SAVEPOINT "))
+        # The two blocks opened together return to one point, the transaction's only
+        # one: a recording sets none of its own (it joins, see the next test).
+        # PostgreSQL's reads set more.
+        assert len(set_points) == 1
+        assert rolled_back[0].endswith(set_points[0].removeprefix("SAVEPOINT "))
+
+
+async def test_a_failed_joined_block_caught_and_gone_past_keeps_nothing(
+    store: Store, tree: Tree, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A recording inside a transaction sets no savepoint: its failure is undone with the
+    whole transaction. A caller that catches the failure and goes on cannot commit what
+    the recording had written before failing."""
+    village = tree.villages["Nà Pậu"]
+    with pytest.raises(StorageError, match="halfway"):
+        async with store.transaction():
+            await store.values.record(village, PLAN_ID, "3.1", "2025", CountValue(1))
+            # A first statement's worth of rows written, then a unit that does not exist.
+            batch = [NewValue(village, PLAN_ID, "3.2", "2025", CountValue(n)) for n in range(1000)]
+            with pytest.raises(IntegrityError):
+                await store.values.record_many(
+                    [*batch, NewValue(999_999, PLAN_ID, "3.3", "2025", CountValue(3))]
+                )
+    assert await store.values.latest([village], PLAN_ID, "2025") == []
+    # A block that fails before writing anything leaves the transaction as it was.
+    async with store.transaction():
+        await store.values.record(village, PLAN_ID, "3.1", "2025", CountValue(1))
+        with pytest.raises(ValueError, match="period"):
+            await store.values.record(village, PLAN_ID, "3.2", "Q3/2025", CountValue(2))
+    assert [v.indicator_code for v in await store.values.latest([village], PLAN_ID, "2025")] == [
+        "3.1"
+    ]
 
 
 async def test_a_block_that_only_reads_sets_no_savepoint_where_reads_cannot_abort(
@@ -141,11 +169,25 @@ async def test_a_values_roll_up_costs_the_same_statements_however_deep_the_unit(
 ) -> None:
     """Above a village three units keep rows (its commune, district and province), above
     the district one: what the roll-up reads and writes is read and written for the
-    whole chain at once, so a village's save costs no more than the district's (that
-    the rows are right, tests/storage/test_storage_kept_rollups.py checks)."""
+    whole chain at once, so settling a village's save costs no more than the district's,
+    and the saves of every village of two communes no more than one (that the rows are
+    right, tests/storage/test_storage_kept_rollups.py checks)."""
     counts = []
-    for unit in (tree.villages["Nà Pậu"], tree.district):
-        with statements(monkeypatch) as seen:
+    for units in ([tree.villages["Nà Pậu"]], [tree.district], sorted(tree.villages.values())):
+        for unit in units:
             await store.values.record(unit, PLAN_ID, "3.1", "2025", CountValue(5))
+        with statements(monkeypatch) as seen:
+            assert await store.rollups.settle() == len(units)
         counts.append(len(seen))
-    assert counts[0] == counts[1]
+    assert counts[0] == counts[1] == counts[2]
+
+
+async def test_a_save_marks_its_roll_ups_in_one_statement(
+    store: Store, tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    village = tree.villages["Nà Pậu"]
+    with statements(monkeypatch) as seen:
+        await store.values.record(village, PLAN_ID, "3.1", "2025", CountValue(5))
+    assert not any("rollup_parts" in sql or "rollup_coverage" in sql for sql in seen)
+    assert sum("rollup_pending" in sql for sql in seen) == 1
+    assert await store.rollups.pending()

@@ -366,6 +366,7 @@ class _Counting:
 
 
 async def serve_chitieu(url: str, db: str, limiter: bool) -> None:
+    from bot.rollup_keeper import RollupKeeper
     from bot.sender import OutboxSender
     from bot.table_files import sent_tables
     from bot.telegram_channel import running_telegram
@@ -427,7 +428,9 @@ async def serve_chitieu(url: str, db: str, limiter: bool) -> None:
                                     webhook_port=0, on_started=started,
                                     rate_limit=limiter) as channel:  # fmt: skip
             sender = OutboxSender(store, channel)
-            sending = asyncio.create_task(sender.run())
+            # As `chitieu run`: the saves' roll-ups are settled beside the turns.
+            background = [asyncio.create_task(sender.run()),
+                          asyncio.create_task(RollupKeeper(store).run())]  # fmt: skip
             counted["all"] = 0
             profile = os.environ.get(PROFILE_TO)
             profiler = cProfile.Profile() if profile is not None else None
@@ -441,8 +444,9 @@ async def serve_chitieu(url: str, db: str, limiter: bool) -> None:
                 profiler.dump_stats(profile)
             cpu = time.process_time() - cpu
             statements = counted["all"]
-            sending.cancel()
-            await asyncio.gather(sending, return_exceptions=True)
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
     say(json.dumps({"cpu": cpu, "sql_statements": statements, "sql_turns": counted["turns"],
                     "sql_turn_statements": counted["in_turns"],
                     "sql_kinds": kinds.most_common(80)}))  # fmt: skip

@@ -266,25 +266,20 @@ class Reviews:
         """Record the figures whose period is open for their unit; hold the others as
         proposals. All in one transaction; a redelivered update proposes nothing twice."""
         async with self._db.joined() as tx:  # a failure ends the save it is part of
-            free: list[NewValue] = []
+            # The locks are read by the very statement that records the open items: no
+            # lock comes between the check and the write, and no statement of its own.
+            stored, held = await self._values.record_open(
+                items, person_id=person_id, channel=channel, update_key=update_key
+            )
             unchanged: list[NewValue] = []
             proposal_ids: list[int] = []
-            locks: dict[tuple[int, str, str], Lock | None] = {}
-            for item in items:
-                key = (item.unit_id, item.plan_id, item.period)
-                if key not in locks:
-                    locks[key] = await self._lock_of(tx, item.plan_id, item.period, item.unit_id)
-                if locks[key] is None:
-                    free.append(item)
-                elif await is_current(tx, item):
+            for item in held:
+                if await is_current(tx, item):
                     unchanged.append(item)
                 else:
                     proposal_ids.append(
                         await self._propose(tx, item, person_id, channel, update_key)
                     )
-            stored = await self._values.record_many(
-                free, person_id=person_id, channel=channel, update_key=update_key
-            )
             if proposal_ids:
                 await write_audit(
                     tx,

@@ -43,15 +43,32 @@ _IS_LATEST = """
 # when it reads the table written), plus the row's place among the batch's rows of its
 # cell (a cell twice in one batch makes two versions).
 _INSERT_VERSIONS = (
-    "INSERT INTO report_values (unit_id, plan_id, indicator_code, period, version,"
+    "{ancestry}INSERT INTO report_values (unit_id, plan_id, indicator_code, period, version,"
     " kind, value_json, note, person_id, channel, update_key, recorded_at)"
     " SELECT n.column1, n.column2, n.column3, n.column4, COALESCE(("
     "SELECT MAX(w.version) FROM report_values w WHERE w.unit_id = n.column1"
     " AND w.plan_id = n.column2 AND w.indicator_code = n.column3 AND w.period = n.column4"
     "), 0) + n.column5, n.column6, n.column7, n.column8, ?, ?, ?, ?"
-    " FROM (VALUES {rows}) AS n WHERE true"
+    " FROM (VALUES {rows}) AS n WHERE true{open}"
     " ON CONFLICT (update_key, unit_id, plan_id, indicator_code, period) DO NOTHING"
     f" RETURNING {_COLUMNS.replace('v.', '')}"
+)
+# Every unit of the batch (`origin`) with the units above it, as storage/units.py's
+# ANCESTRY_CTE, for the lock test below.
+_ANCESTRY = """
+    WITH RECURSIVE up (origin, id, depth) AS (
+        SELECT id, id, 0 FROM units WHERE id IN ({units})
+        UNION ALL
+        SELECT up.origin, p.id, up.depth + 1 FROM up
+        JOIN units c ON c.id = up.id
+        JOIN units p ON p.id = c.parent_id OR p.id = c.merged_into_id
+        WHERE up.depth < 64
+    )
+"""
+# The row's period open for its unit: no lock of the unit or of a unit above it.
+_OPEN = (
+    "NOT EXISTS (SELECT 1 FROM up JOIN period_locks l ON l.unit_id = up.id"
+    " WHERE up.origin = n.column1 AND l.plan_id = n.column2 AND l.period = n.column4)"
 )
 _NEW_ROW = (
     "(CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),"
@@ -126,6 +143,29 @@ def _cell(item: NewValue | StoredValue) -> tuple[int, str, str, str]:
     return (item.unit_id, item.plan_id, item.indicator_code, item.period)
 
 
+def _in_order(
+    items: Sequence[NewValue],
+    keys: Sequence[tuple[int, str, str, str]],
+    created: Sequence[StoredValue],
+) -> tuple[list[StoredValue], list[NewValue]]:
+    """The versions made for `items` (each item one, a cell's items in order from its
+    lowest), and the items of cells that made none."""
+    lowest: dict[tuple[int, str, str, str], int] = {}
+    for value in created:
+        cell = _cell(value)
+        lowest[cell] = min(lowest.get(cell, value.version), value.version)
+    by_version = {(*_cell(v), v.version): v for v in created}
+    stored: list[StoredValue] = []
+    held: list[NewValue] = []
+    for key, item in zip(keys, items, strict=True):
+        if key not in lowest:
+            held.append(item)
+            continue
+        stored.append(by_version[(*key, lowest[key])])
+        lowest[key] += 1
+    return stored, held
+
+
 def _placeholders(count: int) -> str:
     return ", ".join("?" * count)
 
@@ -191,9 +231,35 @@ class Values:
         """Record all of `items` in one transaction, all or nothing; the stored versions in
         the order given. The same cell twice in `items` makes two versions (unless an
         update key is given, which records a cell once per update)."""
+        stored, _held = await self._record(items, person_id, channel, update_key, open_only=False)
+        return stored
+
+    async def record_open(
+        self,
+        items: Sequence[NewValue],
+        *,
+        person_id: int | None = None,
+        channel: str | None = None,
+        update_key: str | None = None,
+    ) -> tuple[list[StoredValue], list[NewValue]]:
+        """`record_many` for the items whose period no lock covers for their unit (a lock
+        of the unit or of a unit above it, storage/reviews.py): the versions stored, in
+        the order given, and the items held back, checked in the same statement that
+        writes the others."""
+        return await self._record(items, person_id, channel, update_key, open_only=True)
+
+    async def _record(
+        self,
+        items: Sequence[NewValue],
+        person_id: int | None,
+        channel: str | None,
+        update_key: str | None,
+        *,
+        open_only: bool,
+    ) -> tuple[list[StoredValue], list[NewValue]]:
         checked = [check_value(item) for item in items]
         if not checked:
-            return []
+            return [], []
         # A failure ends the caller's work (a save): the enclosing turn needs no
         # savepoint to undo it to.
         async with self._db.joined() as tx:
@@ -209,9 +275,8 @@ class Values:
             created: list[StoredValue] = []
             for start in range(0, len(rows), _BATCH):
                 created += await self._insert(
-                    tx, rows[start : start + _BATCH], person_id, channel, update_key
+                    tx, rows[start : start + _BATCH], person_id, channel, update_key, open_only
                 )
-            by_version = {(*_cell(v), v.version): v for v in created}
             if created:
                 await rollups.mark_pending(
                     tx, {(v.unit_id, v.plan_id, v.period, v.indicator_code) for v in created}
@@ -227,28 +292,21 @@ class Values:
                     },
                 )
             if update_key is None:
-                # Each item made a version: a cell's items in order, from its lowest.
-                lowest: dict[tuple[int, str, str, str], int] = {}
-                for value in created:
-                    cell = _cell(value)
-                    lowest[cell] = min(lowest.get(cell, value.version), value.version)
-                stored = []
-                for key in keys:
-                    stored.append(by_version[(*key, lowest[key])])
-                    lowest[key] += 1
-                return stored
-            by_cell = {_cell(v): v for v in created}
-            if len(by_cell) < len(rows):  # an earlier delivery of the update recorded them
-                earlier = await tx.fetch_all(
-                    f"SELECT {_COLUMNS} FROM report_values v WHERE v.update_key = ?",
-                    (update_key,),
-                )
-                for row in earlier:
-                    by_cell.setdefault(_cell(value := _stored(row)), value)
-            missing = [key for key in keys if key not in by_cell]
-            if missing:
-                raise StorageError(f"value for {missing[0]} neither recorded nor found")
-            return [by_cell[key] for key in keys]
+                stored, held = _in_order(checked, keys, created)
+            else:
+                by_cell = {_cell(v): v for v in created}
+                if len(by_cell) < len(rows):  # an earlier delivery of the update, or a lock
+                    earlier = await tx.fetch_all(
+                        f"SELECT {_COLUMNS} FROM report_values v WHERE v.update_key = ?",
+                        (update_key,),
+                    )
+                    for row in earlier:
+                        by_cell.setdefault(_cell(value := _stored(row)), value)
+                stored = [by_cell[key] for key in keys if key in by_cell]
+                held = [item for key, item in zip(keys, checked, strict=True) if key not in by_cell]
+            if held and not open_only:
+                raise StorageError(f"value for {_cell(held[0])} neither recorded nor found")
+            return stored, held
 
     async def _insert(
         self,
@@ -257,18 +315,25 @@ class Values:
         person_id: int | None,
         channel: str | None,
         update_key: str | None,
+        open_only: bool,
     ) -> list[StoredValue]:
         """The versions stored now, in one statement (none for a cell the update
-        recorded before)."""
-        # In the order of the text: the batch's own columns come before its rows.
-        params: list[object] = [person_id, channel, update_key, tx.stamp]
+        recorded before, nor, if `open_only`, for a cell of a locked period)."""
+        # In the order of the text: the units whose ancestry is asked, the batch's own
+        # columns, its rows.
+        units = sorted({item.unit_id for item in items}) if open_only else []
+        params: list[object] = [*units, person_id, channel, update_key, tx.stamp]
         place: dict[tuple[int, str, str, str], int] = {}
         for item in items:
             data = value_to_data(item.value)
             cell = _cell(item)
             place[cell] = place.get(cell, 0) + 1
             params += [*cell, place[cell], str(data["kind"]), dumps(data), item.note]
-        sql = _INSERT_VERSIONS.format(rows=", ".join([_NEW_ROW] * len(items)))
+        sql = _INSERT_VERSIONS.format(
+            rows=", ".join([_NEW_ROW] * len(items)),
+            ancestry=_ANCESTRY.format(units=_placeholders(len(units))) if open_only else "",
+            open=f" AND {_OPEN}" if open_only else "",
+        )
         # Under SQLite's single writer nobody can take a version between the MAX and the
         # INSERT; with concurrent writers the cells are locked first (_lock_cells), so
         # writers of one cell take their turns. Should two compute the same number all

@@ -23,11 +23,11 @@ from tests.statements import statements
 STEP_STATEMENTS = 5
 
 # Saving the demo village's report (BEGIN and COMMIT not counted): the update's mark, the
-# person, the plan with the unit, the period's lock, the values written, their roll-ups
-# marked (bot/rollup_keeper.py settles them soon after), the audit, the conversation
-# ended, and the period's values for what is still missing. No savepoint: the save's
-# failure is the turn's.
-SAVE_STATEMENTS = 9
+# person, the plan with the unit, the values written where no lock covers their period
+# (one statement), their roll-ups marked (bot/rollup_keeper.py settles them soon after),
+# the audit, the conversation ended, and the period's values for what is still missing.
+# No savepoint: the save's failure is the turn's.
+SAVE_STATEMENTS = 8
 
 
 class Member:

@@ -11,7 +11,6 @@ import pytest
 
 from indicators.values import CountValue
 from storage import ConflictError, IntegrityError, StorageError, Store, open_backend
-from storage import values as values_module
 from storage.backends import Params, Row, Tx, numbered_placeholders, parse_url
 from tests.storage.storage_fixtures import PLAN_ID, Restore, Tree, build_tree
 
@@ -213,10 +212,10 @@ def _colliding(monkeypatch: pytest.MonkeyPatch, collisions: int) -> list[str]:
     (PostgreSQL), they write something first: the attempt's own savepoint must undo it."""
     real = Tx.fetch_all
     attempts: list[str] = []
-    inserting = values_module._INSERT_VERSIONS.split("{rows}")[0]
+    inserting = "INSERT INTO report_values (unit_id, plan_id, indicator_code, period, version,"
 
     async def fetch_all(self: Tx, sql: str, params: Params = ()) -> list[Row]:
-        if sql.startswith(inserting):
+        if inserting in sql:
             attempts.append(sql)
             if len(attempts) <= collisions:
                 if not self.backend.dialect.failed_statement_undone:

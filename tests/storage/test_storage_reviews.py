@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from indicators.people import Role
-from indicators.values import PercentValue, RatioValue
+from indicators.values import CountValue, PercentValue, RatioValue
 from storage import NewValue, StorageError, Store
 from tests.storage.storage_fixtures import PLAN_ID, Tree
 
@@ -131,3 +131,27 @@ async def test_removing_a_person_keeps_their_values_and_name(store: Store, tree:
     assert kept is not None and kept.person_id == member.id
     person = await store.people.get(member.id)
     assert person is not None and person.name == "Hoàng Văn Pậu"
+
+
+async def test_recording_where_open_holds_back_what_a_lock_above_covers(
+    store: Store, tree: Tree
+) -> None:
+    official = await store.people.add_person("Lan", Role.OFFICIAL, tree.district)
+    await store.reviews.lock(PLAN_ID, Q3, tree.district, by=official.id)  # two levels up
+    na_pau, other_commune = tree.villages["Nà Pậu"], tree.villages["Khuổi Nạc"]
+    outside = await store.units.add("Xã khác", "xã", tree.province)
+    items = [
+        NewValue(na_pau, PLAN_ID, "3.1", Q3, CountValue(1)),
+        NewValue(outside.id, PLAN_ID, "1.1", Q3, CountValue(2)),
+        NewValue(na_pau, PLAN_ID, "3.1", "2025-Q2", CountValue(3)),  # another period
+        NewValue(other_commune, PLAN_ID, "3.2", Q3, CountValue(4)),
+        NewValue(outside.id, PLAN_ID, "1.1", Q3, CountValue(5)),  # the same cell again
+    ]
+    stored, held = await store.values.record_open(items)
+    assert [(v.unit_id, v.period, v.version, v.value) for v in stored] == [
+        (outside.id, Q3, 1, CountValue(2)),
+        (na_pau, "2025-Q2", 1, CountValue(3)),
+        (outside.id, Q3, 2, CountValue(5)),
+    ]
+    assert held == [items[0], items[3]]
+    assert await store.values.latest([na_pau, other_commune], PLAN_ID, Q3) == []

@@ -524,9 +524,17 @@ def against(revision: str, template: str, members: int, pairs: int, duration: fl
     sides = {revision: checkout, "now": ROOT}
     runs: dict[str, list[Run]] = {side: [] for side in sides}
     try:
+        # Each side's database built by its own code: an older one refuses a newer schema.
+        templates = {side: str(Path(template).with_suffix(f".{n}.sqlite3"))
+                     for n, side in enumerate(sides)}  # fmt: skip
+        for side, root in sides.items():
+            call = f"t.prepare({templates[side]!r}, {members + 1})"
+            code = f"import asyncio, bench.turns as t; asyncio.run({call})"
+            subprocess.run([sys.executable, "-c", code], cwd=root, check=True)
         for pair in range(pairs):
             for side, root in sides.items():
-                run = one_run("chitieu", False, template, members, None, duration, root=root)
+                run = one_run("chitieu", False, templates[side], members, None, duration,
+                              root=root)  # fmt: skip
                 runs[side].append(run)
                 print(f"  pair {pair + 1} {side}: {run.per_second:.1f}/s, CPU "
                       f"{run.cpu_ms:.2f} ms/update, {run.sql_statements / run.updates:.1f} "
@@ -583,11 +591,11 @@ def main() -> None:
     print(f"machine: {machine()}", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="chitieu-turns-"))
     template = str(workdir / "template.sqlite3")
-    asyncio.run(prepare(template, args.members + 1))  # and the flooder
     if args.against:
         against(args.against, template, args.members, args.pairs, args.rate_seconds)
         shutil.rmtree(workdir, ignore_errors=True)
         return
+    asyncio.run(prepare(template, args.members + 1))  # and the flooder
     if args.profile:
         os.environ[PROFILE_TO] = str(Path(args.profile).resolve())
         run = one_run("chitieu", False, template, args.members, None, args.rate_seconds)

@@ -260,12 +260,8 @@ async def _lock(tx: Tx, pairs: Iterable[Pair], *, tree_alone: bool = False) -> N
     those wait for the change: otherwise a unit added while the first value of a period
     was written in its branch went uncounted, each transaction recomputing what it saw
     of the other's uncommitted work as if it were not there."""
-    dialect = tx.backend.dialect
-    if not dialect.key_lock:
-        return
-    await tx.fetch_all(dialect.key_lock if tree_alone else dialect.shared_key_lock, (_TREE,))
-    for plan_id, period in sorted(set(pairs)):
-        await tx.fetch_all(dialect.key_lock, (f"rollups:{plan_id}:{period}",))
+    await tx.lock_keys([_TREE], shared=not tree_alone)
+    await tx.lock_keys([f"rollups:{plan_id}:{period}" for plan_id, period in sorted(set(pairs))])
 
 
 async def _stale(tx: Tx) -> set[Pair]:

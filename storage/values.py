@@ -501,12 +501,8 @@ async def _lock_cells(tx: Tx, items: Sequence[NewValue]) -> None:
     """Where writers run side by side, make those of the same cell wait for each other
     until the end of their transactions; in one order (sorted), so that two batches
     never wait for each other's cells in a circle."""
-    statement = tx.backend.dialect.key_lock
-    if not statement:
-        return
     cells = {f"report_values:{i.unit_id}:{i.plan_id}:{i.indicator_code}:{i.period}" for i in items}
-    for cell in sorted(cells):
-        await tx.fetch_all(statement, (cell,))
+    await tx.lock_keys(sorted(cells))
 
 
 _NOT_REPORTED = """

@@ -86,9 +86,10 @@ class Dialect:
     # database do not migrate it at the same time. Empty where the write transaction
     # already excludes every other writer.
     schema_lock: str = ""
-    # Takes a lock on the text bound to its one placeholder until the transaction ends,
-    # for writers that must take turns on something no row stands for yet (the next
-    # version of a value). Empty where the write transaction excludes every other writer.
+    # Takes a lock on each text bound to `{keys}` (rows of `(ordinal, ?)`, taken in that
+    # order) until the transaction ends, for writers that must take turns on something no
+    # row stands for yet (the next version of a value): a save's cells in one statement.
+    # Empty where the write transaction excludes every other writer. Used via Tx.lock_keys.
     key_lock: str = ""
     # The same lock taken shared: held by many transactions at once, and by none while
     # one holds it through key_lock.
@@ -297,6 +298,19 @@ class Tx:
         """Bulk-insert `rows` into `table` (names from code, never from input)."""
         await (await self._before(writes=True)).copy_rows(table, columns, rows)
 
+    async def lock_keys(self, keys: Sequence[str], *, shared: bool = False) -> None:
+        """Hold a lock on each of `keys` until the transaction ends, taken in the order
+        given (callers sort them, so that two transactions never wait in a circle); one
+        statement for up to _KEYS_A_STATEMENT keys. Nothing where the write transaction
+        already excludes every other writer."""
+        template = self.backend.dialect.shared_key_lock if shared else self.backend.dialect.key_lock
+        if not template:
+            return
+        for start in range(0, len(keys), _KEYS_A_STATEMENT):
+            part = keys[start : start + _KEYS_A_STATEMENT]
+            rows = ", ".join(f"({n}, ?)" for n in range(len(part)))
+            await self.fetch_all(template.format(keys=rows), tuple(part))
+
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
@@ -312,6 +326,10 @@ class Tx:
             raise StorageError(f"the statement returned no id: {sql}")
         return int(str(value))
 
+
+# Keys locked by one statement: a big save's cells, within every driver's limit of
+# parameters.
+_KEYS_A_STATEMENT = 1000
 
 _CURRENT_TX: ContextVar[Tx | None] = ContextVar("storage_current_tx", default=None)
 

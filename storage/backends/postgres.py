@@ -78,6 +78,13 @@ def postgres_ddl(sql: str) -> str:
     return outside_quotes(sql, _ddl_part)
 
 
+# The keys' locks taken in the order of their ordinals: a subquery with ORDER BY is not
+# merged into the query above it, so the scan above calls the lock row by row in order.
+_KEYS_IN_ORDER = (
+    "SELECT {lock}(hashtextextended(k, 0)) FROM"
+    " (SELECT k FROM (VALUES {{keys}}) AS v (n, k) ORDER BY n) AS ordered"
+)
+
 POSTGRES = Dialect(
     "postgresql",
     translate=numbered_placeholders,
@@ -85,8 +92,8 @@ POSTGRES = Dialect(
     ddl=postgres_ddl,
     schema_lock=f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})",
     # 64-bit hash of the key: a collision only makes two writers wait for each other.
-    key_lock="SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
-    shared_key_lock="SELECT pg_advisory_xact_lock_shared(hashtextextended(?, 0))",
+    key_lock=_KEYS_IN_ORDER.format(lock="pg_advisory_xact_lock"),
+    shared_key_lock=_KEYS_IN_ORDER.format(lock="pg_advisory_xact_lock_shared"),
 )
 
 

@@ -22,6 +22,8 @@ from indicators.values import CountValue
 from storage import NewMessage, OutboxState, RedeemError, Store
 from storage.backends import ConflictError, Params, Row, Tx
 from storage.backends.postgres import PostgresBackend
+from storage.values import NewValue
+from tests.statements import statements
 from tests.storage.storage_fixtures import NOW, PLAN_ID, Tree, build_tree
 
 ROUNDS = 20
@@ -87,11 +89,58 @@ async def test_without_the_cell_lock_a_taken_version_is_retried(
     assert [inserting in sql for sql in lost] == [True]
 
 
-async def _until_a_writer_waits_for_a_lock(store: Store) -> None:
+@pytest.mark.postgresql
+async def test_a_save_locks_all_its_cells_in_one_statement_until_it_ends(
+    two: tuple[Store, Store, Tree], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second, tree = two
+    village = tree.villages["Bản Cuôn"]
+    items = [NewValue(village, PLAN_ID, code, "2025", CountValue(1)) for code in ("3.1", "3.2")]
+    with statements(monkeypatch) as seen:
+        async with first.transaction():
+            await first.values.record_many(items)
+            locks = [sql for sql in seen if "pg_advisory_xact_lock" in sql]
+            # A writer of the save's last cell waits for the save to end, on its key
+            # (not only on the unique index, the safety net under the lock).
+            theirs = asyncio.create_task(
+                second.values.record(village, PLAN_ID, "3.2", "2025", CountValue(2))
+            )
+            await _until_a_writer_waits_for_a_lock(first, "advisory")
+            assert not theirs.done()
+    assert len(locks) == 1
+    assert (await theirs).version == 2
+
+
+@pytest.mark.postgresql
+async def test_a_shared_key_lock_is_held_by_many_and_keeps_the_sole_holder_out(
+    two: tuple[Store, Store, Tree],
+) -> None:
+    first, second, _ = two
+    async with first.db.transaction() as mine:
+        await mine.lock_keys(["tree"], shared=True)
+        async with second.db.transaction() as theirs:
+            # Fails instead of waiting should the lock not be shared.
+            await theirs.execute("SET LOCAL lock_timeout = '5s'")
+            await theirs.lock_keys(["tree"], shared=True)
+        sole = asyncio.create_task(_lock_alone(second, "tree"))
+        await _until_a_writer_waits_for_a_lock(first, "advisory")
+        assert not sole.done()
+    await sole
+
+
+async def _lock_alone(store: Store, key: str) -> None:
+    async with store.db.transaction() as tx:
+        await tx.lock_keys([key])
+
+
+async def _until_a_writer_waits_for_a_lock(store: Store, kind: str = "%") -> None:
+    """Until another session waits for a lock (of `kind`: PostgreSQL's wait_event, such
+    as 'advisory' for a key lock or 'transactionid' for a row another writer holds)."""
     for _ in range(500):
         waiting = await store.db.fetch_value(
-            "SELECT COUNT(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND wait_event LIKE ?",
+            (kind,),
         )
         if waiting:
             return

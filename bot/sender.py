@@ -12,6 +12,8 @@ Nothing is lost and nothing is sent twice on a normal stop: stopping lets the se
 already on the wire finish and be recorded, and puts claimed messages that were not
 started back to pending. After a hard crash the messages that were on the wire at that
 instant go out again (at least once beats never); everything else resumes where it was.
+A send waits while an answer already received is not yet recorded (Unrecorded), so a
+database slow to record cannot leave more than those on the wire to be sent again.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import functools
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 from bot.backoff import STORAGE_RETRY_CAP, Backoff, until_set
@@ -209,6 +211,37 @@ class ChatPace:
         self._next[chat] = now + (self._group if group else self._private)
 
 
+class Unrecorded:
+    """Sends answered whose outcome is not stored yet. After a hard kill these go out
+    again, like the sends still on the wire; unlike those, nothing bounds them but this:
+    a send starts only while there are none, so that the sender never runs ahead of its
+    records. Otherwise every lane whose answer came back while the database was busy
+    with turns would be one more message a kill sends twice."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._none = asyncio.Event()
+        self._none.set()
+
+    @property
+    def none(self) -> bool:
+        return self._count == 0
+
+    async def until_none(self) -> None:
+        await self._none.wait()
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[None]:
+        self._count += 1
+        self._none.clear()
+        try:
+            yield
+        finally:
+            self._count -= 1
+            if self._count == 0:
+                self._none.set()
+
+
 @dataclass
 class Counters:
     sent: int = 0
@@ -243,6 +276,7 @@ class OutboxSender:
         self.pace = Pace(self.limits.per_second)
         self.shared = SharedPace(store, self.channel, self.limits.per_second) if shared else None
         self.chat_pace = ChatPace(self.limits.private_interval, self.limits.group_interval)
+        self.unrecorded = Unrecorded()
         self._lanes: dict[str, deque[OutboxMessage]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._in_flight = 0
@@ -421,9 +455,7 @@ class OutboxSender:
         group = isinstance(message.payload.get("unit_id"), int)
         for _ in range(self.limits.retry_in_place):
             await self.chat_pace.wait(message.recipient)
-            await self.pace.wait()
-            if self.shared is not None:
-                await self.shared.wait()
+            await self._turn()
             if self._stopping:
                 return False
             # Counted from before the send, so that no other send to the chat starts
@@ -438,7 +470,8 @@ class OutboxSender:
                 log.warning("outbox: the channel asks to wait, all sends wait %.1f s",
                             outcome.retry_after)  # fmt: skip
                 continue
-            await self._stored(functools.partial(self._settle, message, outcome), "an outcome")
+            with self.unrecorded.recording():
+                await self._stored(functools.partial(self._settle, message, outcome), "an outcome")
             return True
         retry_at = self.clock.now() + dt.timedelta(seconds=self.limits.backoff)
         await self._stored(
@@ -449,6 +482,18 @@ class OutboxSender:
         )
         self.counters.retried += 1
         return True
+
+    async def _turn(self) -> None:
+        """A turn of the pace taken while every answer so far is recorded. A turn that
+        an answer came back during is let go: sending on it would run ahead of the
+        records, and holding it for later would bunch the sends."""
+        while True:
+            await self.unrecorded.until_none()
+            await self.pace.wait()
+            if self.shared is not None:
+                await self.shared.wait()
+            if self.unrecorded.none or self._stopping:
+                return
 
     async def _send(self, message: OutboxMessage) -> SendOutcome:
         try:

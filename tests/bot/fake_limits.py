@@ -8,6 +8,7 @@ import asyncio
 import json
 import time
 from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,9 @@ class LimitedBotApi(FakeBotApi):
     flaky: dict[int, int] = field(default_factory=dict)  # chat → 500 answers still to give
     throttle_once: set[int] = field(default_factory=set)  # chats answered 429 once
     latency: float = 0.0
+    # Run between a send taking effect and its answer (given the chat): a hang there, or
+    # a look at what a kill at that instant would leave.
+    on_delivered: Callable[[int], Awaitable[None]] | None = None
     delivered: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     delivered_at: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
     too_many: int = 0  # 429 answers given
@@ -69,7 +73,10 @@ class LimitedBotApi(FakeBotApi):
             return _error(500, "Internal Server Error")
         self.delivered[chat].append(str(params.get("text", "")))
         self.delivered_at[chat].append(now)
-        return await super().do_request(url, method, request_data)
+        answer = await super().do_request(url, method, request_data)
+        if self.on_delivered is not None:
+            await self.on_delivered(chat)
+        return answer
 
     def _too_many(self) -> tuple[int, bytes]:
         self.too_many += 1

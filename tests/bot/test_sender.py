@@ -7,10 +7,6 @@ import contextlib
 import itertools
 import sqlite3
 import time
-from dataclasses import dataclass, field
-from typing import Any
-
-from telegram.request import RequestData
 
 from bot.sender import Limits, OutboxSender, Pace
 from bot.telegram_channel import TelegramChannel
@@ -197,40 +193,22 @@ async def test_turns_delayed_by_a_busy_moment_never_bunch_beyond_the_rate() -> N
     assert min(gaps) >= 0.01  # spaced (1/40 s asked), not bunched, before the busy moment
 
 
-@dataclass
-class KillAnyMoment(LimitedBotApi):
-    """At each delivery, what a SIGKILL at that instant would send again: the messages
-    delivered whose outcome the database does not hold yet (read synchronously, so
-    nothing moves meanwhile)."""
-
-    db: str = ""
-    would_double: list[int] = field(default_factory=list)
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
-    ) -> tuple[int, bytes]:
-        answer = await super().do_request(url, method, request_data)
-        if url.endswith("/sendMessage") and answer[0] == 200:
-            with sqlite3.connect(self.db) as conn:
-                [(sent,)] = conn.execute("SELECT COUNT(*) FROM outbox WHERE state = 'sent'")
-            self.would_double.append(self.total_delivered() - int(sent))
-        return answer
-
-
 async def test_a_kill_doubles_only_what_is_on_the_wire_even_when_records_wait(
     demo_db: str, clock
 ) -> None:
     async with await Store.open(demo_db, clock=clock) as store:
         recipients = await people(store, 60)
         await broadcast(store, recipients)
-    api = KillAnyMoment(db=demo_db)  # answers at once: one send on the wire at a time
+    would_double: list[int] = []
+
+    async def kill_now(chat: int) -> None:
+        """What a SIGKILL at this instant would send again: the messages delivered whose
+        outcome the database does not hold yet (read synchronously: nothing moves)."""
+        with sqlite3.connect(demo_db) as conn:
+            [(sent,)] = conn.execute("SELECT COUNT(*) FROM outbox WHERE state = 'sent'")
+        would_double.append(api.total_delivered() - int(sent))
+
+    api = LimitedBotApi(on_delivered=kill_now)  # answers at once: one send on the wire
     limits = Limits(per_second=100, private_interval=0, group_interval=0, poll=0.02)
 
     async with await Store.open(demo_db, clock=clock) as store:
@@ -252,46 +230,27 @@ async def test_a_kill_doubles_only_what_is_on_the_wire_even_when_records_wait(
                 await writer
         assert (await states(store))[OutboxState.SENT] == 60
 
-    assert len(api.would_double) == 60
+    assert len(would_double) == 60
     # The one just delivered, whose answer is on its way back: never more.
-    assert max(api.would_double) == 1
-
-
-@dataclass
-class OneSlowChat(LimitedBotApi):
-    """One chat's send takes effect and then hangs for `hang` seconds before its answer."""
-
-    slow: int = 0
-    hang: float = 2.0
-    answered_slow_at: float | None = None
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
-    ) -> tuple[int, bytes]:
-        answer = await super().do_request(url, method, request_data)
-        params = dict(request_data.json_parameters) if request_data else {}
-        if url.endswith("/sendMessage") and int(params["chat_id"]) == self.slow:
-            await asyncio.sleep(self.hang)
-            self.answered_slow_at = time.monotonic()
-        return answer
+    assert max(would_double) == 1
 
 
 async def test_a_send_hanging_on_the_wire_holds_up_no_other(store: Store) -> None:
     recipients = await people(store, 20)
     await broadcast(store, recipients)
-    api = OneSlowChat(slow=recipients[0][1])
+    slow = recipients[0][1]
+    answered_slow_at: list[float] = []
+
+    async def hang(chat: int) -> None:
+        if chat == slow:  # its send took effect; its answer comes 2 s later
+            await asyncio.sleep(2.0)
+            answered_slow_at.append(time.monotonic())
+
+    api = LimitedBotApi(on_delivered=hang)
     limits = Limits(per_second=100, private_interval=0, group_interval=0, poll=0.02)
 
     await run_sender(store, api, limits=limits)
 
     assert api.total_delivered() == 20
-    others = [t for chat, times in api.delivered_at.items() if chat != api.slow for t in times]
-    assert api.answered_slow_at is not None
-    assert max(others) < api.answered_slow_at  # all 19 went while the first hung
+    others = [t for chat, times in api.delivered_at.items() if chat != slow for t in times]
+    assert max(others) < answered_slow_at[0]  # all 19 went while the first hung
